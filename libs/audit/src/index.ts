@@ -1,0 +1,2 @@
+export { GENESIS_HASH, auditPayload, chainHash, verifyChain } from './chain';
+export type { AuditFields, StoredAuditEntry, ChainBreak, ChainVerification } from './chain';

@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig } from './config';
+
+const valid = {
+  HUB_MASTER_SECRET: 'a'.repeat(64),
+  HUB_CREDENTIALS_KEY: 'b'.repeat(64),
+};
+
+describe('loadConfig', () => {
+  it('fills defaults for a minimal valid environment', () => {
+    const c = loadConfig(valid);
+    expect(c.http.port).toBe(3000);
+    expect(c.secrets.master).toHaveLength(32);
+    expect(c.graphql.sandbox).toBe(true);
+  });
+
+  it('names a missing required variable', () => {
+    expect(() => loadConfig({ HUB_CREDENTIALS_KEY: valid.HUB_CREDENTIALS_KEY })).toThrow(
+      new ConfigError('HUB_MASTER_SECRET', 'HUB_MASTER_SECRET is required but not set'),
+    );
+  });
+
+  it('names a malformed variable without echoing its value', () => {
+    let err: unknown;
+    try {
+      loadConfig({ ...valid, DATABASE_URL: 'mysql://secret-host/db' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe('DATABASE_URL');
+    expect((err as Error).message).not.toContain('secret-host');
+  });
+
+  it('refuses a master secret shorter than 32 bytes', () => {
+    expect(() => loadConfig({ ...valid, HUB_MASTER_SECRET: 'abcd' })).toThrow(/HUB_MASTER_SECRET/);
+  });
+
+  it('refuses a port out of range', () => {
+    expect(() => loadConfig({ ...valid, PORT: '70000' })).toThrow(/PORT/);
+  });
+});

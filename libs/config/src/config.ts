@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not describe a runnable hub; names the variable at fault. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** A secret given as hex (64+ chars) or base64; decoded, it must hold at least 32 bytes. */
+const secret32 = z
+  .string()
+  .min(1)
+  .transform((v, ctx) => {
+    const buf = /^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0 ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+    if (buf.length < 32) {
+      ctx.addIssue({ code: 'custom', message: 'must decode (hex or base64) to at least 32 bytes' });
+      return z.NEVER;
+    }
+    return buf;
+  });
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.join(' or ')})` },
+  );
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/maxhub'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  MINIO_ENDPOINT: url(['http:', 'https:']).default('http://127.0.0.1:9000'),
+  MINIO_ACCESS_KEY: z.string().min(3).default('maxhub-dev'),
+  MINIO_SECRET_KEY: z.string().min(8).default('maxhub-dev-secret'),
+  MINIO_REGION: z.string().default('us-east-1'),
+  /** Root secret for per-grant pseudonym keys (HKDF). */
+  HUB_MASTER_SECRET: secret32,
+  /** AES-256-GCM key sealing company endpoint credentials at rest. */
+  HUB_CREDENTIALS_KEY: secret32,
+  TOKEN_DEFAULT_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).max(1_000_000).default(5000),
+  GRAPHQL_SANDBOX: bool.optional(),
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 ** 3),
+  UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
+  PKI_ROOT_CERT_FILE: z.string().optional(),
+  PKI_ISSUING_CERT_FILE: z.string().optional(),
+  PKI_ISSUING_KEY_FILE: z.string().optional(),
+});
+
+/** The hub's whole configuration, validated once at start. */
+export interface HubConfig {
+  env: 'development' | 'production' | 'test';
+  http: { host: string; port: number };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  database: { url: string; poolSize: number };
+  minio: { endpoint: string; accessKey: string; secretKey: string; region: string };
+  secrets: { master: Buffer; credentialsKey: Buffer };
+  tokens: { defaultTtlDays: number };
+  graphql: { maxDepth: number; maxComplexity: number; sandbox: boolean };
+  uploads: { maxBytes: number; urlTtlSeconds: number };
+  pki: { rootCertFile?: string; issuingCertFile?: string; issuingKeyFile?: string };
+}
+
+/**
+ * Reads and validates the environment into a HubConfig. This is the only reader of
+ * process.env in the code base. Throws ConfigError naming the first bad variable; the
+ * message never echoes the variable's value (it may be a secret).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    const missing = issue.code === 'invalid_type' && env[variable] === undefined;
+    throw new ConfigError(
+      variable,
+      missing ? `${variable} is required but not set` : `${variable} is invalid: ${issue.message}`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT },
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    minio: {
+      endpoint: e.MINIO_ENDPOINT,
+      accessKey: e.MINIO_ACCESS_KEY,
+      secretKey: e.MINIO_SECRET_KEY,
+      region: e.MINIO_REGION,
+    },
+    secrets: { master: e.HUB_MASTER_SECRET, credentialsKey: e.HUB_CREDENTIALS_KEY },
+    tokens: { defaultTtlDays: e.TOKEN_DEFAULT_TTL_DAYS },
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+      sandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV === 'development',
+    },
+    uploads: { maxBytes: e.UPLOAD_MAX_BYTES, urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS },
+    pki: {
+      rootCertFile: e.PKI_ROOT_CERT_FILE,
+      issuingCertFile: e.PKI_ISSUING_CERT_FILE,
+      issuingKeyFile: e.PKI_ISSUING_KEY_FILE,
+    },
+  };
+}
+
+/** Nest injection token for the HubConfig. */
+export const HUB_CONFIG = Symbol('HUB_CONFIG');

@@ -1,0 +1,2 @@
+export { loadConfig, ConfigError, HUB_CONFIG } from './config';
+export type { HubConfig } from './config';

@@ -1,0 +1,17 @@
+import { ApiTokenEntity } from './api-token.entity';
+import { AuditEntryEntity } from './audit-entry.entity';
+import { CompanyEntity } from './company.entity';
+import { CompanyMemberEntity, WorkingGroupMemberEntity } from './membership.entity';
+import { UserEntity } from './user.entity';
+import { WorkingGroupEntity } from './working-group.entity';
+
+/** Every entity the hub maps; the single list for Nest and the migration tooling. */
+export const ENTITIES = [
+  CompanyEntity,
+  WorkingGroupEntity,
+  UserEntity,
+  CompanyMemberEntity,
+  WorkingGroupMemberEntity,
+  ApiTokenEntity,
+  AuditEntryEntity,
+];

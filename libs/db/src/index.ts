@@ -1,0 +1,15 @@
+export { dataSourceOptions, createDataSource, ensureDatabase, dropTestDatabase } from './data-source';
+export { ENTITIES } from './entities';
+export { CompanyEntity } from './entities/company.entity';
+export { WorkingGroupEntity } from './entities/working-group.entity';
+export { UserEntity } from './entities/user.entity';
+export {
+  CompanyMemberEntity,
+  WorkingGroupMemberEntity,
+  COMPANY_ROLES,
+  WORKING_GROUP_ROLES,
+} from './entities/membership.entity';
+export type { CompanyRole, WorkingGroupRole } from './entities/membership.entity';
+export { ApiTokenEntity } from './entities/api-token.entity';
+export { AuditEntryEntity } from './entities/audit-entry.entity';
+export { WORKING_GROUPS } from './working-groups';

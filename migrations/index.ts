@@ -1,0 +1,4 @@
+import { Foundation1764000000000 } from './1764000000000-foundation';
+
+/** Every migration, in order. Never edit a merged one: add a new file. */
+export const MIGRATIONS = [Foundation1764000000000];
