@@ -13,7 +13,9 @@ const swc = [
     sourceMaps: 'inline',
   },
 ];
-const esmPackages = ['hyparquet', 'hyparquet-writer'];
+// ESM-only packages (NestJS 12 among them) that jest must compile to CommonJS; Node 20.19+
+// itself loads them through require(esm), but jest's module loader does not.
+const esmPackages = ['hyparquet', 'hyparquet-writer', '@nestjs', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@borewit', 'load-esm'];
 const libs = ['config', 'db', 'storage', 'formats', 'pki', 'contracts', 'deidentification', 'audit', 'testing'];
 const common = {
   rootDir: __dirname,

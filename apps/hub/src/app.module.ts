@@ -1,0 +1,55 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import depthLimit from 'graphql-depth-limit';
+import type { Logger } from 'pino';
+import type { HubConfig } from '@maxhub/config';
+import { CoreModule } from './core.module';
+import { formatError } from './graphql/format-error';
+import { limitsPlugin } from './graphql/limits.plugin';
+import { AllianceModule } from './modules/alliance/alliance.module';
+import { HealthModule } from './modules/health/health.module';
+
+/** Feature modules served by the API (each registers its resolvers). */
+export const FEATURE_MODULES = [AllianceModule, HealthModule];
+
+@Module({})
+export class AppModule {
+  static register(config: HubConfig, logger: Logger): DynamicModule {
+    let schemaHost: GraphQLSchemaHost | undefined;
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.register(config),
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [GraphQLSchemaHost],
+          useFactory: (host: GraphQLSchemaHost) => {
+            schemaHost = host;
+            return {
+              autoSchemaFile: true,
+              sortSchema: true,
+              path: '/graphql',
+              playground: false,
+              introspection: true,
+              context: ({ req }: { req: unknown }) => ({ req }),
+              formatError,
+              validationRules: [depthLimit(config.graphql.maxDepth)],
+              // @apollo/server ships CJS and ESM typings; Nest's driver sees the CJS ones, so the
+              // plugin objects (identical at run time) need this one widening.
+              plugins: [
+                config.graphql.sandbox
+                  ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+                  : ApolloServerPluginLandingPageDisabled(),
+                limitsPlugin({ maxComplexity: config.graphql.maxComplexity, logger, schema: () => schemaHost!.schema }),
+              ] as unknown as ApolloDriverConfig['plugins'],
+            };
+          },
+        }),
+        ...FEATURE_MODULES,
+      ],
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import { SetMetadata } from '@nestjs/common';
+
+/** Coarse gate checked by the global guard; finer, resource-level rules live in AccessService. */
+export enum Permission {
+  /** Any authenticated member of the alliance (resource checks follow in the service). */
+  MEMBER = 'MEMBER',
+  /** The alliance operator. */
+  ADMIN = 'ADMIN',
+}
+
+export const PERMISSION_KEY = 'maxhub:permission';
+export const PUBLIC_KEY = 'maxhub:public';
+
+/** Declares the permission an operation needs. Every root Query/Mutation must have this or @Public(). */
+export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION_KEY, permission);
+
+/** Declares an operation open without a token (health checks, the CRL). */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);

@@ -1,0 +1,49 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { HUB_CONFIG, HubConfig } from '@maxhub/config';
+import { dataSourceOptions } from '@maxhub/db';
+import { CompanyStorage } from '@maxhub/storage';
+import { AccessService } from './common/access.service';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
+
+/**
+ * What every process of the hub needs (API, worker, CLI): configuration, the database, company
+ * storage, access rules, tokens and the audit log. No GraphQL here.
+ */
+@Global()
+@Module({})
+export class CoreModule {
+  static register(config: HubConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.database.url, config.database.poolSize),
+          retryAttempts: 2,
+          retryDelay: 1000,
+        }),
+        AuditModule,
+        AuthModule,
+      ],
+      providers: [
+        { provide: HUB_CONFIG, useValue: config },
+        {
+          provide: CompanyStorage,
+          useFactory: () =>
+            new CompanyStorage(
+              {
+                url: config.minio.endpoint,
+                region: config.minio.region,
+                accessKey: config.minio.accessKey,
+                secretKey: config.minio.secretKey,
+              },
+              config.secrets.credentialsKey,
+            ),
+        },
+        AccessService,
+      ],
+      exports: [HUB_CONFIG, CompanyStorage, AccessService],
+    };
+  }
+}

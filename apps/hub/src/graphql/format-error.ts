@@ -1,0 +1,36 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { HubError } from '../common/hub-error';
+
+/**
+ * The one GraphQL error formatter. A HubError becomes its category in `extensions.code` and its
+ * feature code in `extensions.reason`, with its safe message. GraphQL's own validation errors
+ * pass as they are. Anything else is an internal error: generic message, no stack, no cause.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof HubError) {
+    return {
+      message: original.safeMessage,
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: original.category, reason: original.code, ...(original.details ? { details: original.details } : {}) },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (
+    code === 'GRAPHQL_VALIDATION_FAILED' ||
+    code === 'GRAPHQL_PARSE_FAILED' ||
+    code === 'BAD_USER_INPUT' ||
+    code === 'PERSISTED_QUERY_NOT_FOUND' ||
+    code === 'OPERATION_RESOLUTION_FAILURE' ||
+    code === 'BAD_REQUEST'
+  ) {
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(formatted.extensions?.reason ? { reason: formatted.extensions.reason } : {}) } };
+  }
+  return {
+    message: 'Internal error. Quote the x-request-id response header to the alliance operator.',
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

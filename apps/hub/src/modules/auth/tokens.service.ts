@@ -1,0 +1,191 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { HUB_CONFIG, HubConfig } from '@maxhub/config';
+import {
+  ApiTokenEntity,
+  CompanyMemberEntity,
+  UserEntity,
+  WorkingGroupMemberEntity,
+  type CompanyRole,
+  type WorkingGroupRole,
+} from '@maxhub/db';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { Actor } from '../../common/actor';
+import { AuthErrorCode } from '../../common/auth.errors';
+import { badInput, HubError, notFound } from '../../common/hub-error';
+import { AuditService } from '../audit/audit.service';
+
+const TOKEN_PREFIX = 'mxh_';
+
+/** SHA-256 of a token: what the database stores and looks up. */
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** A freshly issued token: the secret is in `token`, shown once and never stored. */
+export interface IssuedToken {
+  token: string;
+  record: ApiTokenEntity;
+}
+
+@Injectable()
+export class TokensService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Resolves a bearer token to the caller. Unknown, revoked and expired tokens are refused the
+   * same way (UNAUTHENTICATED), so a caller learns nothing about which tokens exist.
+   */
+  async authenticate(token: string): Promise<Actor> {
+    const invalid = () =>
+      new HubError('UNAUTHENTICATED', AuthErrorCode.AUTH_TOKEN_INVALID, 'the token is invalid, revoked or expired');
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw invalid();
+    const row = await this.dataSource
+      .getRepository(ApiTokenEntity)
+      .createQueryBuilder('t')
+      .innerJoinAndSelect('t.user', 'u')
+      .where('t.token_hash = :h', { h: hashToken(token) })
+      .andWhere('t.revoked_at IS NULL')
+      .andWhere('t.expires_at > now()')
+      .getOne();
+    if (!row?.user) throw invalid();
+    const [companyRoles, groupRoles] = await Promise.all([
+      this.dataSource.getRepository(CompanyMemberEntity).find({ where: { userId: row.userId } }),
+      this.dataSource.getRepository(WorkingGroupMemberEntity).find({ where: { userId: row.userId } }),
+    ]);
+    const companies = new Map<string, Set<CompanyRole>>();
+    for (const m of companyRoles) companies.set(m.companyId, (companies.get(m.companyId) ?? new Set()).add(m.role));
+    const workingGroups = new Map<string, Set<WorkingGroupRole>>();
+    for (const m of groupRoles) {
+      workingGroups.set(m.workingGroupId, (workingGroups.get(m.workingGroupId) ?? new Set()).add(m.role));
+    }
+    // Record use at most once a minute per token: cheap, and enough to spot stale tokens.
+    await this.dataSource.query(
+      `UPDATE api_tokens SET last_used_at = now()
+       WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [row.id],
+    );
+    return {
+      userId: row.user.id,
+      email: row.user.email,
+      displayName: row.user.displayName,
+      isAdmin: row.user.isAdmin,
+      tokenId: row.id,
+      companies,
+      workingGroups,
+    };
+  }
+
+  /** Issues a token for `userId` inside the caller's transaction, audited there too. */
+  async issue(
+    manager: EntityManager,
+    params: { userId: string; name: string; ttlDays?: number; actorUserId: string | null },
+  ): Promise<IssuedToken> {
+    const name = params.name.trim();
+    if (name.length < 1 || name.length > 100) {
+      throw badInput('AUTH_TOKEN_NAME_INVALID', 'a token name must be 1 to 100 characters');
+    }
+    const ttlDays = params.ttlDays ?? this.config.tokens.defaultTtlDays;
+    if (!Number.isInteger(ttlDays) || ttlDays < 1 || ttlDays > 3650) {
+      throw badInput('AUTH_TOKEN_TTL_INVALID', 'a token lifetime must be 1 to 3650 days');
+    }
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const record = manager.create(ApiTokenEntity, {
+      userId: params.userId,
+      name,
+      prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+      tokenHash: hashToken(token),
+      expiresAt: new Date(Date.now() + ttlDays * 86_400_000),
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    const saved = await manager.save(ApiTokenEntity, record);
+    await this.audit.append(manager, {
+      actorUserId: params.actorUserId,
+      action: 'token.issued',
+      subjectType: 'api_token',
+      subjectId: saved.id,
+      details: { userId: params.userId, ttlDays },
+    });
+    return { token, record: saved };
+  }
+
+  /** Issues a token for the caller, or (alliance operator only) for another user by e-mail. */
+  async issueFor(actor: Actor, input: { name: string; ttlDays?: number; userEmail?: string }): Promise<IssuedToken> {
+    return this.dataSource.transaction(async (m) => {
+      let userId = actor.userId;
+      if (input.userEmail && input.userEmail.toLowerCase() !== actor.email) {
+        if (!actor.isAdmin) {
+          throw new HubError('FORBIDDEN', AuthErrorCode.AUTH_ADMIN_REQUIRED, 'only the alliance operator issues tokens for others');
+        }
+        const user = await m.findOne(UserEntity, { where: { email: input.userEmail.toLowerCase() } });
+        if (!user) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
+        userId = user.id;
+      }
+      return this.issue(m, { userId, name: input.name, ttlDays: input.ttlDays, actorUserId: actor.userId });
+    });
+  }
+
+  /** The caller's tokens (or, for the operator, any user's). Never includes hashes. */
+  async list(actor: Actor, userEmail?: string): Promise<ApiTokenEntity[]> {
+    let userId = actor.userId;
+    if (userEmail && userEmail.toLowerCase() !== actor.email) {
+      if (!actor.isAdmin) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
+      const user = await this.dataSource.getRepository(UserEntity).findOne({ where: { email: userEmail.toLowerCase() } });
+      if (!user) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
+      userId = user.id;
+    }
+    return this.dataSource.getRepository(ApiTokenEntity).find({ where: { userId }, order: { createdAt: 'DESC' } });
+  }
+
+  /** Revokes a token of the caller's (or any, for the operator); refused on the next request. */
+  async revoke(actor: Actor, tokenId: string): Promise<ApiTokenEntity> {
+    return this.dataSource.transaction(async (m) => {
+      const token = await m.findOne(ApiTokenEntity, { where: { id: tokenId } });
+      if (!token || (token.userId !== actor.userId && !actor.isAdmin)) {
+        throw notFound('AUTH_TOKEN_NOT_FOUND', 'no such token among yours');
+      }
+      if (token.revokedAt) return token;
+      await m.update(ApiTokenEntity, { id: token.id, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await this.audit.append(m, {
+        actorUserId: actor.userId,
+        action: 'token.revoked',
+        subjectType: 'api_token',
+        subjectId: token.id,
+        details: { userId: token.userId },
+      });
+      return (await m.findOne(ApiTokenEntity, { where: { id: token.id } }))!;
+    });
+  }
+
+  /**
+   * Creates the first alliance operator and a token for them. Refused once any operator
+   * exists: later operators are added by an operator.
+   */
+  async bootstrapAdmin(email: string, displayName: string): Promise<IssuedToken> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+      const existing = await m.count(UserEntity, { where: { isAdmin: true } });
+      if (existing > 0) {
+        throw new HubError('CONFLICT', 'ADMIN_ALREADY_BOOTSTRAPPED', 'an alliance operator already exists; ask them for access');
+      }
+      const normalized = email.trim().toLowerCase();
+      if (!/^[^\s@]+@[^\s@]+$/.test(normalized)) throw badInput('ALLIANCE_EMAIL_INVALID', 'the e-mail address is not valid');
+      let user = await m.findOne(UserEntity, { where: { email: normalized } });
+      if (user) await m.update(UserEntity, { id: user.id }, { isAdmin: true });
+      else user = await m.save(UserEntity, m.create(UserEntity, { email: normalized, displayName, isAdmin: true }));
+      await this.audit.append(m, {
+        actorUserId: user.id,
+        action: 'admin.bootstrapped',
+        subjectType: 'user',
+        subjectId: user.id,
+      });
+      return this.issue(m, { userId: user.id, name: 'bootstrap', actorUserId: user.id });
+    });
+  }
+}

@@ -1,0 +1,2 @@
+export { TestContext, testConfig, uniq, newBusinessRegistrationNumber, capturedLogs } from './test-context';
+export type { GqlResult } from './test-context';
