@@ -1,0 +1,199 @@
+/**
+ * The chunked view: how a materialized (de-identified) view is stored so that a page at row
+ * offset R is one object GET, without reading the chunks before it.
+ *
+ * Layout (the storage/worker layer uploads each chunk as its own object, the index last):
+ *   chunk-000000.json.gz, chunk-000001.json.gz, …, index.json
+ * A chunk is gzip-compressed (level 1 by default: measured in bench/formats) JSON, columnar:
+ *   {"v":1,"firstRow":R,"rowCount":n,"columns":["a","b"],"data":[[a0,a1,…],[b0,b1,…]]}
+ * Columnar because it is ~40 % smaller than JSON lines before compression (no repeated keys)
+ * and `JSON.parse` of arrays is fast. The index lists every chunk's first row (0-based), row
+ * count, byte size and SHA-256, so a reader finds the chunk of row R by binary search and can
+ * verify what it downloaded.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { FormatError } from './errors';
+import type { ColumnDeclaration } from './rows';
+import type { CellValue, Row } from './schema';
+
+/** Format marker in the index. */
+export const CHUNKED_VIEW_FORMAT = 'maxhub-chunked-view/1';
+
+/** One chunk in the index. */
+export interface ChunkInfo {
+  /** 0-based chunk number; also its object name via {@link chunkObjectName}. */
+  index: number;
+  /** 0-based row offset of the chunk's first row in the whole view. */
+  firstRow: number;
+  rowCount: number;
+  /** Size of the chunk object in bytes (compressed). */
+  byteSize: number;
+  /** Hex SHA-256 of the chunk object's bytes. */
+  sha256: string;
+}
+
+/** The manifest of a chunked view (uploaded last: a view without it does not exist). */
+export interface ChunkedViewIndex {
+  format: typeof CHUNKED_VIEW_FORMAT;
+  columns: ColumnDeclaration[];
+  rowCount: number;
+  /** Rows per chunk (every chunk but the last has exactly this many). */
+  chunkRows: number;
+  compression: 'gzip' | 'none';
+  chunks: ChunkInfo[];
+}
+
+/** A chunk ready to upload. */
+export interface EncodedChunk {
+  info: ChunkInfo;
+  bytes: Buffer;
+}
+
+/** Options of {@link ChunkedViewWriter}. */
+export interface ChunkedViewOptions {
+  /** Rows per chunk; default 10,000. */
+  chunkRows?: number;
+  /** Default `'gzip'`. */
+  compression?: 'gzip' | 'none';
+  /** zlib level for gzip; default 1 (fastest; see bench). */
+  gzipLevel?: number;
+}
+
+/** Object name of chunk `i` (zero-padded so names sort in row order). */
+export function chunkObjectName(i: number, compression: 'gzip' | 'none' = 'gzip'): string {
+  return `chunk-${String(i).padStart(6, '0')}.json${compression === 'gzip' ? '.gz' : ''}`;
+}
+
+/**
+ * Cuts rows into chunks. `push` returns the chunks completed by these rows; `finish` returns
+ * the last partial chunk and the index. Memory: one chunk of rows.
+ */
+export class ChunkedViewWriter {
+  private readonly chunkRows: number;
+  private readonly compression: 'gzip' | 'none';
+  private readonly level: number;
+  private readonly names: string[];
+  private data: CellValue[][];
+  private pending = 0;
+  private rowCount = 0;
+  private readonly chunks: ChunkInfo[] = [];
+  private finished = false;
+
+  constructor(
+    private readonly columns: readonly ColumnDeclaration[],
+    options: ChunkedViewOptions = {},
+  ) {
+    this.chunkRows = options.chunkRows ?? 10_000;
+    if (!(this.chunkRows >= 1)) throw new RangeError('chunkRows must be at least 1');
+    this.compression = options.compression ?? 'gzip';
+    this.level = options.gzipLevel ?? 1;
+    this.names = columns.map((c) => c.name);
+    this.data = this.names.map(() => []);
+  }
+
+  /** Adds rows; returns chunks that are now complete (often none). */
+  push(rows: readonly Row[]): EncodedChunk[] {
+    if (this.finished) throw new Error('ChunkedViewWriter is finished');
+    const out: EncodedChunk[] = [];
+    const n = this.names.length;
+    for (const row of rows) {
+      for (let j = 0; j < n; j++) this.data[j].push(row[this.names[j]] ?? null);
+      if (++this.pending === this.chunkRows) out.push(this.cut());
+    }
+    return out;
+  }
+
+  /** Ends the view: the last partial chunk (if any) and the index to upload last. */
+  finish(): { chunks: EncodedChunk[]; index: ChunkedViewIndex } {
+    const chunks = this.pending > 0 ? [this.cut()] : [];
+    this.finished = true;
+    return {
+      chunks,
+      index: {
+        format: CHUNKED_VIEW_FORMAT,
+        columns: this.columns.map((c) => ({ ...c })),
+        rowCount: this.rowCount,
+        chunkRows: this.chunkRows,
+        compression: this.compression,
+        chunks: [...this.chunks],
+      },
+    };
+  }
+
+  private cut(): EncodedChunk {
+    const firstRow = this.rowCount;
+    const rowCount = this.pending;
+    const json = JSON.stringify({ v: 1, firstRow, rowCount, columns: this.names, data: this.data });
+    const raw = Buffer.from(json, 'utf8');
+    const bytes = this.compression === 'gzip' ? gzipSync(raw, { level: this.level }) : raw;
+    const info: ChunkInfo = {
+      index: this.chunks.length,
+      firstRow,
+      rowCount,
+      byteSize: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    this.chunks.push(info);
+    this.rowCount += rowCount;
+    this.pending = 0;
+    this.data = this.names.map(() => []);
+    return { info, bytes };
+  }
+}
+
+/** A decoded chunk. */
+export interface DecodedChunk {
+  firstRow: number;
+  columns: string[];
+  rows: Row[];
+}
+
+/** Decodes a chunk (gzip or plain, detected by magic bytes); `expectedSha256` is verified when given. */
+export function decodeChunk(bytes: Uint8Array, expectedSha256?: string): DecodedChunk {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bad = (why: string, cause?: unknown) => new FormatError('DATASET_CORRUPT_CHUNK', `The chunk is corrupt (${why})`, {}, { cause });
+  if (expectedSha256 !== undefined && createHash('sha256').update(buf).digest('hex') !== expectedSha256) throw bad('checksum');
+  let parsed: unknown;
+  try {
+    const raw = buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw bad('not gzip/JSON', e);
+  }
+  const c = parsed as { v?: unknown; firstRow?: unknown; rowCount?: unknown; columns?: unknown; data?: unknown };
+  if (c.v !== 1 || typeof c.firstRow !== 'number' || typeof c.rowCount !== 'number' || !Array.isArray(c.columns) || !Array.isArray(c.data)) {
+    throw bad('shape');
+  }
+  const columns = c.columns as string[];
+  const data = c.data as CellValue[][];
+  const n = c.rowCount;
+  if (data.length !== columns.length || data.some((col) => !Array.isArray(col) || col.length !== n)) throw bad('column lengths');
+  const rows = new Array<Row>(n);
+  for (let i = 0; i < n; i++) {
+    const row: Row = {};
+    for (let j = 0; j < columns.length; j++) row[columns[j]] = data[j][i]!;
+    rows[i] = row;
+  }
+  return { firstRow: c.firstRow, columns, rows };
+}
+
+/** Decodes a chunk into its rows. */
+export function readChunk(bytes: Uint8Array, expectedSha256?: string): Row[] {
+  return decodeChunk(bytes, expectedSha256).rows;
+}
+
+/** The chunk holding 0-based row `row`, by binary search; undefined past the end. */
+export function findChunk(index: Pick<ChunkedViewIndex, 'chunks'>, row: number): ChunkInfo | undefined {
+  const chunks = index.chunks;
+  let lo = 0;
+  let hi = chunks.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = chunks[mid];
+    if (row < c.firstRow) hi = mid - 1;
+    else if (row >= c.firstRow + c.rowCount) lo = mid + 1;
+    else return c;
+  }
+  return undefined;
+}

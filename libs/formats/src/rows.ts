@@ -1,0 +1,159 @@
+/**
+ * Typed rows: turning raw record batches into `Row` objects of declared types, and opening
+ * any format's reader with one call.
+ */
+import { Readable } from 'node:stream';
+import { type CellOptions, INVALID, type Parsed, textParser, valueParser } from './cells';
+import { type ByteSource, type CsvDelimiter, readCsv, type TabularReader } from './csv-reader';
+import type { DeclaredEncoding } from './encoding';
+import { FormatError } from './errors';
+import { readJsonl } from './jsonl-reader';
+import { type RandomAccessSource, readParquet } from './parquet-reader';
+import type { RecordBatch } from './records';
+import type { ColumnType, DatasetFormat, Row } from './schema';
+
+/** A column as a caller declares it (the publisher's schema, or a grant's view). */
+export interface ColumnDeclaration {
+  name: string;
+  type: ColumnType;
+  /** When false, an empty cell is DATASET_NULL_IN_REQUIRED_COLUMN. Default true. */
+  nullable?: boolean;
+}
+
+/** Where to read from: a byte stream (CSV, JSONL) or random access (any format). */
+export type DatasetSource = ByteSource | RandomAccessSource;
+
+/** True when `s` is a {@link RandomAccessSource}. */
+export function isRandomAccess(s: DatasetSource): s is RandomAccessSource {
+  return typeof (s as RandomAccessSource).read === 'function' && typeof (s as RandomAccessSource).size === 'number';
+}
+
+/** Streams a random-access source front to back in `chunkSize` reads (for CSV/JSONL on S3). */
+export function sequentialStream(source: RandomAccessSource, chunkSize = 1 << 20): Readable {
+  async function* gen(): AsyncGenerator<Buffer> {
+    for (let pos = 0; pos < source.size; pos += chunkSize) {
+      yield Buffer.from(await source.read(pos, Math.min(source.size, pos + chunkSize)));
+    }
+  }
+  return Readable.from(gen(), { objectMode: false });
+}
+
+/** Options of {@link openReader}. */
+export interface OpenReaderInput {
+  format: DatasetFormat;
+  source: DatasetSource;
+  encoding?: DeclaredEncoding;
+  delimiter?: CsvDelimiter;
+  batchSize?: number;
+  onBytes?: (chunk: Buffer) => void;
+}
+
+/** Opens the reader of any format. Parquet needs a {@link RandomAccessSource}. */
+export function openReader(input: OpenReaderInput): TabularReader {
+  const { format, source } = input;
+  switch (format) {
+    case 'CSV':
+    case 'JSONL': {
+      const bytes = isRandomAccess(source) ? sequentialStream(source) : source;
+      const opts = { encoding: input.encoding, batchSize: input.batchSize, onBytes: input.onBytes };
+      return format === 'CSV' ? readCsv(bytes, { ...opts, delimiter: input.delimiter }) : readJsonl(bytes, opts);
+    }
+    case 'PARQUET': {
+      if (!isRandomAccess(source)) throw new TypeError('Parquet needs a RandomAccessSource');
+      const r = readParquet(source, { batchSize: input.batchSize, onBytes: input.onBytes });
+      const info = { columns: [] as string[], rowCount: 0, sizeBytes: source.size };
+      return {
+        get info() {
+          info.columns = r.info.columns;
+          info.rowCount = r.info.rowCount;
+          return info;
+        },
+        [Symbol.asyncIterator]: () => r[Symbol.asyncIterator](),
+      };
+    }
+  }
+}
+
+/** Resolves declared columns against a file's columns: declared order → file index. */
+export function matchColumns(fileColumns: readonly string[], declared: readonly ColumnDeclaration[]): number[] {
+  const index = new Map(fileColumns.map((c, i) => [c, i]));
+  const declaredNames = new Set(declared.map((d) => d.name));
+  for (const c of fileColumns) {
+    if (!declaredNames.has(c)) {
+      throw new FormatError('DATASET_SCHEMA_MISMATCH', `column ${JSON.stringify(c)} is in the file but not declared`, { column: c });
+    }
+  }
+  return declared.map((d) => {
+    const i = index.get(d.name);
+    if (i === undefined) {
+      throw new FormatError('DATASET_SCHEMA_MISMATCH', `declared column ${JSON.stringify(d.name)} is missing from the file`, {
+        column: d.name,
+      });
+    }
+    return i;
+  });
+}
+
+/** The error for a cell that is not of its column's type (no value in the message). */
+export function typeMismatch(batch: RecordBatch, i: number, column: string, type: ColumnType, why?: string): FormatError {
+  const line = batch.lines?.[i];
+  const row = batch.firstRow + i;
+  const pos = line !== undefined ? `line ${line}` : `row ${row}`;
+  return new FormatError('DATASET_TYPE_MISMATCH', `${pos}: column ${JSON.stringify(column)} expected ${type}${why ? ` (${why})` : ''}`, {
+    ...(line !== undefined ? { line } : {}),
+    row,
+    column,
+  });
+}
+
+/** The error for an empty cell in a non-nullable column. */
+export function nullInRequired(batch: RecordBatch, i: number, column: string): FormatError {
+  const line = batch.lines?.[i];
+  const row = batch.firstRow + i;
+  const pos = line !== undefined ? `line ${line}` : `row ${row}`;
+  return new FormatError('DATASET_NULL_IN_REQUIRED_COLUMN', `${pos}: column ${JSON.stringify(column)} is empty but required`, {
+    ...(line !== undefined ? { line } : {}),
+    row,
+    column,
+  });
+}
+
+/**
+ * Builds a converter from raw batches to typed rows of the declared columns (in declared
+ * order; the file may order them differently). Throws DATASET_TYPE_MISMATCH and friends.
+ */
+export function rowConverter(declared: readonly ColumnDeclaration[], options: CellOptions = {}): (batch: RecordBatch) => Row[] {
+  let mapped: { columns: readonly string[]; index: number[] } | undefined;
+  const n = declared.length;
+  const names = declared.map((d) => d.name);
+  const required = declared.map((d) => d.nullable === false);
+  const text = declared.map((d) => textParser(d.type, options));
+  const value = declared.map((d) => valueParser(d.type, options));
+  return (batch) => {
+    if (!mapped || mapped.columns !== batch.columns) mapped = { columns: batch.columns, index: matchColumns(batch.columns, declared) };
+    const index = mapped.index;
+    const parse = batch.cells === 'text' ? text : value;
+    const out = new Array<Row>(batch.records.length);
+    const records = batch.records;
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i];
+      const row: Row = {};
+      for (let j = 0; j < n; j++) {
+        const v: Parsed = (parse[j] as (x: unknown) => Parsed)(rec[index[j]]);
+        if (v === INVALID) throw typeMismatch(batch, i, names[j], declared[j].type);
+        if (v === null && required[j]) throw nullInRequired(batch, i, names[j]);
+        row[names[j]] = v;
+      }
+      out[i] = row;
+    }
+    return out;
+  };
+}
+
+/** Reads typed rows of the declared columns in batches. */
+export async function* readRows(
+  input: OpenReaderInput & { columns: readonly ColumnDeclaration[] } & CellOptions,
+): AsyncGenerator<Row[]> {
+  const convert = rowConverter(input.columns, input);
+  for await (const batch of openReader(input)) yield convert(batch);
+}
