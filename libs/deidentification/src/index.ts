@@ -1,0 +1,59 @@
+/**
+ * @maxhub/deidentification — the pure de-identification engine: keyed pseudonyms, generalization,
+ * date shifting, bounded noise, typed predicates, compiled per-dataset pipelines, and
+ * k-anonymity (fixed levels streamed in two passes, or a Flash-style lattice search).
+ * No I/O, no Nest, no process.env: keys come in as arguments.
+ */
+export * from './spec';
+export { DeidErrorCode, DeidentificationError } from './errors';
+export { canonicalString, canonicalNumber } from './canonical';
+export {
+  deriveKey,
+  assertMasterSecret,
+  MIN_MASTER_SECRET_BYTES,
+  MIN_DERIVED_KEY_BITS,
+  type KeyPurpose,
+} from './keys';
+export {
+  createPseudonymizer,
+  base32,
+  PSEUDONYM_PREFIX,
+  DEFAULT_CACHE_SIZE,
+  type PseudonymEncoding,
+  type PseudonymizerOptions,
+} from './pseudonymize';
+export {
+  compileGeneralization,
+  compileHierarchy,
+  validateHierarchy,
+  generalizedType,
+  SUPPRESSED,
+  type Generalizer,
+} from './generalize';
+export { createDateShifter, createEntityShift, type DateShifter } from './shift-date';
+export { createNoiser, createRowUniform, type NoiseOptions, type Noiser } from './noise';
+export { compilePredicates, type RowPredicate } from './predicates';
+export {
+  compilePipeline,
+  type CompiledPipeline,
+  type OutputColumn,
+  type PipelineColumn,
+  type PipelineOptions,
+  type ResolvedKAnonymity,
+} from './pipeline';
+export {
+  ClassCounter,
+  createSuppressor,
+  encodeClassKey,
+  riskReport,
+  type ClassSizeBar,
+  type RiskReport,
+  type Suppressor,
+} from './k-anonymity';
+export {
+  searchLattice,
+  type EvaluatedNode,
+  type LatticeQuasiIdentifier,
+  type LatticeSearchOptions,
+  type LatticeSearchResult,
+} from './lattice';

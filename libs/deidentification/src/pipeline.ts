@@ -1,0 +1,238 @@
+/**
+ * The compiled per-dataset pipeline: one grant's transforms, row filter and fixed k-anonymity
+ * levels, compiled once into closures so that applying it to a row is a loop over columns with no
+ * parsing, no key derivation and no allocation beyond the output row.
+ */
+import type { CellValue, ColumnType, Row } from '../../formats/src/schema';
+import { canonicalString } from './canonical';
+import { DeidErrorCode, deidError } from './errors';
+import { compileGeneralization, compileHierarchy, generalizedType } from './generalize';
+import { encodeClassKey, type ClassifyingPipeline } from './k-anonymity';
+import { assertMasterSecret, deriveKey } from './keys';
+import { createNoiser } from './noise';
+import { compilePredicates } from './predicates';
+import { createPseudonymizer, type PseudonymEncoding } from './pseudonymize';
+import { createDateShifter } from './shift-date';
+import { GeneralizationSchema, TransformSpecSchema, type Generalization, type TransformSpec } from './spec';
+
+/** One input column and the transform the grant names for it. */
+export interface PipelineColumn {
+  name: string;
+  type: ColumnType;
+  /** A TransformSpec; parsed (never trusted) at compile time. */
+  transform: unknown;
+}
+
+/**
+ * Fixed-level k-anonymity, resolved by the caller (quasi-identifiers are the keys of `levels`).
+ * A QI's level 0 is its column transform's output; level i ≥ 1 applies `hierarchies[qi][i-1]` to
+ * the raw value; level `hierarchy.length + 1` is `*`. A QI with a non-empty hierarchy must be kept
+ * (`keep`), so that its level, not another transform, decides what is released.
+ */
+export interface ResolvedKAnonymity {
+  k: number;
+  suppressionLimit: number;
+  levels: Record<string, number>;
+  hierarchies?: Record<string, Generalization[]>;
+}
+
+/** What compilePipeline needs. */
+export interface PipelineOptions {
+  /** The hub's master secret, ≥ 32 bytes; required even when no transform is keyed (fail closed). */
+  masterSecret: Buffer | null | undefined;
+  grantId: string;
+  columns: readonly PipelineColumn[];
+  /** Row filter on raw columns (AND). */
+  rowFilter?: readonly unknown[];
+  kAnonymity?: ResolvedKAnonymity;
+  /** Pseudonym alphabet (default hex). */
+  pseudonymEncoding?: PseudonymEncoding;
+  /** Bound of each distinct-value cache (default 100,000). */
+  cacheSize?: number;
+}
+
+/** A column of the de-identified output. */
+export interface OutputColumn {
+  name: string;
+  type: ColumnType;
+}
+
+/** The compiled pipeline. */
+export interface CompiledPipeline extends ClassifyingPipeline {
+  /** Output columns in input order; dropped columns absent. */
+  readonly outputSchema: readonly OutputColumn[];
+  /** Released quasi-identifiers (empty without k-anonymity). */
+  readonly quasiIdentifiers: readonly string[];
+  readonly kAnonymity?: { k: number; suppressionLimit: number; levels: Record<string, number> };
+  /** The de-identified row, or null when the row filter rejects it (no k-anonymity suppression here). */
+  apply(row: Row, rowIndex: number): Row | null;
+  /** Pass 1 of k-anonymity: the class key of a raw row (null when filtered out); computes only the QIs. */
+  classKey(row: Row, rowIndex: number): string | null;
+  /** The class key of an output row of `apply`. */
+  classKeyOf(output: Row): string;
+}
+
+type CellFn = (row: Row, rowIndex: number) => CellValue;
+
+interface CompiledColumn {
+  name: string;
+  type: ColumnType;
+  fn: CellFn;
+}
+
+function parseTransform(column: string, raw: unknown): TransformSpec {
+  const parsed = TransformSpecSchema.safeParse(raw);
+  if (!parsed.success) throw deidError(DeidErrorCode.INVALID_SPEC, `Column "${column}": the transform is not valid.`);
+  return parsed.data;
+}
+
+function compileColumn(
+  col: PipelineColumn,
+  spec: TransformSpec,
+  types: Readonly<Record<string, ColumnType>>,
+  options: PipelineOptions,
+): CompiledColumn | null {
+  const { name, type } = col;
+  switch (spec.kind) {
+    case 'drop':
+      return null;
+    case 'keep':
+      return { name, type, fn: (row) => row[name] ?? null };
+    case 'pseudonymize': {
+      const key = deriveKey(options.masterSecret, options.grantId, 'pseudonym', name);
+      const p = createPseudonymizer(key, {
+        bits: spec.bits,
+        encoding: options.pseudonymEncoding ?? 'hex',
+        cacheSize: options.cacheSize,
+      });
+      return { name, type: 'string', fn: (row) => p(row[name]) };
+    }
+    case 'generalize': {
+      const g = compileGeneralization(spec.generalization, type, name);
+      return { name, type: generalizedType(spec.generalization, type), fn: (row) => g(row[name]) };
+    }
+    case 'shiftDate': {
+      if (type !== 'date' && type !== 'timestamp') {
+        throw deidError(DeidErrorCode.TRANSFORM_TYPE, `Column "${name}": a date shift needs a date or timestamp column.`);
+      }
+      const entity = spec.entityColumn;
+      if (!Object.hasOwn(types, entity)) {
+        throw deidError(DeidErrorCode.UNKNOWN_COLUMN, `Column "${name}": its date shift names an entity column that is not in the dataset.`);
+      }
+      // Keyed by the entity column, not the date column: all dates of one entity move together.
+      const key = deriveKey(options.masterSecret, options.grantId, 'shift-date', entity);
+      const shift = createDateShifter(key, spec.maxDays, type, name);
+      return { name, type, fn: (row) => shift(row[name], row[entity]) };
+    }
+    case 'noise': {
+      const key = deriveKey(options.masterSecret, options.grantId, 'noise', name);
+      const noise = createNoiser(key, spec, type, name);
+      return { name, type, fn: (row, rowIndex) => noise(row[name], rowIndex) };
+    }
+  }
+}
+
+function resolveKAnonymity(
+  settings: ResolvedKAnonymity,
+  specs: ReadonlyMap<string, TransformSpec>,
+  compiled: CompiledColumn[],
+  types: Readonly<Record<string, ColumnType>>,
+): string[] {
+  const { k, suppressionLimit, levels } = settings;
+  if (!Number.isInteger(k) || k < 2) throw deidError(DeidErrorCode.INVALID_SPEC, 'k must be an integer of at least 2.');
+  if (!(suppressionLimit >= 0 && suppressionLimit <= 0.5)) {
+    throw deidError(DeidErrorCode.INVALID_SPEC, 'The suppression limit must lie in 0..0.5.');
+  }
+  const released: string[] = [];
+  for (const [qi, level] of Object.entries(levels)) {
+    const spec = specs.get(qi);
+    if (spec === undefined) {
+      throw deidError(DeidErrorCode.UNKNOWN_COLUMN, `The quasi-identifier "${qi}" is not a column of the dataset.`);
+    }
+    const hierarchy = (settings.hierarchies?.[qi] ?? []).map((g) => {
+      const parsed = GeneralizationSchema.safeParse(g);
+      if (!parsed.success) throw deidError(DeidErrorCode.INVALID_SPEC, `Quasi-identifier "${qi}": a hierarchy level is not valid.`);
+      return parsed.data;
+    });
+    if (!Number.isInteger(level) || level < 0 || level > hierarchy.length + 1) {
+      throw deidError(DeidErrorCode.INVALID_SPEC, `Quasi-identifier "${qi}": the level lies outside its hierarchy.`);
+    }
+    if (spec.kind === 'drop') continue; // not released, so not part of any class
+    if (hierarchy.length > 0 && spec.kind !== 'keep') {
+      throw deidError(DeidErrorCode.INVALID_SPEC, `Quasi-identifier "${qi}": a column with a hierarchy must be kept, its level decides.`);
+    }
+    released.push(qi);
+    if (level === 0) continue;
+    const column = compiled.find((c) => c.name === qi)!;
+    const g = compileHierarchy(hierarchy, types[qi], qi)[level];
+    column.type = 'string';
+    column.fn = (row) => {
+      const v = g(row[qi]);
+      return typeof v === 'string' || v === null ? v : canonicalString(v);
+    };
+  }
+  return released;
+}
+
+/**
+ * Compiles a grant's de-identification of one dataset. Refuses a missing or short master secret
+ * (DEID_KEY_MISSING, DEID_KEY_TOO_SHORT), a duplicate column (DEID_DUPLICATE_COLUMN), an invalid
+ * transform or k-anonymity setting (DEID_INVALID_SPEC), a transform that does not fit its column
+ * (DEID_TRANSFORM_TYPE), a hierarchy that does not nest (DEID_HIERARCHY_NOT_MONOTONE), and row
+ * filters that name unknown columns or mistype them (DEID_UNKNOWN_COLUMN, DEID_PREDICATE_TYPE).
+ */
+export function compilePipeline(options: PipelineOptions): CompiledPipeline {
+  assertMasterSecret(options.masterSecret);
+  const types: Record<string, ColumnType> = Object.create(null) as Record<string, ColumnType>;
+  for (const col of options.columns) {
+    if (Object.hasOwn(types, col.name)) {
+      throw deidError(DeidErrorCode.DUPLICATE_COLUMN, `Column "${col.name}" is listed twice.`);
+    }
+    types[col.name] = col.type;
+  }
+  const specs = new Map<string, TransformSpec>();
+  const compiled: CompiledColumn[] = [];
+  for (const col of options.columns) {
+    const spec = parseTransform(col.name, col.transform);
+    specs.set(col.name, spec);
+    const c = compileColumn(col, spec, types, options);
+    if (c !== null) compiled.push(c);
+  }
+  const filter = options.rowFilter && options.rowFilter.length > 0 ? compilePredicates(options.rowFilter, types) : null;
+  const ka = options.kAnonymity;
+  const quasiIdentifiers = ka === undefined ? [] : resolveKAnonymity(ka, specs, compiled, types);
+
+  const names = compiled.map((c) => c.name);
+  const fns = compiled.map((c) => c.fn);
+  const n = fns.length;
+  const qiFns = quasiIdentifiers.map((q) => compiled.find((c) => c.name === q)!.fn);
+  const qiCount = qiFns.length;
+  const qiValues: CellValue[] = new Array<CellValue>(qiCount).fill(null);
+
+  const requireK = (): void => {
+    if (ka === undefined) throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The pipeline has no k-anonymity settings.');
+  };
+
+  return {
+    outputSchema: compiled.map((c) => ({ name: c.name, type: c.type })),
+    quasiIdentifiers,
+    ...(ka === undefined ? {} : { kAnonymity: { k: ka.k, suppressionLimit: ka.suppressionLimit, levels: { ...ka.levels } } }),
+    apply(row, rowIndex) {
+      if (filter !== null && !filter(row)) return null;
+      const out: Row = {};
+      for (let i = 0; i < n; i++) out[names[i]] = fns[i](row, rowIndex);
+      return out;
+    },
+    classKey(row, rowIndex) {
+      requireK();
+      if (filter !== null && !filter(row)) return null;
+      for (let i = 0; i < qiCount; i++) qiValues[i] = qiFns[i](row, rowIndex);
+      return encodeClassKey(qiValues);
+    },
+    classKeyOf(output) {
+      requireK();
+      for (let i = 0; i < qiCount; i++) qiValues[i] = output[quasiIdentifiers[i]] ?? null;
+      return encodeClassKey(qiValues);
+    },
+  };
+}
