@@ -196,9 +196,29 @@ export function issueCertificate(p: IssueCertificateParams): string {
   }
   if (!(p.notBefore < p.notAfter)) throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'notBefore must precede notAfter');
   const csr = forge.pki.certificationRequestFromPem(p.csrPem);
+  return signMemberCertificate({ ...p, publicKey: csr.publicKey as forge.pki.rsa.PublicKey });
+}
+
+/**
+ * Variations of the member profile, for tests that need a deliberately non-conforming
+ * certificate (not exported from the library's index).
+ */
+export interface MemberProfileOverrides {
+  keyUsage?: Record<string, boolean>;
+  extendedKeyUsages?: string[];
+  md?: forge.md.MessageDigest;
+  extraExtensions?: object[];
+}
+
+/** Writes and signs a member certificate for `publicKey` (no CSR checks: callers do them). */
+export function signMemberCertificate(
+  p: Omit<IssueCertificateParams, 'csrPem'> & { publicKey: forge.pki.rsa.PublicKey; overrides?: MemberProfileOverrides },
+): string {
+  validateSubject(p.subject);
+  const o = p.overrides ?? {};
   const issuer = forge.pki.certificateFromPem(p.issuerCertPem);
   const cert = forge.pki.createCertificate();
-  cert.publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
+  cert.publicKey = p.publicKey;
   cert.serialNumber = p.serialNumber ?? randomSerialHex();
   cert.validity.notBefore = p.notBefore;
   cert.validity.notAfter = p.notAfter;
@@ -206,17 +226,22 @@ export function issueCertificate(p: IssueCertificateParams): string {
   cert.setIssuer(forgeSubjectAttributesFromPem(p.issuerCertPem));
   const extensions: object[] = [
     { name: 'basicConstraints', critical: true, cA: false },
-    { name: 'keyUsage', critical: true, digitalSignature: true, nonRepudiation: true },
+    { name: 'keyUsage', critical: true, ...(o.keyUsage ?? { digitalSignature: true, nonRepudiation: true }) },
     // Pre-encoded: forge cannot encode OID arcs above 32 bits (the 2.25 UUID arc).
-    { id: OID_EXT_EXTENDED_KEY_USAGE, critical: false, value: extKeyUsageDer([EKU_EMAIL_PROTECTION, ALLIANCE_GRANT_SIGNING_EKU]) },
+    {
+      id: OID_EXT_EXTENDED_KEY_USAGE,
+      critical: false,
+      value: extKeyUsageDer(o.extendedKeyUsages ?? [EKU_EMAIL_PROTECTION, ALLIANCE_GRANT_SIGNING_EKU]),
+    },
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: issuerKeyId(issuer) },
+    ...(o.extraExtensions ?? []),
   ];
   if (p.subject.email !== undefined) {
     extensions.push({ name: 'subjectAltName', altNames: [{ type: 1, value: p.subject.email }] });
   }
   cert.setExtensions(extensions);
-  cert.sign(forge.pki.privateKeyFromPem(p.issuerKeyPem), forge.md.sha256.create());
+  cert.sign(forge.pki.privateKeyFromPem(p.issuerKeyPem), o.md ?? forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }
 

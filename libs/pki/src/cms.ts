@@ -36,26 +36,45 @@ export function signDetached(
   chainPems: string[] = [],
   opts: { signingTime?: Date } = {},
 ): Buffer {
-  const key = forge.pki.privateKeyFromPem(keyPem);
-  const signer = forgeCarrierFromPem(certPem);
+  return buildSignedData({ content, keyPem, certPem, chainPems, signingTime: opts.signingTime ?? new Date() });
+}
+
+/**
+ * The CMS writer behind `signDetached`, with knobs that produce deliberately non-conforming
+ * signatures for tests (not exported from the library's index).
+ */
+export function buildSignedData(p: {
+  content: Buffer;
+  keyPem: string;
+  certPem: string;
+  chainPems: string[];
+  signingTime: Date;
+  digestOid?: string;
+  embedContent?: boolean;
+  signerCount?: number;
+}): Buffer {
+  const key = forge.pki.privateKeyFromPem(p.keyPem);
+  const signer = forgeCarrierFromPem(p.certPem);
   const p7 = forge.pkcs7.createSignedData();
-  p7.content = forge.util.createBuffer(content.toString('binary'));
+  p7.content = forge.util.createBuffer(p.content.toString('binary'));
   p7.addCertificate(signer.cert);
-  for (const c of chainPems) p7.addCertificate(forgeCarrierFromPem(c).cert);
+  for (const c of p.chainPems) p7.addCertificate(forgeCarrierFromPem(c).cert);
   // forge accepts issuer + serialNumber instead of a decoded certificate (its typings omit it).
   const signerParams = {
     key,
     issuer: signer.issuerAttributes,
     serialNumber: signer.serialNumber,
-    digestAlgorithm: forge.pki.oids.sha256,
+    digestAlgorithm: p.digestOid ?? forge.pki.oids.sha256,
     authenticatedAttributes: [
       { type: forge.pki.oids.contentType, value: forge.pki.oids.data },
-      { type: forge.pki.oids.signingTime, value: opts.signingTime ?? new Date() },
+      { type: forge.pki.oids.signingTime, value: p.signingTime },
       { type: forge.pki.oids.messageDigest },
     ],
   };
-  p7.addSigner(signerParams as unknown as Parameters<typeof p7.addSigner>[0]);
-  p7.sign({ detached: true });
+  for (let i = 0; i < (p.signerCount ?? 1); i++) {
+    p7.addSigner(signerParams as unknown as Parameters<typeof p7.addSigner>[0]);
+  }
+  p7.sign({ detached: p.embedContent !== true });
   return Buffer.from(forge.asn1.toDer(p7.toAsn1()).getBytes(), 'binary');
 }
 
