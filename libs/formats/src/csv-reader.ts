@@ -306,6 +306,9 @@ export async function* decodeText(
     options.onBytes?.(chunk);
     if (first) {
       first = false;
+      if (chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
+        throw new FormatError('DATASET_UNDECODABLE_BYTES', 'line 1: UTF-16 is not supported; export as UTF-8 or CP949', { line: 1 });
+      }
       sniffBinary(chunk, declared);
     }
     const nul = chunk.indexOf(0);
