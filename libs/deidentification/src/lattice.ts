@@ -202,7 +202,9 @@ export function searchLattice(options: LatticeSearchOptions): LatticeSearchResul
   const allRows: Groups = { reps: Int32Array.from({ length: n }, (_, i) => i), weights: new Int32Array(n).fill(1) };
   const snapshots = new Map<number, Groups>();
   let snapshotSize = 0;
-  const table = new Int32Array(TABLE_SIZE).fill(-1);
+  // A direct-address table for small key spaces, sized to the data (a Map takes over above it).
+  const tableSize = Math.min(TABLE_SIZE, Math.max(1024, 64 * n));
+  const table = new Int32Array(tableSize).fill(-1);
   let keys = new Float64Array(Math.max(n, 1));
   let evaluations = 0;
 
@@ -235,7 +237,7 @@ export function searchLattice(options: LatticeSearchOptions): LatticeSearchResul
     const outReps: number[] = [];
     const outWeights: number[] = [];
     const w = source.weights;
-    if (radix <= TABLE_SIZE) {
+    if (radix <= tableSize) {
       for (let j = 0; j < m; j++) {
         const key = keys[j];
         let c = table[key];

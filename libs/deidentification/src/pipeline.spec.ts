@@ -1,0 +1,197 @@
+import fc from 'fast-check';
+import type { Row } from '../../formats/src/schema';
+import { DeidErrorCode, DeidentificationError } from './errors';
+import { ClassCounter, createSuppressor, encodeClassKey } from './k-anonymity';
+import { compilePipeline, type PipelineColumn, type PipelineOptions } from './pipeline';
+
+const SECRET = Buffer.alloc(32, 3);
+
+const columns: PipelineColumn[] = [
+  { name: 'serial', type: 'string', transform: { kind: 'pseudonymize' } },
+  { name: 'operator', type: 'string', transform: { kind: 'pseudonymize', bits: 160 } },
+  { name: 'line', type: 'string', transform: { kind: 'keep' } },
+  { name: 'welded_at', type: 'timestamp', transform: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } } },
+  { name: 'inspected_on', type: 'date', transform: { kind: 'shiftDate', maxDays: 15, entityColumn: 'operator' } },
+  { name: 'current', type: 'decimal', transform: { kind: 'noise', magnitude: 2, digits: 2 } },
+  { name: 'recipe', type: 'string', transform: { kind: 'drop' } },
+  { name: 'ok', type: 'boolean', transform: { kind: 'keep' } },
+];
+
+const raw: Row = {
+  serial: 'CANARY-SN-1',
+  operator: 'CANARY-OP-1',
+  line: 'L1',
+  welded_at: '2025-02-13T08:15:42Z',
+  inspected_on: '2025-02-14',
+  current: 121.5,
+  recipe: 'CANARY-RECIPE',
+  ok: true,
+};
+
+const options = (extra: Partial<PipelineOptions> = {}): PipelineOptions => ({ masterSecret: SECRET, grantId: 'grant-1', columns, ...extra });
+
+function codeOf(fn: () => unknown): DeidErrorCode | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DeidentificationError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+describe('compiled pipeline', () => {
+  it('describes its output: dropped columns absent, pseudonyms and generalized values as strings', () => {
+    expect(compilePipeline(options()).outputSchema).toEqual([
+      { name: 'serial', type: 'string' },
+      { name: 'operator', type: 'string' },
+      { name: 'line', type: 'string' },
+      { name: 'welded_at', type: 'string' },
+      { name: 'inspected_on', type: 'date' },
+      { name: 'current', type: 'decimal' },
+      { name: 'ok', type: 'boolean' },
+    ]);
+  });
+
+  it('applies every transform and lets no planted raw value through', () => {
+    const out = compilePipeline(options()).apply(raw, 0)!;
+    expect(Object.keys(out)).not.toContain('recipe');
+    expect(out.line).toBe('L1');
+    expect(out.welded_at).toBe('2025-02-13T08');
+    expect(out.serial).toMatch(/^ps_[0-9a-f]{32}$/);
+    expect(out.operator).toMatch(/^ps_[0-9a-f]{40}$/);
+    expect(Math.abs((out.current as number) - 121.5)).toBeLessThanOrEqual(2.005);
+    expect(JSON.stringify(out)).not.toContain('CANARY');
+  });
+
+  it('gives the same output for the same row index and grant, and another under another grant', () => {
+    const a = compilePipeline(options()).apply(raw, 7);
+    expect(compilePipeline(options()).apply(raw, 7)).toEqual(a);
+    const other = compilePipeline(options({ grantId: 'grant-2' })).apply(raw, 7)!;
+    expect(other.serial).not.toBe(a!.serial);
+    expect(other.current).not.toBe(a!.current);
+  });
+
+  it('returns null for rows the row filter rejects, evaluated on raw values', () => {
+    const p = compilePipeline(options({ rowFilter: [{ column: 'line', op: 'eq', value: 'L2' }] }));
+    expect(p.apply(raw, 0)).toBeNull();
+    expect(p.apply({ ...raw, line: 'L2' }, 1)).not.toBeNull();
+  });
+
+  it('refuses to compile without a master secret or with a short one', () => {
+    expect(codeOf(() => compilePipeline(options({ masterSecret: undefined })))).toBe(DeidErrorCode.KEY_MISSING);
+    expect(codeOf(() => compilePipeline(options({ masterSecret: Buffer.alloc(16, 1) })))).toBe(DeidErrorCode.KEY_TOO_SHORT);
+  });
+
+  it('refuses invalid transforms, duplicate columns and unknown entity columns', () => {
+    const withColumns = (cols: PipelineColumn[]) => codeOf(() => compilePipeline(options({ columns: cols })));
+    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'encrypt' } }])).toBe(DeidErrorCode.INVALID_SPEC);
+    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'pseudonymize', bits: 64 } }])).toBe(DeidErrorCode.INVALID_SPEC);
+    expect(
+      withColumns([
+        { name: 'a', type: 'string', transform: { kind: 'keep' } },
+        { name: 'a', type: 'string', transform: { kind: 'drop' } },
+      ]),
+    ).toBe(DeidErrorCode.DUPLICATE_COLUMN);
+    expect(withColumns([{ name: 'd', type: 'date', transform: { kind: 'shiftDate', maxDays: 3, entityColumn: 'nobody' } }])).toBe(
+      DeidErrorCode.UNKNOWN_COLUMN,
+    );
+    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'noise', magnitude: 1 } }])).toBe(DeidErrorCode.TRANSFORM_TYPE);
+  });
+
+  it('refuses row filters on unknown columns', () => {
+    expect(codeOf(() => compilePipeline(options({ rowFilter: [{ column: 'nope', op: 'isNull' }] })))).toBe(DeidErrorCode.UNKNOWN_COLUMN);
+  });
+});
+
+describe('fixed-level k-anonymity', () => {
+  const kColumns: PipelineColumn[] = [
+    { name: 'serial', type: 'string', transform: { kind: 'pseudonymize' } },
+    { name: 'age', type: 'integer', transform: { kind: 'keep' } },
+    { name: 'shift', type: 'string', transform: { kind: 'keep' } },
+    { name: 'value', type: 'decimal', transform: { kind: 'keep' } },
+  ];
+  const hierarchies = {
+    age: [
+      { method: 'interval' as const, width: 5 },
+      { method: 'interval' as const, width: 10 },
+    ],
+  };
+
+  it('releases a quasi-identifier at its level, as a string', () => {
+    const p = compilePipeline({
+      masterSecret: SECRET,
+      grantId: 'g',
+      columns: kColumns,
+      kAnonymity: { k: 2, suppressionLimit: 0, levels: { age: 2, shift: 0 }, hierarchies },
+    });
+    expect(p.apply({ serial: 's', age: 37, shift: 'A', value: 1 }, 0)).toEqual(expect.objectContaining({ age: '30-40', shift: 'A' }));
+    expect(p.outputSchema.find((c) => c.name === 'age')!.type).toBe('string');
+    expect(p.classKey({ serial: 's', age: 37, shift: 'A', value: 1 }, 0)).toBe(encodeClassKey(['30-40', 'A']));
+  });
+
+  it('refuses a level outside the hierarchy and a hierarchy on a column that is not kept', () => {
+    const compile = (levels: Record<string, number>, cols = kColumns) =>
+      codeOf(() => compilePipeline({ masterSecret: SECRET, grantId: 'g', columns: cols, kAnonymity: { k: 2, suppressionLimit: 0, levels, hierarchies } }));
+    expect(compile({ age: 4 })).toBe(DeidErrorCode.INVALID_SPEC);
+    expect(compile({ nope: 0 })).toBe(DeidErrorCode.UNKNOWN_COLUMN);
+    const pseudonymizedAge = kColumns.map((c) => (c.name === 'age' ? { ...c, transform: { kind: 'pseudonymize' } } : c));
+    expect(compile({ age: 1 }, pseudonymizedAge)).toBe(DeidErrorCode.INVALID_SPEC);
+  });
+
+  it('refuses to release when suppression would exceed the limit', () => {
+    const p = compilePipeline({
+      masterSecret: SECRET,
+      grantId: 'g',
+      columns: kColumns,
+      kAnonymity: { k: 3, suppressionLimit: 0.1, levels: { age: 0 }, hierarchies },
+    });
+    const counter = new ClassCounter();
+    [20, 21, 22, 23].forEach((age, i) => counter.add(p.classKey({ serial: 's', age, shift: 'A', value: 1 }, i)));
+    expect(codeOf(() => createSuppressor(p, counter))).toBe(DeidErrorCode.SUPPRESSION_LIMIT_EXCEEDED);
+  });
+
+  it('leaves every released class with at least k rows, and reports the risk of what it releases', () => {
+    const rowArb = fc.record({ age: fc.integer({ min: 18, max: 70 }), shift: fc.constantFrom('A', 'B', 'C'), value: fc.double({ noNaN: true, min: 0, max: 1 }) });
+    fc.assert(
+      fc.property(
+        fc.array(rowArb, { maxLength: 120 }),
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 1 }),
+        (rows, k, ageLevel, shiftLevel) => {
+          const p = compilePipeline({
+            masterSecret: SECRET,
+            grantId: 'g',
+            columns: kColumns,
+            kAnonymity: { k, suppressionLimit: 0.5, levels: { age: ageLevel, shift: shiftLevel }, hierarchies },
+          });
+          const input = rows.map((r, i) => ({ serial: `S${i}`, ...r }));
+          const counter = new ClassCounter();
+          input.forEach((r, i) => counter.add(p.classKey(r, i)));
+          let suppressor;
+          try {
+            suppressor = createSuppressor(p, counter);
+          } catch (e) {
+            expect((e as DeidentificationError).code).toBe(DeidErrorCode.SUPPRESSION_LIMIT_EXCEEDED);
+            expect(counter.suppressedRows(k)).toBeGreaterThan(0.5 * input.length);
+            return;
+          }
+          const released = input.map((r, i) => suppressor.apply(r, i)).filter((r): r is Row => r !== null);
+          const classes = new Map<string, number>();
+          for (const r of released) classes.set(JSON.stringify([r.age, r.shift]), (classes.get(JSON.stringify([r.age, r.shift])) ?? 0) + 1);
+          for (const size of classes.values()) expect(size).toBeGreaterThanOrEqual(k);
+          const report = suppressor.report;
+          expect(report.releasedRows).toBe(released.length);
+          expect(report.suppressedRows).toBe(input.length - released.length);
+          expect(report.releasedClasses).toBe(classes.size);
+          if (released.length > 0) {
+            expect(report.highestRisk).toBe(1 / Math.min(...classes.values()));
+            expect(report.averageRisk).toBeCloseTo(classes.size / released.length, 12);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
