@@ -124,8 +124,8 @@ describe('hierarchies', () => {
 
   it('suppresses every value, null included, at the implicit top level', () => {
     const levels = compileHierarchy([time('day')], 'timestamp');
-    expect(levels[2]!(null)).toBe('*');
-    expect(levels[1]!(null)).toBeNull();
+    expect(levels[2](null)).toBe('*');
+    expect(levels[1](null)).toBeNull();
   });
 
   it('refuses hierarchies that do not nest', () => {
@@ -140,8 +140,8 @@ describe('hierarchies', () => {
 
   function assertMonotone(levels: ReturnType<typeof compileHierarchy>, a: unknown, b: unknown): void {
     for (let i = 0; i + 1 < levels.length; i++) {
-      if (levels[i]!(a as never) === levels[i]!(b as never)) {
-        expect(levels[i + 1]!(a as never)).toBe(levels[i + 1]!(b as never));
+      if (levels[i](a as never) === levels[i](b as never)) {
+        expect(levels[i + 1](a as never)).toBe(levels[i + 1](b as never));
       }
     }
   }

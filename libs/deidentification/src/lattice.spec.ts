@@ -45,8 +45,8 @@ function codeOf(fn: () => unknown): DeidErrorCode | undefined {
 describe('the Incognito paper’s Patients example (LeFevre et al., SIGMOD 2005, Figures 1–3)', () => {
   it('uses the paper’s generalized values: 5371*, 537** and Person', () => {
     const zip = compileHierarchy(zipHierarchy, 'string');
-    expect([zip[1]!('53715'), zip[2]!('53715')]).toEqual(['5371*', '537**']);
-    expect(compileHierarchy(sexHierarchy, 'string')[1]!('Female')).toBe('Person');
+    expect([zip[1]('53715'), zip[2]('53715')]).toEqual(['5371*', '537**']);
+    expect(compileHierarchy(sexHierarchy, 'string')[1]('Female')).toBe('Person');
   });
 
   it('finds exactly the paper’s 2-anonymous nodes of the <Sex, Zipcode> lattice with fixed levels', () => {
@@ -141,7 +141,7 @@ describe('lattice search', () => {
       }
       const counts = new Map<string, number>();
       for (const r of rows) {
-        const key = encodeClassKey(qis.map((q, i) => levels[i]![lv[i]!]!(r[q.name])));
+        const key = encodeClassKey(qis.map((q, i) => levels[i][lv[i]](r[q.name])));
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
       let suppressed = 0;
@@ -177,8 +177,8 @@ describe('lattice search', () => {
             return;
           }
           const result = searchLattice({ rows, quasiIdentifiers: qis, k, suppressionLimit: limit, trace: true });
-          expect(result.levelVector).toEqual(valid[0]!.levels);
-          expect(result.dmStar).toBe(valid[0]!.dm);
+          expect(result.levelVector).toEqual(valid[0].levels);
+          expect(result.dmStar).toBe(valid[0].dm);
           expect(result.report.suppressedRows).toBeLessThanOrEqual(Math.floor(limit * rows.length + 1e-9));
           expect(result.report.dmStar).toBe(result.dmStar);
           for (const node of result.trace!) {
@@ -195,8 +195,8 @@ describe('lattice search', () => {
   it('evaluates fewer nodes than the lattice holds, thanks to tagging and pruning', () => {
     const rows: Row[] = Array.from({ length: 400 }, (_, i) => ({
       age: 20 + (i % 26),
-      code: ['AA', 'AB', 'BA', 'BB', 'CA'][i % 5]!,
-      day: ['2024-01-05', '2024-03-02', '2025-07-19'][i % 3]!,
+      code: ['AA', 'AB', 'BA', 'BB', 'CA'][i % 5],
+      day: ['2024-01-05', '2024-03-02', '2025-07-19'][i % 3],
     }));
     const result = searchLattice({ rows, quasiIdentifiers: qis, k: 5, suppressionLimit: 0.04 });
     expect(result.nodesEvaluated).toBeLessThan(result.nodes);

@@ -70,7 +70,7 @@ describe('pseudonyms', () => {
   });
 
   it('stays correct when the distinct values overflow the cache', () => {
-    const key = deriveKey(SECRET, 'g1', 'serial', 'c');
+    const key = deriveKey(SECRET, 'g1', 'pseudonym', 'serial');
     const small = createPseudonymizer(key, { cacheSize: 4 });
     const big = createPseudonymizer(key);
     const values = Array.from({ length: 50 }, (_, i) => `v${i % 17}`);
