@@ -60,6 +60,8 @@ export interface ParquetReader extends AsyncIterable<RecordBatch> {
 }
 
 const PAR1 = 0x31524150;
+/** First footer fetch (one range GET for typical footers). */
+const FOOTER_FETCH = 64 * 1024;
 
 function columnType(e: SchemaElement): ColumnType | undefined {
   const lt = e.logical_type?.type;
@@ -116,7 +118,7 @@ export async function readParquetMetadata(
   }
   let metadata: FileMetaData;
   try {
-    metadata = await parquetMetadataAsync(asyncBuffer(source), { parsers: PARSERS });
+    metadata = await parquetMetadataAsync(asyncBuffer(source), { parsers: PARSERS, initialFetchSize: FOOTER_FETCH });
   } catch (e) {
     throw corrupt(e, 'footer');
   }

@@ -22,10 +22,10 @@ describe('synthetic datasets', () => {
 
   it('pins the weld-line output so a change of generator is noticed', async () => {
     const rows = [...generateRows({ kind: 'weld-line', rows: 2, seed: 'pin' })];
-    expect(Object.keys(rows[0]!)).toEqual(columnsOf('weld-line').map((c) => c.name));
-    expect(rows[0]!.operator_id).toMatch(/^OP-\d{6}$/);
-    expect(rows[0]!.machine_serial).toMatch(/^HB-WLD-\d{4}-\d{4}$/);
-    expect(String(rows[1]!.timestamp) > String(rows[0]!.timestamp)).toBe(true);
+    expect(Object.keys(rows[0])).toEqual(columnsOf('weld-line').map((c) => c.name));
+    expect(rows[0].operator_id).toMatch(/^OP-\d{6}$/);
+    expect(rows[0].machine_serial).toMatch(/^HB-WLD-\d{4}-\d{4}$/);
+    expect(String(rows[1].timestamp) > String(rows[0].timestamp)).toBe(true);
   });
 
   it.each(SYNTHETIC_KINDS)('writes a CSV that validates under its own declared schema (%s)', async (kind) => {
