@@ -1,0 +1,138 @@
+/**
+ * The grant document (maxhub.grant/v1) and the termination document
+ * (maxhub.grant-termination/v1): strict zod models (unknown keys refused) and their parsers.
+ */
+import { z } from 'zod';
+import { KAnonymitySpecSchema, PredicateSchema, TransformSpecSchema } from '../../deidentification/src/spec';
+import { ContractError, ContractErrorCode } from './contract.errors';
+
+/** Schema tag of a grant document. */
+export const GRANT_SCHEMA = 'maxhub.grant/v1';
+/** Schema tag of a termination document. */
+export const TERMINATION_SCHEMA = 'maxhub.grant-termination/v1';
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+/** An ISO 8601 UTC timestamp such as 2026-03-01T00:00:00Z (a real calendar instant). */
+const isoUtc = z
+  .string()
+  .regex(ISO_UTC)
+  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().slice(0, 19) === s.slice(0, 19), 'not a calendar instant');
+const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/);
+const displayName = z.string().min(1).max(200);
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+const GrantColumnSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  transform: TransformSpecSchema,
+});
+
+const GrantDatasetSchema = z
+  .strictObject({
+    datasetId: z.uuid(),
+    name: displayName,
+    /** The pinned dataset version. */
+    version: z.number().int().min(1),
+    /** SHA-256 of the pinned version's object, when the grant pins the bytes too. */
+    objectSha256: sha256Hex.optional(),
+    columns: z.array(GrantColumnSchema).min(1).max(500),
+    rowFilter: z.array(PredicateSchema).max(50).optional(),
+    kAnonymity: KAnonymitySpecSchema.optional(),
+  })
+  .superRefine((ds, ctx) => {
+    const seen = new Set<string>();
+    ds.columns.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: 'duplicate column', path: ['columns', i, 'name'] });
+      seen.add(c.name);
+    });
+  });
+
+/** The grant document model. Columns of a dataset that the grant does not list are dropped. */
+export const GrantDocumentSchema = z
+  .strictObject({
+    schema: z.literal(GRANT_SCHEMA),
+    grantId: z.uuid(),
+    version: z.number().int().min(1),
+    /** SHA-256 (hex) of the canonical bytes of the version this one supersedes; required iff version > 1. */
+    supersedes: sha256Hex.optional(),
+    grantor: z.strictObject({ companySlug: slug, companyName: displayName }),
+    grantee: z.strictObject({ workingGroupSlug: slug, workingGroupName: displayName }),
+    purpose: z.string().min(1).max(2000),
+    term: z.strictObject({ from: isoUtc, until: isoUtc }),
+    datasets: z.array(GrantDatasetSchema).min(1).max(50),
+    limits: z.strictObject({
+      rowsPerQuery: z.number().int().min(1).max(100_000),
+      queriesPerDay: z.number().int().min(1).max(1_000_000),
+    }),
+    createdAt: isoUtc,
+  })
+  .superRefine((doc, ctx) => {
+    if ((doc.version > 1) !== (doc.supersedes !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'supersedes is required exactly when version > 1', path: ['supersedes'] });
+    }
+    const ids = new Set<string>();
+    doc.datasets.forEach((d, i) => {
+      if (ids.has(d.datasetId)) ctx.addIssue({ code: 'custom', message: 'duplicate dataset', path: ['datasets', i, 'datasetId'] });
+      ids.add(d.datasetId);
+    });
+  });
+export type GrantDocument = z.infer<typeof GrantDocumentSchema>;
+export type GrantDataset = GrantDocument['datasets'][number];
+export type GrantColumn = GrantDataset['columns'][number];
+
+/** Which side of a grant a signer or a termination speaks for. */
+export type GrantParty = 'GRANTOR' | 'GRANTEE';
+
+/** The termination document: either party ends a grant, identified by id and the SHA-256 of its canonical bytes. */
+export const TerminationDocumentSchema = z.strictObject({
+  schema: z.literal(TERMINATION_SCHEMA),
+  grantId: z.uuid(),
+  grantSha256: sha256Hex,
+  party: z.enum(['GRANTOR', 'GRANTEE']),
+  reason: z.string().min(1).max(2000),
+  effectiveAt: isoUtc,
+});
+export type TerminationDocument = z.infer<typeof TerminationDocumentSchema>;
+
+/**
+ * Validates an unknown value as a grant document (strict: unknown keys refused; defaults of
+ * transform specs filled in). Throws CONTRACT_MALFORMED naming the first problem's path, or
+ * CONTRACT_TERM_INVALID when `term.from` is not before `term.until`.
+ */
+export function parseGrantDocument(input: unknown): GrantDocument {
+  const doc = parseWith(GrantDocumentSchema, input, 'grant document');
+  if (!(Date.parse(doc.term.from) < Date.parse(doc.term.until))) {
+    throw new ContractError(ContractErrorCode.CONTRACT_TERM_INVALID, 'term.from must be before term.until');
+  }
+  return doc;
+}
+
+/** Validates an unknown value as a termination document. Throws CONTRACT_MALFORMED with the path. */
+export function parseTerminationDocument(input: unknown): TerminationDocument {
+  return parseWith(TerminationDocumentSchema, input, 'termination document');
+}
+
+function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new ContractError(ContractErrorCode.CONTRACT_MALFORMED, `${what} is invalid at ${safePath(issue.path)} (${issue.code})`);
+}
+
+// Field names of the models: only these are echoed in error paths; anything else (e.g. keys of a
+// generalization value map, which may be data values) is shown as "*".
+const KNOWN_KEYS = new Set([
+  ...Object.keys(GrantDocumentSchema.shape),
+  ...['companySlug', 'companyName', 'workingGroupSlug', 'workingGroupName', 'from', 'until', 'rowsPerQuery', 'queriesPerDay'],
+  ...['datasetId', 'name', 'version', 'objectSha256', 'columns', 'rowFilter', 'kAnonymity', 'transform'],
+  ...['kind', 'bits', 'generalization', 'method', 'level', 'width', 'bottom', 'top', 'digits', 'keep', 'map', 'otherwise'],
+  ...['maxDays', 'entityColumn', 'magnitude', 'relative', 'column', 'op', 'value', 'values', 'low', 'high'],
+  ...['k', 'quasiIdentifiers', 'suppressionLimit', 'hierarchies', 'levels'],
+  ...Object.keys(TerminationDocumentSchema.shape),
+]);
+
+function safePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${typeof p === 'string' && KNOWN_KEYS.has(p) ? p : '*'}`))
+    .join('');
+}

@@ -1,0 +1,31 @@
+/**
+ * @maxhub/contracts — the grant document: model, canonical form, validation against dataset
+ * schemas, human rendering, terminations and party matching. Pure: no Nest, no I/O.
+ */
+export { ContractError, ContractErrorCode } from './contract.errors';
+export {
+  GRANT_SCHEMA,
+  TERMINATION_SCHEMA,
+  GrantDocumentSchema,
+  TerminationDocumentSchema,
+  parseGrantDocument,
+  parseTerminationDocument,
+  type GrantColumn,
+  type GrantDataset,
+  type GrantDocument,
+  type GrantParty,
+  type TerminationDocument,
+} from './grant';
+export {
+  MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENT_DEPTH,
+  assertCanonical,
+  canonicalBytes,
+  isCanonical,
+  parseCanonicalGrant,
+  parseCanonicalTermination,
+  sha256Hex,
+} from './canonical';
+export { assertGrantMatchesSchemas, validateGrantAgainstSchemas, type GrantProblem } from './validate';
+export { renderGrantText, describeTransform, describeGeneralization, describePredicate } from './render';
+export { signerMatchesParty, type SignerOrgIdentity } from './party';
