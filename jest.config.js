@@ -15,16 +15,41 @@ const swc = [
 ];
 // ESM-only packages (NestJS 12 among them) that jest must compile to CommonJS; Node 20.19+
 // itself loads them through require(esm), but jest's module loader does not.
-const esmPackages = ['hyparquet', 'hyparquet-writer', '@nestjs', 'file-type', 'strtok3', 'token-types', '@tokenizer', 'uint8array-extras', '@borewit', 'load-esm'];
-const libs = ['config', 'db', 'storage', 'formats', 'pki', 'contracts', 'deidentification', 'audit', 'testing'];
+const esmPackages = [
+  'hyparquet',
+  'hyparquet-writer',
+  '@nestjs',
+  'file-type',
+  'strtok3',
+  'token-types',
+  '@tokenizer',
+  'uint8array-extras',
+  '@borewit',
+  'load-esm',
+];
+const libs = [
+  'config',
+  'db',
+  'storage',
+  'formats',
+  'pki',
+  'contracts',
+  'deidentification',
+  'audit',
+  'testing',
+];
 const common = {
   rootDir: __dirname,
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
-  moduleNameMapper: Object.fromEntries(libs.map((l) => [`^@maxhub/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
+  moduleNameMapper: Object.fromEntries(
+    libs.map((l) => [`^@maxhub/${l}$`, `<rootDir>/libs/${l}/src/index.ts`]),
+  ),
   testEnvironment: 'node',
 };
 module.exports = {
+  // Per-project testTimeout is ignored by jest; e2e tests start servers and child processes.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {
@@ -33,7 +58,6 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

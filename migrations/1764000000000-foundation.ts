@@ -86,7 +86,9 @@ export class Foundation1764000000000 implements MigrationInterface {
       "hash" text NOT NULL,
       CONSTRAINT "pk_audit_entries" PRIMARY KEY ("seq"))`);
     await q.query(`CREATE INDEX "ix_audit_entries_company_seq" ON "audit_entries" ("company_id", "seq")`);
-    await q.query(`CREATE INDEX "ix_audit_entries_working_group_seq" ON "audit_entries" ("working_group_id", "seq")`);
+    await q.query(
+      `CREATE INDEX "ix_audit_entries_working_group_seq" ON "audit_entries" ("working_group_id", "seq")`,
+    );
     // Append-only: the database itself refuses to rewrite history.
     await q.query(`CREATE FUNCTION "audit_entries_refuse_change"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

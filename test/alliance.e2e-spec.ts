@@ -26,41 +26,90 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
 
   it('registers a company and really creates its bucket company-<slug> on MinIO', async () => {
     const slug = uniq('hanbit');
-    const d = await ctx.gqlOk(REGISTER, { input: { slug, name: 'Hanbit Motors', nameKo: '한빛모터스', businessRegistrationNumber: newBusinessRegistrationNumber() } }, admin.token);
+    const d = await ctx.gqlOk(
+      REGISTER,
+      {
+        input: {
+          slug,
+          name: 'Hanbit Motors',
+          nameKo: '한빛모터스',
+          businessRegistrationNumber: newBusinessRegistrationNumber(),
+        },
+      },
+      admin.token,
+    );
     expect(d.registerCompany).toMatchObject({ slug, bucket: `company-${slug}`, storage: 'ALLIANCE' });
     expect(await minio.bucketExists(`company-${slug}`)).toBe(true);
-    const audit = await ctx.gqlOk(`query($s: String!) { auditEntries(companySlug: $s) { entries { action subjectId } } }`, { s: slug }, admin.token);
-    expect(audit.auditEntries.entries).toEqual([{ action: 'company.registered', subjectId: d.registerCompany.id }]);
+    const audit = await ctx.gqlOk(
+      `query($s: String!) { auditEntries(companySlug: $s) { entries { action subjectId } } }`,
+      { s: slug },
+      admin.token,
+    );
+    expect(audit.auditEntries.entries).toEqual([
+      { action: 'company.registered', subjectId: d.registerCompany.id },
+    ]);
   });
 
   it('refuses a duplicate slug with CONFLICT and leaves one company', async () => {
     const co = await ctx.newCompany(admin.token);
-    const r = await ctx.gql(REGISTER, { input: { slug: co.slug, name: 'Other', businessRegistrationNumber: newBusinessRegistrationNumber() } }, admin.token);
+    const r = await ctx.gql(
+      REGISTER,
+      {
+        input: { slug: co.slug, name: 'Other', businessRegistrationNumber: newBusinessRegistrationNumber() },
+      },
+      admin.token,
+    );
     expect(r.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'ALLIANCE_SLUG_TAKEN' });
     expect(await ctx.dataSource.getRepository(CompanyEntity).countBy({ slug: co.slug })).toBe(1);
   });
 
   it('refuses a business registration number with a wrong check digit, creating nothing', async () => {
     const slug = uniq('badbrn');
-    const r = await ctx.gql(REGISTER, { input: { slug, name: 'X', businessRegistrationNumber: '124-81-00999' } }, admin.token);
-    expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ALLIANCE_BRN_INVALID' });
+    const r = await ctx.gql(
+      REGISTER,
+      { input: { slug, name: 'X', businessRegistrationNumber: '124-81-00999' } },
+      admin.token,
+    );
+    expect(r.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'ALLIANCE_BRN_INVALID',
+    });
     expect(r.errors?.[0].message).toMatch(/check digit/);
     expect(await ctx.dataSource.getRepository(CompanyEntity).countBy({ slug })).toBe(0);
     expect(await minio.bucketExists(`company-${slug}`)).toBe(false);
   });
 
   it('refuses an invalid slug', async () => {
-    const r = await ctx.gql(REGISTER, { input: { slug: 'Bad_Slug!', name: 'X', businessRegistrationNumber: newBusinessRegistrationNumber() } }, admin.token);
-    expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ALLIANCE_SLUG_INVALID' });
+    const r = await ctx.gql(
+      REGISTER,
+      {
+        input: { slug: 'Bad_Slug!', name: 'X', businessRegistrationNumber: newBusinessRegistrationNumber() },
+      },
+      admin.token,
+    );
+    expect(r.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'ALLIANCE_SLUG_INVALID',
+    });
   });
 
   it('refuses a malformed endpoint URL', async () => {
     const r = await ctx.gql(
       REGISTER,
-      { input: { slug: uniq('ep'), name: 'X', businessRegistrationNumber: newBusinessRegistrationNumber(), endpoint: { url: 'ftp://minio.example/path', bucket: 'data', accessKey: 'a', secretKey: 'b' } } },
+      {
+        input: {
+          slug: uniq('ep'),
+          name: 'X',
+          businessRegistrationNumber: newBusinessRegistrationNumber(),
+          endpoint: { url: 'ftp://minio.example/path', bucket: 'data', accessKey: 'a', secretKey: 'b' },
+        },
+      },
       admin.token,
     );
-    expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'STORAGE_ENDPOINT_INVALID' });
+    expect(r.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'STORAGE_ENDPOINT_INVALID',
+    });
   });
 
   it('registers a company on its own endpoint, seals its credentials and never returns them', async () => {
@@ -74,13 +123,25 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
           slug,
           name: 'Own Storage Co',
           businessRegistrationNumber: newBusinessRegistrationNumber(),
-          endpoint: { url: ctx.config.minio.endpoint, bucket, accessKey: ctx.config.minio.accessKey, secretKey: ctx.config.minio.secretKey },
+          endpoint: {
+            url: ctx.config.minio.endpoint,
+            bucket,
+            accessKey: ctx.config.minio.accessKey,
+            secretKey: ctx.config.minio.secretKey,
+          },
         },
       },
       admin.token,
     );
-    expect(d.registerCompany).toMatchObject({ storage: 'OWN_ENDPOINT', bucket, endpointUrl: ctx.config.minio.endpoint });
-    const raw: Array<{ endpoint_credentials: Buffer }> = await ctx.dataSource.query('SELECT endpoint_credentials FROM companies WHERE slug = $1', [slug]);
+    expect(d.registerCompany).toMatchObject({
+      storage: 'OWN_ENDPOINT',
+      bucket,
+      endpointUrl: ctx.config.minio.endpoint,
+    });
+    const raw: Array<{ endpoint_credentials: Buffer }> = await ctx.dataSource.query(
+      'SELECT endpoint_credentials FROM companies WHERE slug = $1',
+      [slug],
+    );
     expect(raw[0].endpoint_credentials.toString('latin1')).not.toContain(ctx.config.minio.secretKey);
     expect(JSON.stringify(d)).not.toContain(ctx.config.minio.secretKey);
   });
@@ -94,12 +155,20 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
           slug,
           name: 'X',
           businessRegistrationNumber: newBusinessRegistrationNumber(),
-          endpoint: { url: ctx.config.minio.endpoint, bucket: uniq('missing'), accessKey: ctx.config.minio.accessKey, secretKey: ctx.config.minio.secretKey },
+          endpoint: {
+            url: ctx.config.minio.endpoint,
+            bucket: uniq('missing'),
+            accessKey: ctx.config.minio.accessKey,
+            secretKey: ctx.config.minio.secretKey,
+          },
         },
       },
       admin.token,
     );
-    expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'ALLIANCE_STORAGE_UNAVAILABLE' });
+    expect(r.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'ALLIANCE_STORAGE_UNAVAILABLE',
+    });
     expect(await ctx.dataSource.getRepository(CompanyEntity).countBy({ slug })).toBe(0);
   });
 
@@ -116,7 +185,11 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
 
   it('lets only the operator register companies', async () => {
     const someone = await ctx.newUser();
-    const r = await ctx.gql(REGISTER, { input: { slug: uniq('x'), name: 'X', businessRegistrationNumber: newBusinessRegistrationNumber() } }, someone.token);
+    const r = await ctx.gql(
+      REGISTER,
+      { input: { slug: uniq('x'), name: 'X', businessRegistrationNumber: newBusinessRegistrationNumber() } },
+      someone.token,
+    );
     expect(r.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'AUTH_ADMIN_REQUIRED' });
   });
 
@@ -130,7 +203,10 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
     expect(own.companyMembers).toEqual([{ person: { email: pubA.email }, role: 'PUBLISHER' }]);
     const other = await ctx.gql(q, { s: a.slug }, pubB.token);
     expect(other.data).toBeNull();
-    expect(other.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'ALLIANCE_COMPANY_NOT_FOUND' });
+    expect(other.errors?.[0].extensions).toMatchObject({
+      code: 'NOT_FOUND',
+      reason: 'ALLIANCE_COMPANY_NOT_FOUND',
+    });
   });
 
   it('hides a company’s bucket from outsiders but shows it to its members', async () => {
@@ -145,8 +221,18 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
   it('knows the ten launch working groups in Korean and English', async () => {
     const d = await ctx.gqlOk(`{ workingGroups { slug nameEn nameKo } }`, {}, admin.token);
     const slugs = d.workingGroups.map((g: { slug: string }) => g.slug);
-    expect(slugs).toEqual(expect.arrayContaining(['ai-factory', 'humanoids', 'autonomous-ships', 'ai-defense', 'ai-semiconductors']));
-    expect(d.workingGroups.find((g: { slug: string }) => g.slug === 'ai-semiconductors').nameKo).toBe('AI 반도체');
+    expect(slugs).toEqual(
+      expect.arrayContaining([
+        'ai-factory',
+        'humanoids',
+        'autonomous-ships',
+        'ai-defense',
+        'ai-semiconductors',
+      ]),
+    );
+    expect(d.workingGroups.find((g: { slug: string }) => g.slug === 'ai-semiconductors').nameKo).toBe(
+      'AI 반도체',
+    );
   });
 
   it('adds working group members and shows the group’s members only to them', async () => {
@@ -154,9 +240,14 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
     const stranger = await ctx.newWorkingGroupMember(admin.token, 'ai-bio', 'ANALYST');
     const q = `query { workingGroupMembers(workingGroupSlug: "humanoids") { person { email } role } }`;
     const d = await ctx.gqlOk(q, {}, analyst.token);
-    expect(d.workingGroupMembers).toEqual(expect.arrayContaining([{ person: { email: analyst.email }, role: 'ANALYST' }]));
+    expect(d.workingGroupMembers).toEqual(
+      expect.arrayContaining([{ person: { email: analyst.email }, role: 'ANALYST' }]),
+    );
     const r = await ctx.gql(q, {}, stranger.token);
-    expect(r.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'ALLIANCE_WORKING_GROUP_NOT_FOUND' });
+    expect(r.errors?.[0].extensions).toMatchObject({
+      code: 'NOT_FOUND',
+      reason: 'ALLIANCE_WORKING_GROUP_NOT_FOUND',
+    });
   });
 
   it('refuses a duplicate membership with CONFLICT', async () => {

@@ -1,5 +1,6 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -23,6 +24,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.register(config),
+        // Lets tests (and future tooling) walk every resolver to check its permission.
+        DiscoveryModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           inject: [GraphQLSchemaHost],
@@ -43,7 +46,11 @@ export class AppModule {
                 config.graphql.sandbox
                   ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
                   : ApolloServerPluginLandingPageDisabled(),
-                limitsPlugin({ maxComplexity: config.graphql.maxComplexity, logger, schema: () => schemaHost!.schema }),
+                limitsPlugin({
+                  maxComplexity: config.graphql.maxComplexity,
+                  logger,
+                  schema: () => schemaHost!.schema,
+                }),
               ] as unknown as ApolloDriverConfig['plugins'],
             };
           },

@@ -23,7 +23,11 @@ export function configureApp(app: INestApplication, logger: Logger): void {
       genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
       // Method, path and status only: headers carry tokens, bodies and query strings may carry values.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/health' },

@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   } catch (err) {
     const host = new URL(config.database.url).host;
     logger.fatal({ err: { message: (err as Error).message } }, 'could not start');
-    process.stderr.write(`maxhub: could not start: is PostgreSQL reachable at ${host} and the database migrated? (${(err as Error).message})\n`);
+    process.stderr.write(
+      `maxhub: could not start: is PostgreSQL reachable at ${host} and the database migrated? (${(err as Error).message})\n`,
+    );
     process.exit(1);
   }
   app.useBodyParser('json', { limit: '12mb' });

@@ -46,11 +46,7 @@ export function chainHash(prevHash: string, payload: string): string {
 
 /** Why an entry breaks the chain. */
 export type ChainBreak =
-  | 'SEQUENCE_GAP'
-  | 'PREV_HASH_MISMATCH'
-  | 'HASH_MISMATCH'
-  | 'PAYLOAD_MALFORMED'
-  | 'COLUMN_PAYLOAD_MISMATCH';
+  'SEQUENCE_GAP' | 'PREV_HASH_MISMATCH' | 'HASH_MISMATCH' | 'PAYLOAD_MALFORMED' | 'COLUMN_PAYLOAD_MISMATCH';
 
 /** Result of a chain verification. */
 export interface ChainVerification {

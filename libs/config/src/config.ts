@@ -20,7 +20,8 @@ const secret32 = z
   .string()
   .min(1)
   .transform((v, ctx) => {
-    const buf = /^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0 ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+    const buf =
+      /^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0 ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
     if (buf.length < 32) {
       ctx.addIssue({ code: 'custom', message: 'must decode (hex or base64) to at least 32 bytes' });
       return z.NEVER;
@@ -59,7 +60,11 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).max(1_000_000).default(5000),
   GRAPHQL_SANDBOX: bool.optional(),
-  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(50 * 1024 ** 3),
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(50 * 1024 ** 3),
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
   PKI_ROOT_CERT_FILE: z.string().optional(),
   PKI_ISSUING_CERT_FILE: z.string().optional(),
@@ -126,3 +131,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
 
 /** Nest injection token for the HubConfig. */
 export const HUB_CONFIG = Symbol('HUB_CONFIG');
+
+/**
+ * Only the database part of the configuration, for CLI commands that need nothing else
+ * (migrations, audit verification).
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): HubConfig['database'] {
+  const parsed = EnvSchema.pick({ DATABASE_URL: true, DATABASE_POOL_SIZE: true }).safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `${variable} is invalid: ${issue.message}`);
+  }
+  return { url: parsed.data.DATABASE_URL, poolSize: parsed.data.DATABASE_POOL_SIZE };
+}

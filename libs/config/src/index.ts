@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError, HUB_CONFIG } from './config';
+export { loadConfig, loadDatabaseConfig, ConfigError, HUB_CONFIG } from './config';
 export type { HubConfig } from './config';

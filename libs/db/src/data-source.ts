@@ -33,7 +33,8 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
 export async function ensureDatabase(url: string): Promise<boolean> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error('database name must be lower-case letters, digits and _');
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new Error('database name must be lower-case letters, digits and _');
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const ds = new DataSource({ type: 'postgres', url: admin.toString() });

@@ -25,7 +25,10 @@ export function parseEndpointUrl(raw: string): { useSSL: boolean; host: string; 
     throw new StorageError(StorageErrorCode.STORAGE_ENDPOINT_INVALID, 'the endpoint URL is not a valid URL');
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new StorageError(StorageErrorCode.STORAGE_ENDPOINT_INVALID, 'the endpoint URL must start with http:// or https://');
+    throw new StorageError(
+      StorageErrorCode.STORAGE_ENDPOINT_INVALID,
+      'the endpoint URL must start with http:// or https://',
+    );
   }
   if (u.username || u.password || (u.pathname && u.pathname !== '/') || u.search || u.hash) {
     throw new StorageError(
@@ -56,14 +59,22 @@ export function toStorageError(err: unknown): StorageError {
   if (err instanceof StorageError) return err;
   const code = (err as { code?: string } | null)?.code;
   if (code === 'AccessDenied' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch') {
-    return new StorageError(StorageErrorCode.STORAGE_ACCESS_DENIED, 'the storage endpoint refused the credentials', {
-      cause: err,
-    });
+    return new StorageError(
+      StorageErrorCode.STORAGE_ACCESS_DENIED,
+      'the storage endpoint refused the credentials',
+      {
+        cause: err,
+      },
+    );
   }
   if (code === 'NoSuchBucket') {
-    return new StorageError(StorageErrorCode.STORAGE_BUCKET_MISSING, 'the bucket does not exist on the endpoint', {
-      cause: err,
-    });
+    return new StorageError(
+      StorageErrorCode.STORAGE_BUCKET_MISSING,
+      'the bucket does not exist on the endpoint',
+      {
+        cause: err,
+      },
+    );
   }
   return new StorageError(StorageErrorCode.STORAGE_UNREACHABLE, 'the storage endpoint could not be reached', {
     cause: err,
@@ -78,7 +89,13 @@ export async function withStorage<T>(fn: () => Promise<T>, timeoutMs = 10_000): 
       fn(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new StorageError(StorageErrorCode.STORAGE_UNREACHABLE, 'the storage endpoint did not answer in time')),
+          () =>
+            reject(
+              new StorageError(
+                StorageErrorCode.STORAGE_UNREACHABLE,
+                'the storage endpoint did not answer in time',
+              ),
+            ),
           timeoutMs,
         );
       }),
@@ -103,7 +120,10 @@ export async function ensureBucket(client: Minio.Client, bucket: string, region:
 export async function checkBucket(client: Minio.Client, bucket: string): Promise<void> {
   const exists = await withStorage(() => client.bucketExists(bucket));
   if (!exists) {
-    throw new StorageError(StorageErrorCode.STORAGE_BUCKET_MISSING, 'the bucket does not exist on the endpoint');
+    throw new StorageError(
+      StorageErrorCode.STORAGE_BUCKET_MISSING,
+      'the bucket does not exist on the endpoint',
+    );
   }
 }
 

@@ -1,2 +1,4 @@
 export { TestContext, testConfig, uniq, newBusinessRegistrationNumber, capturedLogs } from './test-context';
 export type { GqlResult } from './test-context';
+export { runCli } from './cli';
+export type { CliResult } from './cli';

@@ -25,7 +25,9 @@ export const capturedLogs: string[] = [];
 export function testConfig(overrides: Record<string, string> = {}): HubConfig {
   const url = process.env.MAXHUB_TEST_DATABASE_URL;
   if (!url || !/test/.test(new URL(url).pathname)) {
-    throw new Error('MAXHUB_TEST_DATABASE_URL is not set to a *test* database: run tests through jest (global setup)');
+    throw new Error(
+      'MAXHUB_TEST_DATABASE_URL is not set to a *test* database: run tests through jest (global setup)',
+    );
   }
   return loadConfig({
     NODE_ENV: 'test',
@@ -75,6 +77,7 @@ export class TestContext {
     const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, logger), {
       logger: false,
       bodyParser: false,
+      abortOnError: false,
     });
     app.useBodyParser('json', { limit: '12mb' });
     configureApp(app, logger);
@@ -91,7 +94,11 @@ export class TestContext {
   }
 
   /** Sends a GraphQL operation, with a bearer token when given. */
-  async gql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlResult<T>> {
+  async gql<T = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string,
+  ): Promise<GqlResult<T>> {
     const req = this.http.post('/graphql').set('content-type', 'application/json');
     if (token) req.set('authorization', `Bearer ${token}`);
     const res = await req.send({ query, variables });
@@ -100,28 +107,49 @@ export class TestContext {
   }
 
   /** Like gql, but fails the test on any GraphQL error. */
-  async gqlOk<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  async gqlOk<T = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string,
+  ): Promise<T> {
     const r = await this.gql<T>(query, variables, token);
     if (r.errors?.length) throw new Error(`unexpected GraphQL error: ${JSON.stringify(r.errors)}`);
     return r.data as T;
   }
 
   /** Creates a user (operator when `admin`) and returns a token for them. */
-  async newUser(opts: { admin?: boolean; email?: string; name?: string } = {}): Promise<{ userId: string; email: string; token: string }> {
+  async newUser(
+    opts: { admin?: boolean; email?: string; name?: string } = {},
+  ): Promise<{ userId: string; email: string; token: string }> {
     const email = opts.email ?? `${uniq('user')}@example.kr`;
     return this.dataSource.transaction(async (m) => {
-      const user = await m.save(UserEntity, m.create(UserEntity, { email, displayName: opts.name ?? 'Test Person', isAdmin: !!opts.admin }));
-      const issued = await this.app.get(TokensService).issue(m, { userId: user.id, name: 'test', actorUserId: null });
+      const user = await m.save(
+        UserEntity,
+        m.create(UserEntity, { email, displayName: opts.name ?? 'Test Person', isAdmin: !!opts.admin }),
+      );
+      const issued = await this.app
+        .get(TokensService)
+        .issue(m, { userId: user.id, name: 'test', actorUserId: null });
       return { userId: user.id, email, token: issued.token };
     });
   }
 
   /** Registers a company on the alliance MinIO through GraphQL as `adminToken`. */
-  async newCompany(adminToken: string, opts: { slug?: string } = {}): Promise<{ id: string; slug: string; bucket: string }> {
+  async newCompany(
+    adminToken: string,
+    opts: { slug?: string } = {},
+  ): Promise<{ id: string; slug: string; bucket: string }> {
     const slug = opts.slug ?? uniq('co');
     const data = await this.gqlOk<{ registerCompany: { id: string; slug: string; bucket: string } }>(
       `mutation($input: RegisterCompanyInput!) { registerCompany(input: $input) { id slug bucket } }`,
-      { input: { slug, name: `Company ${slug}`, nameKo: '테스트', businessRegistrationNumber: newBusinessRegistrationNumber() } },
+      {
+        input: {
+          slug,
+          name: `Company ${slug}`,
+          nameKo: '테스트',
+          businessRegistrationNumber: newBusinessRegistrationNumber(),
+        },
+      },
       adminToken,
     );
     return data.registerCompany;

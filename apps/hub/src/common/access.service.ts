@@ -34,10 +34,18 @@ export class AccessService {
     if (opts.adminPasses && actor.isAdmin) return;
     const held = actor.companies.get(companyId);
     if (!held) {
-      throw new HubError('NOT_FOUND', opts.notFoundCode ?? 'ALLIANCE_COMPANY_NOT_FOUND', 'no such company among yours');
+      throw new HubError(
+        'NOT_FOUND',
+        opts.notFoundCode ?? 'ALLIANCE_COMPANY_NOT_FOUND',
+        'no such company among yours',
+      );
     }
     if (roles !== 'ANY' && !roles.some((r) => held.has(r))) {
-      throw new HubError('FORBIDDEN', 'AUTH_ROLE_REQUIRED', `this needs the ${roles.join(' or ')} role in the company`);
+      throw new HubError(
+        'FORBIDDEN',
+        'AUTH_ROLE_REQUIRED',
+        `this needs the ${roles.join(' or ')} role in the company`,
+      );
     }
   }
 
@@ -58,7 +66,11 @@ export class AccessService {
       );
     }
     if (roles !== 'ANY' && !roles.some((r) => held.has(r))) {
-      throw new HubError('FORBIDDEN', 'AUTH_ROLE_REQUIRED', `this needs the ${roles.join(' or ')} role in the working group`);
+      throw new HubError(
+        'FORBIDDEN',
+        'AUTH_ROLE_REQUIRED',
+        `this needs the ${roles.join(' or ')} role in the working group`,
+      );
     }
   }
 }

@@ -13,7 +13,14 @@ export function createLogger(config: Pick<HubConfig, 'logLevel'>, name = 'hub'):
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.secretKey', '*.accessKey', '*.password'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.token',
+        '*.secretKey',
+        '*.accessKey',
+        '*.password',
+      ],
       censor: '[redacted]',
     },
   });
@@ -25,7 +32,7 @@ export class PinoNestLogger implements LoggerService {
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, context?: unknown) {
     const ctx = typeof context === 'string' ? { context } : {};
-    if (message && typeof message === 'object') this.logger[level]({ ...ctx, ...(message as object) });
+    if (message && typeof message === 'object') this.logger[level]({ ...ctx, ...message });
     else this.logger[level](ctx, String(message));
   }
 

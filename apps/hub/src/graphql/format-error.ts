@@ -14,7 +14,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       message: original.safeMessage,
       path: formatted.path,
       locations: formatted.locations,
-      extensions: { code: original.category, reason: original.code, ...(original.details ? { details: original.details } : {}) },
+      extensions: {
+        code: original.category,
+        reason: original.code,
+        ...(original.details ? { details: original.details } : {}),
+      },
     };
   }
   const code = formatted.extensions?.code;
@@ -26,7 +30,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     code === 'OPERATION_RESOLUTION_FAILURE' ||
     code === 'BAD_REQUEST'
   ) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...(formatted.extensions?.reason ? { reason: formatted.extensions.reason } : {}) } };
+    return {
+      message: formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code, ...(formatted.extensions?.reason ? { reason: formatted.extensions.reason } : {}) },
+    };
   }
   return {
     message: 'Internal error. Quote the x-request-id response header to the alliance operator.',

@@ -67,7 +67,8 @@ export class Company {
 
   @Field(() => String, {
     nullable: true,
-    description: 'The company’s own endpoint URL, if any. Shown to the company’s members and the operator only.',
+    description:
+      'The company’s own endpoint URL, if any. Shown to the company’s members and the operator only.',
   })
   endpointUrl!: string | null;
 

@@ -12,7 +12,11 @@ import {
   WorkingGroupRoleEnum,
 } from './alliance.models';
 import { AllianceService } from './alliance.service';
-import { AddCompanyMemberInput, AddWorkingGroupMemberInput, CreateWorkingGroupInput } from './dto/members.input';
+import {
+  AddCompanyMemberInput,
+  AddWorkingGroupMemberInput,
+  CreateWorkingGroupInput,
+} from './dto/members.input';
 import { RegisterCompanyInput } from './dto/register-company.input';
 
 @Resolver()
@@ -33,7 +37,10 @@ export class AllianceResolver {
 
   @Query(() => Company, { description: 'One member company by slug.' })
   @RequirePermission(Permission.MEMBER)
-  async company(@CurrentActor() actor: Actor, @Args('slug', { description: 'Company slug.' }) slug: string): Promise<Company> {
+  async company(
+    @CurrentActor() actor: Actor,
+    @Args('slug', { description: 'Company slug.' }) slug: string,
+  ): Promise<Company> {
     return this.alliance.toCompany(await this.alliance.companyBySlug(slug), actor);
   }
 
@@ -43,13 +50,20 @@ export class AllianceResolver {
     return this.alliance.workingGroups();
   }
 
-  @Query(() => [CompanyMember], { description: 'People and roles of a company (its members and the operator only).' })
+  @Query(() => [CompanyMember], {
+    description: 'People and roles of a company (its members and the operator only).',
+  })
   @RequirePermission(Permission.MEMBER)
-  companyMembers(@CurrentActor() actor: Actor, @Args('companySlug', { description: 'Company slug.' }) slug: string) {
+  companyMembers(
+    @CurrentActor() actor: Actor,
+    @Args('companySlug', { description: 'Company slug.' }) slug: string,
+  ) {
     return this.alliance.companyMembers(actor, slug);
   }
 
-  @Query(() => [WorkingGroupMember], { description: 'People and roles of a working group (its members and the operator only).' })
+  @Query(() => [WorkingGroupMember], {
+    description: 'People and roles of a working group (its members and the operator only).',
+  })
   @RequirePermission(Permission.MEMBER)
   workingGroupMembers(
     @CurrentActor() actor: Actor,
@@ -59,22 +73,32 @@ export class AllianceResolver {
   }
 
   @Mutation(() => Company, {
-    description: 'Register a member company. Creates its bucket company-<slug> on the alliance MinIO, or checks its own endpoint.',
+    description:
+      'Register a member company. Creates its bucket company-<slug> on the alliance MinIO, or checks its own endpoint.',
   })
   @RequirePermission(Permission.ADMIN)
-  registerCompany(@CurrentActor() actor: Actor, @Args('input') input: RegisterCompanyInput): Promise<Company> {
+  registerCompany(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: RegisterCompanyInput,
+  ): Promise<Company> {
     return this.alliance.registerCompany(actor, input);
   }
 
   @Mutation(() => WorkingGroup, { description: 'Create a working group.' })
   @RequirePermission(Permission.ADMIN)
-  createWorkingGroup(@CurrentActor() actor: Actor, @Args('input') input: CreateWorkingGroupInput): Promise<WorkingGroup> {
+  createWorkingGroup(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: CreateWorkingGroupInput,
+  ): Promise<WorkingGroup> {
     return this.alliance.createWorkingGroup(actor, input);
   }
 
   @Mutation(() => CompanyMember, { description: 'Give a person (new or existing) a role in a company.' })
   @RequirePermission(Permission.ADMIN)
-  addCompanyMember(@CurrentActor() actor: Actor, @Args('input') input: AddCompanyMemberInput): Promise<CompanyMember> {
+  addCompanyMember(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: AddCompanyMemberInput,
+  ): Promise<CompanyMember> {
     return this.alliance.addCompanyMember(actor, input);
   }
 
@@ -89,7 +113,9 @@ export class AllianceResolver {
     return this.alliance.removeCompanyMember(actor, companySlug, email, role);
   }
 
-  @Mutation(() => WorkingGroupMember, { description: 'Give a person (new or existing) a role in a working group.' })
+  @Mutation(() => WorkingGroupMember, {
+    description: 'Give a person (new or existing) a role in a working group.',
+  })
   @RequirePermission(Permission.ADMIN)
   addWorkingGroupMember(
     @CurrentActor() actor: Actor,
@@ -104,7 +130,8 @@ export class AllianceResolver {
     @CurrentActor() actor: Actor,
     @Args('workingGroupSlug', { description: 'Working group slug.' }) slug: string,
     @Args('email', { description: 'The person’s e-mail address.' }) email: string,
-    @Args('role', { type: () => WorkingGroupRoleEnum, description: 'The role to remove.' }) role: WorkingGroupRoleEnum,
+    @Args('role', { type: () => WorkingGroupRoleEnum, description: 'The role to remove.' })
+    role: WorkingGroupRoleEnum,
   ): Promise<boolean> {
     return this.alliance.removeWorkingGroupMember(actor, slug, email, role);
   }

@@ -38,7 +38,11 @@ import {
 } from './alliance.models';
 import { normalizeBusinessRegistrationNumber } from './brn';
 import { RegisterCompanyInput } from './dto/register-company.input';
-import { AddCompanyMemberInput, AddWorkingGroupMemberInput, CreateWorkingGroupInput } from './dto/members.input';
+import {
+  AddCompanyMemberInput,
+  AddWorkingGroupMemberInput,
+  CreateWorkingGroupInput,
+} from './dto/members.input';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -55,14 +59,18 @@ function checkName(value: string | undefined, what: string, required: boolean): 
 
 function checkSlug(slug: string): string {
   if (!SLUG.test(slug)) {
-    throw badInput(E.ALLIANCE_SLUG_INVALID, 'a slug must be 3–40 lower-case letters, digits or dashes, not starting or ending with a dash');
+    throw badInput(
+      E.ALLIANCE_SLUG_INVALID,
+      'a slug must be 3–40 lower-case letters, digits or dashes, not starting or ending with a dash',
+    );
   }
   return slug;
 }
 
 function checkEmail(email: string): string {
   const e = email.trim().toLowerCase();
-  if (e.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e)) throw badInput(E.ALLIANCE_EMAIL_INVALID, 'the e-mail address is not valid');
+  if (e.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e))
+    throw badInput(E.ALLIANCE_EMAIL_INVALID, 'the e-mail address is not valid');
   return e;
 }
 
@@ -113,7 +121,10 @@ export class AllianceService {
     const nameKo = checkName(input.nameKo, 'the Korean name', false);
     const brn = normalizeBusinessRegistrationNumber(input.businessRegistrationNumber);
     if (!brn) {
-      throw badInput(E.ALLIANCE_BRN_INVALID, 'the business registration number must be 10 digits (123-45-67890) with a valid check digit');
+      throw badInput(
+        E.ALLIANCE_BRN_INVALID,
+        'the business registration number must be 10 digits (123-45-67890) with a valid check digit',
+      );
     }
     const id = randomUUID();
     let bucket = this.storage.bucketNameFor(slug);
@@ -125,21 +136,34 @@ export class AllianceService {
       } catch (err) {
         throw badInput((err as StorageError).code, (err as StorageError).message);
       }
-      if (!BUCKET.test(ep.bucket)) throw badInput(E.ALLIANCE_BUCKET_INVALID, 'the bucket name is not a valid S3 bucket name');
-      if (!ep.accessKey || !ep.secretKey) throw badInput(E.ALLIANCE_STORAGE_UNAVAILABLE, 'the endpoint needs an access key and a secret key');
+      if (!BUCKET.test(ep.bucket))
+        throw badInput(E.ALLIANCE_BUCKET_INVALID, 'the bucket name is not a valid S3 bucket name');
+      if (!ep.accessKey || !ep.secretKey)
+        throw badInput(E.ALLIANCE_STORAGE_UNAVAILABLE, 'the endpoint needs an access key and a secret key');
       const region = ep.region?.trim() || 'us-east-1';
       bucket = ep.bucket;
       endpoint = {
         url: ep.url.replace(/\/$/, ''),
         region,
-        sealed: sealCredentials(this.config.secrets.credentialsKey, id, { accessKey: ep.accessKey, secretKey: ep.secretKey }),
+        sealed: sealCredentials(this.config.secrets.credentialsKey, id, {
+          accessKey: ep.accessKey,
+          secretKey: ep.secretKey,
+        }),
       };
       try {
-        await checkBucket(createClient({ url: endpoint.url, region, accessKey: ep.accessKey, secretKey: ep.secretKey }), bucket);
+        await checkBucket(
+          createClient({ url: endpoint.url, region, accessKey: ep.accessKey, secretKey: ep.secretKey }),
+          bucket,
+        );
       } catch (err) {
-        throw new HubError('BAD_USER_INPUT', E.ALLIANCE_STORAGE_UNAVAILABLE, `the company endpoint cannot be used: ${(err as Error).message}`, {
-          cause: err,
-        });
+        throw new HubError(
+          'BAD_USER_INPUT',
+          E.ALLIANCE_STORAGE_UNAVAILABLE,
+          `the company endpoint cannot be used: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
       }
     }
 
@@ -171,13 +195,23 @@ export class AllianceService {
         });
         if (!endpoint) {
           // Last step before commit, so a failure here rolls the row back.
-          createdBucket = await ensureBucket(this.storage.alliance, bucket, this.storage.region).catch((err: unknown) => {
-            throw new HubError('SERVICE_UNAVAILABLE', E.ALLIANCE_STORAGE_UNAVAILABLE, 'the alliance storage could not create the company bucket', {
-              cause: err,
-            });
-          });
+          createdBucket = await ensureBucket(this.storage.alliance, bucket, this.storage.region).catch(
+            (err: unknown) => {
+              throw new HubError(
+                'SERVICE_UNAVAILABLE',
+                E.ALLIANCE_STORAGE_UNAVAILABLE,
+                'the alliance storage could not create the company bucket',
+                {
+                  cause: err,
+                },
+              );
+            },
+          );
           if (!createdBucket) {
-            throw conflict(E.ALLIANCE_BUCKET_EXISTS, 'a bucket with this company’s name already exists on the alliance storage');
+            throw conflict(
+              E.ALLIANCE_BUCKET_EXISTS,
+              'a bucket with this company’s name already exists on the alliance storage',
+            );
           }
         }
         return saved;
@@ -186,19 +220,28 @@ export class AllianceService {
     } catch (err) {
       if (createdBucket) {
         await removeBucket(this.storage.alliance, bucket).catch((cleanupErr: unknown) =>
-          this.logger.error({ msg: 'could not remove the bucket of a failed registration', bucket, err: String(cleanupErr) }),
+          this.logger.error({
+            msg: 'could not remove the bucket of a failed registration',
+            bucket,
+            err: String(cleanupErr),
+          }),
         );
       }
-      if (isUniqueViolation(err, 'uq_companies_slug')) throw conflict(E.ALLIANCE_SLUG_TAKEN, 'a company with this slug already exists');
+      if (isUniqueViolation(err, 'uq_companies_slug'))
+        throw conflict(E.ALLIANCE_SLUG_TAKEN, 'a company with this slug already exists');
       if (isUniqueViolation(err, 'uq_companies_business_registration_number')) {
-        throw conflict(E.ALLIANCE_BRN_TAKEN, 'a company with this business registration number already exists');
+        throw conflict(
+          E.ALLIANCE_BRN_TAKEN,
+          'a company with this business registration number already exists',
+        );
       }
       throw err;
     }
   }
 
   private async assertFree(m: EntityManager, slug: string, brn: string): Promise<void> {
-    if (await m.exists(CompanyEntity, { where: { slug } })) throw conflict(E.ALLIANCE_SLUG_TAKEN, 'a company with this slug already exists');
+    if (await m.exists(CompanyEntity, { where: { slug } }))
+      throw conflict(E.ALLIANCE_SLUG_TAKEN, 'a company with this slug already exists');
     if (await m.exists(CompanyEntity, { where: { businessRegistrationNumber: brn } })) {
       throw conflict(E.ALLIANCE_BRN_TAKEN, 'a company with this business registration number already exists');
     }
@@ -233,7 +276,10 @@ export class AllianceService {
     const nameKo = checkName(input.nameKo, 'the Korean name', true)!;
     try {
       return await this.dataSource.transaction(async (m) => {
-        const saved = await m.save(WorkingGroupEntity, m.create(WorkingGroupEntity, { slug, nameEn, nameKo }));
+        const saved = await m.save(
+          WorkingGroupEntity,
+          m.create(WorkingGroupEntity, { slug, nameEn, nameKo }),
+        );
         await this.audit.append(m, {
           actorUserId: actor.userId,
           action: 'working_group.created',
@@ -245,7 +291,8 @@ export class AllianceService {
         return saved;
       });
     } catch (err) {
-      if (isUniqueViolation(err, 'uq_working_groups_slug')) throw conflict(E.ALLIANCE_SLUG_TAKEN, 'a working group with this slug already exists');
+      if (isUniqueViolation(err, 'uq_working_groups_slug'))
+        throw conflict(E.ALLIANCE_SLUG_TAKEN, 'a working group with this slug already exists');
       throw err;
     }
   }
@@ -282,12 +329,20 @@ export class AllianceService {
     }
   }
 
-  async removeCompanyMember(actor: Actor, companySlug: string, email: string, role: CompanyRoleEnum): Promise<boolean> {
+  async removeCompanyMember(
+    actor: Actor,
+    companySlug: string,
+    email: string,
+    role: CompanyRoleEnum,
+  ): Promise<boolean> {
     const company = await this.companyBySlug(companySlug);
     return this.dataSource.transaction(async (m) => {
       const user = await m.findOne(UserEntity, { where: { email: checkEmail(email) } });
-      const res = user ? await m.delete(CompanyMemberEntity, { userId: user.id, companyId: company.id, role }) : null;
-      if (!user || !res?.affected) throw notFound(E.ALLIANCE_MEMBER_NOT_FOUND, 'the person does not hold this role in the company');
+      const res = user
+        ? await m.delete(CompanyMemberEntity, { userId: user.id, companyId: company.id, role })
+        : null;
+      if (!user || !res?.affected)
+        throw notFound(E.ALLIANCE_MEMBER_NOT_FOUND, 'the person does not hold this role in the company');
       await this.audit.append(m, {
         actorUserId: actor.userId,
         action: 'company_member.removed',
@@ -306,7 +361,11 @@ export class AllianceService {
     try {
       return await this.dataSource.transaction(async (m) => {
         const user = await this.findOrCreateUser(m, email, input.displayName);
-        await m.insert(WorkingGroupMemberEntity, { userId: user.id, workingGroupId: group.id, role: input.role });
+        await m.insert(WorkingGroupMemberEntity, {
+          userId: user.id,
+          workingGroupId: group.id,
+          role: input.role,
+        });
         await this.audit.append(m, {
           actorUserId: actor.userId,
           action: 'working_group_member.added',
@@ -325,12 +384,23 @@ export class AllianceService {
     }
   }
 
-  async removeWorkingGroupMember(actor: Actor, slug: string, email: string, role: WorkingGroupRoleEnum): Promise<boolean> {
+  async removeWorkingGroupMember(
+    actor: Actor,
+    slug: string,
+    email: string,
+    role: WorkingGroupRoleEnum,
+  ): Promise<boolean> {
     const group = await this.workingGroupBySlug(slug);
     return this.dataSource.transaction(async (m) => {
       const user = await m.findOne(UserEntity, { where: { email: checkEmail(email) } });
-      const res = user ? await m.delete(WorkingGroupMemberEntity, { userId: user.id, workingGroupId: group.id, role }) : null;
-      if (!user || !res?.affected) throw notFound(E.ALLIANCE_MEMBER_NOT_FOUND, 'the person does not hold this role in the working group');
+      const res = user
+        ? await m.delete(WorkingGroupMemberEntity, { userId: user.id, workingGroupId: group.id, role })
+        : null;
+      if (!user || !res?.affected)
+        throw notFound(
+          E.ALLIANCE_MEMBER_NOT_FOUND,
+          'the person does not hold this role in the working group',
+        );
       await this.audit.append(m, {
         actorUserId: actor.userId,
         action: 'working_group_member.removed',
@@ -350,7 +420,11 @@ export class AllianceService {
     const rows = await this.dataSource
       .getRepository(CompanyMemberEntity)
       .find({ where: { companyId: company.id }, relations: { user: true }, order: { createdAt: 'ASC' } });
-    return rows.map((r) => ({ person: r.user!, company: this.toCompany(company, actor), role: r.role as CompanyRoleEnum }));
+    return rows.map((r) => ({
+      person: r.user!,
+      company: this.toCompany(company, actor),
+      role: r.role as CompanyRoleEnum,
+    }));
   }
 
   /** Members of a working group: visible to its own members and the operator. */
@@ -370,14 +444,27 @@ export class AllianceService {
       companyIds.length ? this.dataSource.getRepository(CompanyEntity).findBy({ id: In(companyIds) }) : [],
       groupIds.length ? this.dataSource.getRepository(WorkingGroupEntity).findBy({ id: In(groupIds) }) : [],
     ]);
-    const person = { id: actor.userId, email: actor.email, displayName: actor.displayName, isAdmin: actor.isAdmin };
+    const person = {
+      id: actor.userId,
+      email: actor.email,
+      displayName: actor.displayName,
+      isAdmin: actor.isAdmin,
+    };
     return {
       person,
       companies: companies.flatMap((c) =>
-        [...actor.companies.get(c.id)!].map((role) => ({ person, company: this.toCompany(c, actor), role: role as CompanyRoleEnum })),
+        [...actor.companies.get(c.id)!].map((role) => ({
+          person,
+          company: this.toCompany(c, actor),
+          role: role as CompanyRoleEnum,
+        })),
       ),
       workingGroups: groups.flatMap((g) =>
-        [...actor.workingGroups.get(g.id)!].map((role) => ({ person, workingGroup: g, role: role as WorkingGroupRoleEnum })),
+        [...actor.workingGroups.get(g.id)!].map((role) => ({
+          person,
+          workingGroup: g,
+          role: role as WorkingGroupRoleEnum,
+        })),
       ),
     };
   }

@@ -11,7 +11,10 @@ describe('normalizeBusinessRegistrationNumber', () => {
     expect(normalizeBusinessRegistrationNumber('124-81-00999')).toBeNull();
   });
 
-  it.each(['12-345-67890', 'abcdefghij', '123456789', '12345678901', ''])('refuses the malformed %p', (raw) => {
-    expect(normalizeBusinessRegistrationNumber(raw)).toBeNull();
-  });
+  it.each(['12-345-67890', 'abcdefghij', '123456789', '12345678901', ''])(
+    'refuses the malformed %p',
+    (raw) => {
+      expect(normalizeBusinessRegistrationNumber(raw)).toBeNull();
+    },
+  );
 });

@@ -27,7 +27,9 @@ export class AuditEntry {
   @Field(() => String, { nullable: true, description: 'Id of the thing acted on.' })
   subjectId!: string | null;
 
-  @Field(() => GraphQLJSONObject, { description: 'Details: ids, counts, hashes and codes only (never data values).' })
+  @Field(() => GraphQLJSONObject, {
+    description: 'Details: ids, counts, hashes and codes only (never data values).',
+  })
   details!: Record<string, unknown>;
 
   @Field({ description: 'SHA-256 of the previous entry (the chain link).' })
@@ -54,12 +56,17 @@ export class AuditChainVerification {
   @Field(() => Int, { description: 'Entries verified before the first break (all of them when ok).' })
   entries!: number;
 
-  @Field({ description: 'Hash of the last verified entry: keep it to detect deletion of newer entries later.' })
+  @Field({
+    description: 'Hash of the last verified entry: keep it to detect deletion of newer entries later.',
+  })
   lastHash!: string;
 
   @Field(() => String, { nullable: true, description: 'Sequence number of the first broken entry.' })
   firstBrokenSeq!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Why it is broken (SEQUENCE_GAP, PREV_HASH_MISMATCH, HASH_MISMATCH, …).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why it is broken (SEQUENCE_GAP, PREV_HASH_MISMATCH, HASH_MISMATCH, …).',
+  })
   firstBrokenReason!: string | null;
 }

@@ -25,14 +25,18 @@ export class AuditResolver {
   @RequirePermission(Permission.MEMBER)
   async auditEntries(
     @CurrentActor() actor: Actor,
-    @Args('companySlug', { nullable: true, description: 'Entries touching this company.' }) companySlug?: string,
-    @Args('workingGroupSlug', { nullable: true, description: 'Entries touching this working group.' }) groupSlug?: string,
+    @Args('companySlug', { nullable: true, description: 'Entries touching this company.' })
+    companySlug?: string,
+    @Args('workingGroupSlug', { nullable: true, description: 'Entries touching this working group.' })
+    groupSlug?: string,
     @Args('action', { nullable: true, description: 'Only this action, e.g. "query.slice".' }) action?: string,
     @Args('first', { type: () => Int, defaultValue: 100, description: 'Page size (1–1000).' }) first = 100,
     @Args('after', { nullable: true, description: 'Cursor from the previous page.' }) after?: string,
   ): Promise<AuditEntryPage> {
-    if (first < 1 || first > 1000) throw badInput('AUDIT_PAGE_SIZE_INVALID', '`first` must be between 1 and 1000');
-    if (after !== undefined && !/^\d{1,18}$/.test(after)) throw badInput('AUDIT_CURSOR_INVALID', 'the cursor is not one this hub issued');
+    if (first < 1 || first > 1000)
+      throw badInput('AUDIT_PAGE_SIZE_INVALID', '`first` must be between 1 and 1000');
+    if (after !== undefined && !/^\d{1,18}$/.test(after))
+      throw badInput('AUDIT_CURSOR_INVALID', 'the cursor is not one this hub issued');
     const qb = this.dataSource.getRepository(AuditEntryEntity).createQueryBuilder('e');
     if (companySlug) {
       const c = await this.dataSource.getRepository(CompanyEntity).findOne({ where: { slug: companySlug } });
@@ -41,7 +45,9 @@ export class AuditResolver {
       qb.andWhere('e.company_id = :cid', { cid: c.id });
     }
     if (groupSlug) {
-      const g = await this.dataSource.getRepository(WorkingGroupEntity).findOne({ where: { slug: groupSlug } });
+      const g = await this.dataSource
+        .getRepository(WorkingGroupEntity)
+        .findOne({ where: { slug: groupSlug } });
       if (!g) throw notFound('ALLIANCE_WORKING_GROUP_NOT_FOUND', 'no such working group among yours');
       this.access.requireWorkingGroup(actor, g.id, 'ANY', { adminPasses: true });
       qb.andWhere('e.working_group_id = :gid', { gid: g.id });
@@ -51,10 +57,16 @@ export class AuditResolver {
     }
     if (action) qb.andWhere('e.action = :action', { action });
     if (after) qb.andWhere('e.seq > :after', { after });
-    const rows = await qb.orderBy('e.seq', 'ASC').limit(first + 1).getMany();
+    const rows = await qb
+      .orderBy('e.seq', 'ASC')
+      .limit(first + 1)
+      .getMany();
     const page = rows.slice(0, first);
     return {
-      entries: page.map((r) => ({ ...r, details: (JSON.parse(r.payload) as { details: Record<string, unknown> }).details })),
+      entries: page.map((r) => ({
+        ...r,
+        details: (JSON.parse(r.payload) as { details: Record<string, unknown> }).details,
+      })),
       nextCursor: rows.length > first ? page[page.length - 1].seq : null,
     };
   }

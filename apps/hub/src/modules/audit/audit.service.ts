@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { auditPayload, chainHash, GENESIS_HASH, StoredAuditEntry, verifyChain } from '@maxhub/audit';
+import { auditPayload, chainHash, GENESIS_HASH, verifyStoredChain } from '@maxhub/audit';
 import { AuditEntryEntity } from '@maxhub/db';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -67,25 +67,8 @@ export class AuditService {
     return this.dataSource.transaction((m) => this.append(m, record));
   }
 
-  /** Streams the whole chain in order through the verifier. */
+  /** Recomputes the whole chain (streamed) and names the first broken entry. */
   async verify() {
-    return verifyChain(this.iterate());
-  }
-
-  private async *iterate(): AsyncGenerator<StoredAuditEntry> {
-    const pageSize = 5000;
-    let after = 0;
-    for (;;) {
-      const rows = await this.dataSource
-        .getRepository(AuditEntryEntity)
-        .createQueryBuilder('e')
-        .where('e.seq > :after', { after })
-        .orderBy('e.seq', 'ASC')
-        .limit(pageSize)
-        .getMany();
-      for (const r of rows) yield { ...r, seq: Number(r.seq) };
-      if (rows.length < pageSize) return;
-      after = Number(rows[rows.length - 1].seq);
-    }
+    return verifyStoredChain(this.dataSource);
   }
 }

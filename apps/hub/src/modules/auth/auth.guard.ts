@@ -23,18 +23,30 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
     if (!permission) {
-      throw new HubError('FORBIDDEN', AuthErrorCode.AUTH_NO_PERMISSION_DECLARED, 'this operation is not open to anyone');
+      throw new HubError(
+        'FORBIDDEN',
+        AuthErrorCode.AUTH_NO_PERMISSION_DECLARED,
+        'this operation is not open to anyone',
+      );
     }
     const req = requestOf(context);
     const header = req.headers.authorization;
     const value = Array.isArray(header) ? header[0] : header;
     const match = value ? /^Bearer\s+(\S+)\s*$/i.exec(value) : null;
     if (!match) {
-      throw new HubError('UNAUTHENTICATED', AuthErrorCode.AUTH_TOKEN_MISSING, 'send an API token as "Authorization: Bearer <token>"');
+      throw new HubError(
+        'UNAUTHENTICATED',
+        AuthErrorCode.AUTH_TOKEN_MISSING,
+        'send an API token as "Authorization: Bearer <token>"',
+      );
     }
     req.actor = await this.tokens.authenticate(match[1]);
     if (permission === Permission.ADMIN && !req.actor.isAdmin) {
-      throw new HubError('FORBIDDEN', AuthErrorCode.AUTH_ADMIN_REQUIRED, 'this operation is for the alliance operator');
+      throw new HubError(
+        'FORBIDDEN',
+        AuthErrorCode.AUTH_ADMIN_REQUIRED,
+        'this operation is for the alliance operator',
+      );
     }
     return true;
   }

@@ -14,21 +14,28 @@ export class TokensResolver {
   @RequirePermission(Permission.MEMBER)
   apiTokens(
     @CurrentActor() actor: Actor,
-    @Args('userEmail', { nullable: true, description: 'Operator only: list this user’s tokens.' }) userEmail?: string,
+    @Args('userEmail', { nullable: true, description: 'Operator only: list this user’s tokens.' })
+    userEmail?: string,
   ): Promise<ApiToken[]> {
     return this.tokens.list(actor, userEmail);
   }
 
   @Mutation(() => IssuedApiToken, { description: 'Issue an API token; the secret is returned once.' })
   @RequirePermission(Permission.MEMBER)
-  async createApiToken(@CurrentActor() actor: Actor, @Args('input') input: CreateApiTokenInput): Promise<IssuedApiToken> {
+  async createApiToken(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: CreateApiTokenInput,
+  ): Promise<IssuedApiToken> {
     const issued = await this.tokens.issueFor(actor, input);
     return { token: issued.token, apiToken: issued.record };
   }
 
   @Mutation(() => ApiToken, { description: 'Revoke a token; it is refused from the next request on.' })
   @RequirePermission(Permission.MEMBER)
-  revokeApiToken(@CurrentActor() actor: Actor, @Args('id', { type: () => ID, description: 'Token id.' }) id: string) {
+  revokeApiToken(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID, description: 'Token id.' }) id: string,
+  ) {
     return this.tokens.revoke(actor, id);
   }
 }

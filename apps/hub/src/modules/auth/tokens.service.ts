@@ -43,7 +43,11 @@ export class TokensService {
    */
   async authenticate(token: string): Promise<Actor> {
     const invalid = () =>
-      new HubError('UNAUTHENTICATED', AuthErrorCode.AUTH_TOKEN_INVALID, 'the token is invalid, revoked or expired');
+      new HubError(
+        'UNAUTHENTICATED',
+        AuthErrorCode.AUTH_TOKEN_INVALID,
+        'the token is invalid, revoked or expired',
+      );
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw invalid();
     const row = await this.dataSource
       .getRepository(ApiTokenEntity)
@@ -59,7 +63,8 @@ export class TokensService {
       this.dataSource.getRepository(WorkingGroupMemberEntity).find({ where: { userId: row.userId } }),
     ]);
     const companies = new Map<string, Set<CompanyRole>>();
-    for (const m of companyRoles) companies.set(m.companyId, (companies.get(m.companyId) ?? new Set()).add(m.role));
+    for (const m of companyRoles)
+      companies.set(m.companyId, (companies.get(m.companyId) ?? new Set()).add(m.role));
     const workingGroups = new Map<string, Set<WorkingGroupRole>>();
     for (const m of groupRoles) {
       workingGroups.set(m.workingGroupId, (workingGroups.get(m.workingGroupId) ?? new Set()).add(m.role));
@@ -116,12 +121,19 @@ export class TokensService {
   }
 
   /** Issues a token for the caller, or (alliance operator only) for another user by e-mail. */
-  async issueFor(actor: Actor, input: { name: string; ttlDays?: number; userEmail?: string }): Promise<IssuedToken> {
+  async issueFor(
+    actor: Actor,
+    input: { name: string; ttlDays?: number; userEmail?: string },
+  ): Promise<IssuedToken> {
     return this.dataSource.transaction(async (m) => {
       let userId = actor.userId;
       if (input.userEmail && input.userEmail.toLowerCase() !== actor.email) {
         if (!actor.isAdmin) {
-          throw new HubError('FORBIDDEN', AuthErrorCode.AUTH_ADMIN_REQUIRED, 'only the alliance operator issues tokens for others');
+          throw new HubError(
+            'FORBIDDEN',
+            AuthErrorCode.AUTH_ADMIN_REQUIRED,
+            'only the alliance operator issues tokens for others',
+          );
         }
         const user = await m.findOne(UserEntity, { where: { email: input.userEmail.toLowerCase() } });
         if (!user) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
@@ -136,11 +148,15 @@ export class TokensService {
     let userId = actor.userId;
     if (userEmail && userEmail.toLowerCase() !== actor.email) {
       if (!actor.isAdmin) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
-      const user = await this.dataSource.getRepository(UserEntity).findOne({ where: { email: userEmail.toLowerCase() } });
+      const user = await this.dataSource
+        .getRepository(UserEntity)
+        .findOne({ where: { email: userEmail.toLowerCase() } });
       if (!user) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
       userId = user.id;
     }
-    return this.dataSource.getRepository(ApiTokenEntity).find({ where: { userId }, order: { createdAt: 'DESC' } });
+    return this.dataSource
+      .getRepository(ApiTokenEntity)
+      .find({ where: { userId }, order: { createdAt: 'DESC' } });
   }
 
   /** Revokes a token of the caller's (or any, for the operator); refused on the next request. */
@@ -172,13 +188,22 @@ export class TokensService {
       await m.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
       const existing = await m.count(UserEntity, { where: { isAdmin: true } });
       if (existing > 0) {
-        throw new HubError('CONFLICT', 'ADMIN_ALREADY_BOOTSTRAPPED', 'an alliance operator already exists; ask them for access');
+        throw new HubError(
+          'CONFLICT',
+          'ADMIN_ALREADY_BOOTSTRAPPED',
+          'an alliance operator already exists; ask them for access',
+        );
       }
       const normalized = email.trim().toLowerCase();
-      if (!/^[^\s@]+@[^\s@]+$/.test(normalized)) throw badInput('ALLIANCE_EMAIL_INVALID', 'the e-mail address is not valid');
+      if (!/^[^\s@]+@[^\s@]+$/.test(normalized))
+        throw badInput('ALLIANCE_EMAIL_INVALID', 'the e-mail address is not valid');
       let user = await m.findOne(UserEntity, { where: { email: normalized } });
       if (user) await m.update(UserEntity, { id: user.id }, { isAdmin: true });
-      else user = await m.save(UserEntity, m.create(UserEntity, { email: normalized, displayName, isAdmin: true }));
+      else
+        user = await m.save(
+          UserEntity,
+          m.create(UserEntity, { email: normalized, displayName, isAdmin: true }),
+        );
       await this.audit.append(m, {
         actorUserId: user.id,
         action: 'admin.bootstrapped',

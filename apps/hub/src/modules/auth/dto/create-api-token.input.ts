@@ -5,7 +5,10 @@ export class CreateApiTokenInput {
   @Field({ description: 'A name to recognise the token by (1–100 characters).' })
   name!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Lifetime in days (1–3650); the configured default when omitted.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Lifetime in days (1–3650); the configured default when omitted.',
+  })
   ttlDays?: number;
 
   @Field({

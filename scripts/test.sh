@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite — type check, lint, build, unit tests, then integration and e2e
+# tests against the real PostgreSQL and a real MinIO (started, and built once if missing, by
+# the jest global setup). Ends with a plain "N passed, N failed" line.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$PATH:/usr/local/go/bin"
+mkdir -p .run
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
+
+step "type check"; npx tsc -p tsconfig.json --noEmit || fail "type check"
+step "lint"; npx eslint . || fail "lint"
+step "build"; npm run --silent build || fail "build"
+step "unit tests"
+npx jest --selectProjects unit --json --outputFile=.run/jest-unit.json; unit=$?
+step "integration and e2e tests (real PostgreSQL and MinIO)"
+npx jest --selectProjects e2e --runInBand --json --outputFile=.run/jest-e2e.json; e2e=$?
+node -e '
+let p = 0, f = 0;
+for (const file of [".run/jest-unit.json", ".run/jest-e2e.json"]) {
+  try { const r = require("./" + file); p += r.numPassedTests; f += r.numFailedTests + r.numRuntimeErrorTestSuites; } catch { f += 1; }
+}
+console.log(`\n${p} passed, ${f} failed`);
+'
+[ "$unit" = 0 ] && [ "$e2e" = 0 ] || fail "tests"

@@ -1,0 +1,128 @@
+import { runCli, TestContext } from '@maxhub/testing';
+
+describe('tamper-evident audit log (e2e)', () => {
+  let ctx: TestContext;
+  let admin: { token: string };
+  beforeAll(async () => {
+    ctx = await TestContext.create();
+    admin = await ctx.newUser({ admin: true });
+    await ctx.newCompany(admin.token);
+    await ctx.newCompany(admin.token);
+  });
+  afterAll(async () => ctx?.close());
+
+  const env = () => ({ DATABASE_URL: ctx.config.database.url });
+
+  it('verifies an untouched chain through GraphQL and the CLI', async () => {
+    const d = await ctx.gqlOk(`{ verifyAuditChain { ok entries firstBrokenSeq } }`, {}, admin.token);
+    expect(d.verifyAuditChain.ok).toBe(true);
+    expect(d.verifyAuditChain.entries).toBeGreaterThanOrEqual(2);
+    const cli = runCli(['audit', 'verify'], env());
+    expect(cli.stderr).toBe('');
+    expect(cli.stdout).toMatch(/^audit chain OK: \d+ entries, head [0-9a-f]{64}/);
+    expect(cli.status).toBe(0);
+  });
+
+  it('lets the database refuse UPDATE and DELETE on the log', async () => {
+    await expect(ctx.dataSource.query(`UPDATE audit_entries SET action = 'x' WHERE seq = 1`)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(ctx.dataSource.query(`DELETE FROM audit_entries WHERE seq = 1`)).rejects.toThrow(
+      /append-only/,
+    );
+  });
+
+  it('names the first tampered entry after a superuser rewrites a row with triggers bypassed', async () => {
+    const rows: Array<{ seq: string }> = await ctx.dataSource.query(
+      `SELECT seq FROM audit_entries WHERE action = 'company.registered' ORDER BY seq LIMIT 1`,
+    );
+    const seq = rows[0].seq;
+    await ctx.dataSource.transaction(async (m) => {
+      await m.query(`SET LOCAL session_replication_role = replica`);
+      await m.query(
+        `UPDATE audit_entries SET payload = replace(payload, '"ALLIANCE"', '"OWN_ENDPOINT"') WHERE seq = $1`,
+        [seq],
+      );
+    });
+    const cli = runCli(['audit', 'verify'], env());
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toContain(`BROKEN at entry ${seq}: HASH_MISMATCH`);
+    const d = await ctx.gqlOk(
+      `{ verifyAuditChain { ok firstBrokenSeq firstBrokenReason } }`,
+      {},
+      admin.token,
+    );
+    expect(d.verifyAuditChain).toEqual({
+      ok: false,
+      firstBrokenSeq: seq,
+      firstBrokenReason: 'HASH_MISMATCH',
+    });
+  });
+
+  it('refuses auditEntries of another company with NOT_FOUND', async () => {
+    const a = await ctx.newCompany(admin.token);
+    const b = await ctx.newCompany(admin.token);
+    const memberB = await ctx.newCompanyMember(admin.token, b.slug, 'LEGAL');
+    const r = await ctx.gql(
+      `query($s: String!) { auditEntries(companySlug: $s) { entries { seq } } }`,
+      { s: a.slug },
+      memberB.token,
+    );
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    const own = await ctx.gqlOk(
+      `query($s: String!) { auditEntries(companySlug: $s) { entries { action } } }`,
+      { s: b.slug },
+      memberB.token,
+    );
+    expect(own.auditEntries.entries.map((e: { action: string }) => e.action)).toEqual([
+      'company.registered',
+      'company_member.added',
+    ]);
+  });
+});
+
+describe('maxhub admin bootstrap (e2e, CLI)', () => {
+  it('creates the first operator once and prints a working token, then refuses a second bootstrap', async () => {
+    // A database of its own: bootstrap is once per hub.
+    const { createDataSource, ensureDatabase, dropTestDatabase } = await import('@maxhub/db');
+    const url = process.env.MAXHUB_TEST_DATABASE_URL!.replace(/\/([^/]+)$/, '/$1_boot');
+    await ensureDatabase(url);
+    const ds = createDataSource(url, 1);
+    await ds.initialize();
+    await ds.runMigrations();
+    await ds.destroy();
+    const env = {
+      DATABASE_URL: url,
+      HUB_MASTER_SECRET: 'a'.repeat(64),
+      HUB_CREDENTIALS_KEY: 'b'.repeat(64),
+      MINIO_ENDPOINT: process.env.MINIO_ENDPOINT ?? 'http://127.0.0.1:9000',
+    };
+    try {
+      const first = runCli(['admin', 'bootstrap', '--email', 'ops@alliance.example', '--json'], env);
+      expect(first.stderr).toBe('');
+      expect(first.status).toBe(0);
+      const { token } = JSON.parse(first.stdout) as { token: string };
+      expect(token).toMatch(/^mxh_/);
+      const ctx = await TestContext.create({ DATABASE_URL: url });
+      try {
+        const me = await ctx.gqlOk(`{ me { person { email isAdmin } } }`, {}, token);
+        expect(me.me.person).toEqual({ email: 'ops@alliance.example', isAdmin: true });
+      } finally {
+        await ctx.close();
+      }
+      const second = runCli(['admin', 'bootstrap', '--email', 'other@alliance.example'], env);
+      expect(second.status).toBe(1);
+      expect(second.stderr).toContain('ADMIN_ALREADY_BOOTSTRAPPED');
+    } finally {
+      await dropTestDatabase(url);
+    }
+  });
+
+  it('stops with a message naming a missing configuration variable', () => {
+    const r = runCli(['admin', 'bootstrap', '--email', 'x@y.z'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x',
+    });
+    expect(r.status).toBe(78);
+    expect(r.stderr).toContain('HUB_MASTER_SECRET');
+  });
+});

@@ -1,0 +1,164 @@
+import { TestContext } from '@maxhub/testing';
+
+const ME = `{ me { person { email isAdmin } } }`;
+
+describe('sign-in with personal API tokens (e2e)', () => {
+  let ctx: TestContext;
+  let admin: { token: string; email: string };
+  beforeAll(async () => {
+    ctx = await TestContext.create();
+    admin = await ctx.newUser({ admin: true });
+  });
+  afterAll(async () => ctx?.close());
+
+  it('refuses a request without a token with UNAUTHENTICATED and a reason', async () => {
+    const r = await ctx.gql(ME);
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'AUTH_TOKEN_MISSING' });
+  });
+
+  it('refuses an unknown token', async () => {
+    const r = await ctx.gql(ME, {}, 'mxh_not-a-real-token');
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'AUTH_TOKEN_INVALID' });
+  });
+
+  it('issues a token shown once, lists it without the secret, and refuses it on the next request once revoked', async () => {
+    const user = await ctx.newUser();
+    const issued = await ctx.gqlOk(
+      `mutation { createApiToken(input: { name: "laptop", ttlDays: 30 }) { token apiToken { id name prefix expiresAt } } }`,
+      {},
+      user.token,
+    );
+    const token: string = issued.createApiToken.token;
+    expect(token).toMatch(/^mxh_/);
+    expect(token.startsWith(issued.createApiToken.apiToken.prefix)).toBe(true);
+    expect((await ctx.gqlOk(ME, {}, token)).me.person.email).toBe(user.email);
+
+    const list = await ctx.gqlOk(`{ apiTokens { id name revokedAt } }`, {}, token);
+    expect(JSON.stringify(list)).not.toContain(token);
+    expect(list.apiTokens.map((t: { name: string }) => t.name)).toEqual(
+      expect.arrayContaining(['laptop', 'test']),
+    );
+
+    await ctx.gqlOk(
+      `mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }`,
+      { id: issued.createApiToken.apiToken.id },
+      user.token,
+    );
+    const after = await ctx.gql(ME, {}, token);
+    expect(after.errors?.[0].extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      reason: 'AUTH_TOKEN_INVALID',
+    });
+    const rows: Array<{ token_hash: Buffer }> = await ctx.dataSource.query(
+      'SELECT token_hash FROM api_tokens WHERE id = $1',
+      [issued.createApiToken.apiToken.id],
+    );
+    expect(rows[0].token_hash.toString('utf8')).not.toContain(token);
+  });
+
+  it('refuses an expired token', async () => {
+    const user = await ctx.newUser();
+    await ctx.dataSource.query(
+      `UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+      [user.userId],
+    );
+    const r = await ctx.gql(ME, {}, user.token);
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'AUTH_TOKEN_INVALID' });
+  });
+
+  it('answers NOT_FOUND when revoking someone else’s token', async () => {
+    const a = await ctx.newUser();
+    const b = await ctx.newUser();
+    const bTokens = await ctx.gqlOk(`{ apiTokens { id } }`, {}, b.token);
+    const r = await ctx.gql(
+      `mutation($id: ID!) { revokeApiToken(id: $id) { id } }`,
+      { id: bTokens.apiTokens[0].id },
+      a.token,
+    );
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'AUTH_TOKEN_NOT_FOUND' });
+    expect((await ctx.gqlOk(ME, {}, b.token)).me.person.email).toBe(b.email);
+  });
+
+  it('lets the operator issue a token for a member, and refuses that to a member', async () => {
+    const member = await ctx.newUser();
+    const other = await ctx.newUser();
+    const byAdmin = await ctx.gqlOk(
+      `mutation($e: String!) { createApiToken(input: { name: "onboarding", userEmail: $e }) { token } }`,
+      { e: member.email },
+      admin.token,
+    );
+    expect((await ctx.gqlOk(ME, {}, byAdmin.createApiToken.token)).me.person.email).toBe(member.email);
+    const r = await ctx.gql(
+      `mutation($e: String!) { createApiToken(input: { name: "x", userEmail: $e }) { token } }`,
+      { e: member.email },
+      other.token,
+    );
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'AUTH_ADMIN_REQUIRED' });
+  });
+
+  it('refuses a token lifetime out of range', async () => {
+    const user = await ctx.newUser();
+    const r = await ctx.gql(
+      `mutation { createApiToken(input: { name: "x", ttlDays: 99999 }) { token } }`,
+      {},
+      user.token,
+    );
+    expect(r.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'AUTH_TOKEN_TTL_INVALID',
+    });
+  });
+
+  it('audits token issue and revocation without the token itself', async () => {
+    const user = await ctx.newUser();
+    const issued = await ctx.gqlOk(
+      `mutation { createApiToken(input: { name: "audited" }) { token apiToken { id } } }`,
+      {},
+      user.token,
+    );
+    const rows: Array<{ action: string; payload: string }> = await ctx.dataSource.query(
+      `SELECT action, payload FROM audit_entries WHERE subject_id = $1 ORDER BY seq`,
+      [issued.createApiToken.apiToken.id],
+    );
+    expect(rows.map((r) => r.action)).toEqual(['token.issued']);
+    expect(rows[0].payload).not.toContain(issued.createApiToken.token);
+  });
+});
+
+describe('health and readiness (e2e)', () => {
+  it('reports live and ready when PostgreSQL and MinIO answer', async () => {
+    const ctx = await TestContext.create();
+    try {
+      expect((await ctx.http.get('/health')).body).toEqual({ status: 'ok' });
+      const ready = await ctx.http.get('/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok', minio: 'ok' } });
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('reports not ready, and registers no company, when MinIO is unreachable mid-request', async () => {
+    const ctx = await TestContext.create({ MINIO_ENDPOINT: 'http://127.0.0.1:1' });
+    try {
+      const ready = await ctx.http.get('/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks).toEqual({ postgres: 'ok', minio: 'unreachable' });
+      const admin = await ctx.newUser({ admin: true });
+      const slug = `down-${Date.now()}`;
+      const r = await ctx.gql(
+        `mutation($i: RegisterCompanyInput!) { registerCompany(input: $i) { id } }`,
+        { i: { slug, name: 'X', businessRegistrationNumber: '1248100998' } },
+        admin.token,
+      );
+      expect(r.errors?.[0].extensions).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        reason: 'ALLIANCE_STORAGE_UNAVAILABLE',
+      });
+      const rows: unknown[] = await ctx.dataSource.query('SELECT 1 FROM companies WHERE slug = $1', [slug]);
+      expect(rows).toHaveLength(0);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
