@@ -30,12 +30,16 @@ describe('time generalization', () => {
   });
 
   it('normalizes an offset to UTC before truncating', () => {
-    expect(compileGeneralization(time('hour'), 'timestamp')('2025-02-13T08:15:00+09:00')).toBe('2025-02-12T23');
+    expect(compileGeneralization(time('hour'), 'timestamp')('2025-02-13T08:15:00+09:00')).toBe(
+      '2025-02-12T23',
+    );
     expect(compileGeneralization(time('day'), 'timestamp')('2025-01-01T01:00:00+02:00')).toBe('2024-12-31');
   });
 
   it('takes a timestamp without offset, or with a space, as UTC wall time', () => {
-    expect(compileGeneralization(time('minute'), 'timestamp')('2025-02-13 08:15:59')).toBe('2025-02-13T08:15');
+    expect(compileGeneralization(time('minute'), 'timestamp')('2025-02-13 08:15:59')).toBe(
+      '2025-02-13T08:15',
+    );
   });
 
   it('numbers ISO weeks across year boundaries', () => {
@@ -92,7 +96,9 @@ describe('numeric generalization', () => {
   });
 
   it('refuses intervals on strings', () => {
-    expect(codeOf(() => compileGeneralization({ method: 'interval', width: 1 }, 'string'))).toBe(DeidErrorCode.TRANSFORM_TYPE);
+    expect(codeOf(() => compileGeneralization({ method: 'interval', width: 1 }, 'string'))).toBe(
+      DeidErrorCode.TRANSFORM_TYPE,
+    );
   });
 });
 
@@ -103,7 +109,10 @@ describe('string generalization', () => {
   });
 
   it('maps values through the grant’s map, with a fallback and no prototype keys', () => {
-    const g = compileGeneralization({ method: 'map', map: { L1: 'P-north', L2: 'P-north' }, otherwise: 'other' }, 'string');
+    const g = compileGeneralization(
+      { method: 'map', map: { L1: 'P-north', L2: 'P-north' }, otherwise: 'other' },
+      'string',
+    );
     expect(g('L1')).toBe('P-north');
     expect(g('L9')).toBe('other');
     expect(g('constructor')).toBe('other');
@@ -132,9 +141,24 @@ describe('hierarchies', () => {
     const refuse = (gens: Generalization[]) => codeOf(() => validateHierarchy(gens));
     expect(refuse([time('week'), time('month')])).toBe(DeidErrorCode.HIERARCHY_NOT_MONOTONE);
     expect(refuse([time('month'), time('day')])).toBe(DeidErrorCode.HIERARCHY_NOT_MONOTONE);
-    expect(refuse([{ method: 'interval', width: 10 }, { method: 'interval', width: 15 }])).toBe(DeidErrorCode.HIERARCHY_NOT_MONOTONE);
-    expect(refuse([{ method: 'round', digits: -1 }, { method: 'round', digits: -2 }])).toBe(DeidErrorCode.HIERARCHY_NOT_MONOTONE);
-    expect(refuse([{ method: 'prefix', keep: 2 }, { method: 'prefix', keep: 3 }])).toBe(DeidErrorCode.HIERARCHY_NOT_MONOTONE);
+    expect(
+      refuse([
+        { method: 'interval', width: 10 },
+        { method: 'interval', width: 15 },
+      ]),
+    ).toBe(DeidErrorCode.HIERARCHY_NOT_MONOTONE);
+    expect(
+      refuse([
+        { method: 'round', digits: -1 },
+        { method: 'round', digits: -2 },
+      ]),
+    ).toBe(DeidErrorCode.HIERARCHY_NOT_MONOTONE);
+    expect(
+      refuse([
+        { method: 'prefix', keep: 2 },
+        { method: 'prefix', keep: 3 },
+      ]),
+    ).toBe(DeidErrorCode.HIERARCHY_NOT_MONOTONE);
     expect(refuse([time('day'), time('week')])).toBeUndefined();
   });
 
@@ -151,7 +175,10 @@ describe('hierarchies', () => {
   const timestamp = fc.integer({ min: epoch2000, max: epoch2040 }).map((t) => new Date(t).toISOString());
 
   it('keeps values equal at one level equal at the next (time: minute → … → year)', () => {
-    const levels = compileHierarchy(['minute', 'hour', 'day', 'month', 'year'].map((l) => time(l as TimeLevel)), 'timestamp');
+    const levels = compileHierarchy(
+      ['minute', 'hour', 'day', 'month', 'year'].map((l) => time(l as TimeLevel)),
+      'timestamp',
+    );
     fc.assert(
       fc.property(timestamp, fc.integer({ min: 0, max: 3 * 86_400_000 }), (a, delta) => {
         assertMonotone(levels, a, new Date(Date.parse(a) + delta).toISOString());
@@ -174,11 +201,19 @@ describe('hierarchies', () => {
       'decimal',
     );
     const v = fc.double({ min: -20, max: 120, noNaN: true });
-    fc.assert(fc.property(v, fc.double({ min: 0, max: 12, noNaN: true }), (a, d) => assertMonotone(levels, a, a + d)));
+    fc.assert(
+      fc.property(v, fc.double({ min: 0, max: 12, noNaN: true }), (a, d) => assertMonotone(levels, a, a + d)),
+    );
   });
 
   it('keeps values equal at one level equal at the next (prefixes)', () => {
-    const levels = compileHierarchy([{ method: 'prefix', keep: 4 }, { method: 'prefix', keep: 2 }], 'string');
+    const levels = compileHierarchy(
+      [
+        { method: 'prefix', keep: 4 },
+        { method: 'prefix', keep: 2 },
+      ],
+      'string',
+    );
     const s = fc.string({ unit: fc.constantFrom('A', 'B', '1', '2'), maxLength: 6 });
     fc.assert(fc.property(s, s, (a, b) => assertMonotone(levels, a, b)));
   });

@@ -51,9 +51,11 @@ function tidy(x: number): string {
 }
 
 function compileTime(level: TimeLevel, type: ColumnType, column: string): Generalizer {
-  if (type !== 'timestamp' && type !== 'date') typeError(column, 'time generalization needs a timestamp or date column.');
+  if (type !== 'timestamp' && type !== 'date')
+    typeError(column, 'time generalization needs a timestamp or date column.');
   const dateOnly = type === 'date';
-  if (dateOnly && (level === 'minute' || level === 'hour')) typeError(column, 'a date column has no hour or minute.');
+  if (dateOnly && (level === 'minute' || level === 'hour'))
+    typeError(column, 'a date column has no hour or minute.');
   const cut = { minute: 16, hour: 13, day: 10, week: 0, month: 7, year: 4 }[level];
   const format = (f: IsoFields): string => {
     switch (level) {
@@ -151,7 +153,8 @@ export function compileGeneralization(gen: Generalization, type: ColumnType, col
       if (!NUMERIC.has(type)) typeError(column, 'rounding needs a numeric column.');
       return compileRound(gen.digits, type, column);
     case 'prefix':
-      if (type !== 'string' && type !== 'integer') typeError(column, 'prefix masking needs a string or integer column.');
+      if (type !== 'string' && type !== 'integer')
+        typeError(column, 'prefix masking needs a string or integer column.');
       return compilePrefix(gen.keep);
     case 'map':
       return compileMap(gen);
@@ -200,7 +203,11 @@ export function validateHierarchy(gens: readonly Generalization[], column = 'col
  * generalization (to the raw value; `map` to the previous level's output), and the last, implicit
  * level maps every value, null included, to `*`. Validates the hierarchy first.
  */
-export function compileHierarchy(gens: readonly Generalization[], type: ColumnType, column = 'column'): Generalizer[] {
+export function compileHierarchy(
+  gens: readonly Generalization[],
+  type: ColumnType,
+  column = 'column',
+): Generalizer[] {
   validateHierarchy(gens, column);
   const levels: Generalizer[] = [(v) => (v === undefined ? null : v)];
   for (const gen of gens) {

@@ -129,7 +129,9 @@ export function riskReport(sizes: Iterable<number>, k: number, levels?: Record<s
     uniqueRows: histogram.get(1) ?? 0,
     classes,
     releasedClasses,
-    classSizeHistogram: [...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([size, n]) => ({ size, classes: n })),
+    classSizeHistogram: [...histogram.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([size, n]) => ({ size, classes: n })),
     highestRisk: released > 0 ? 1 / smallest : 0,
     averageRisk: released > 0 ? releasedClasses / released : 0,
     dmStar: squares + suppressed * rows,

@@ -33,9 +33,14 @@ function lengthPrefixed(parts: readonly string[]): Buffer {
 }
 
 /** Refuses a missing master secret (DEID_KEY_MISSING) or one under 32 bytes (DEID_KEY_TOO_SHORT). */
-export function assertMasterSecret(masterSecret: Buffer | Uint8Array | null | undefined): asserts masterSecret is Buffer {
+export function assertMasterSecret(
+  masterSecret: Buffer | Uint8Array | null | undefined,
+): asserts masterSecret is Buffer {
   if (masterSecret === null || masterSecret === undefined || masterSecret.length === 0) {
-    throw deidError(DeidErrorCode.KEY_MISSING, 'No master secret is configured; keyed transforms cannot run.');
+    throw deidError(
+      DeidErrorCode.KEY_MISSING,
+      'No master secret is configured; keyed transforms cannot run.',
+    );
   }
   if (masterSecret.length < MIN_MASTER_SECRET_BYTES) {
     throw deidError(
@@ -70,6 +75,9 @@ export function assertDerivedKey(key: Buffer | Uint8Array | null | undefined): a
     throw deidError(DeidErrorCode.KEY_MISSING, 'A keyed transform has no key.');
   }
   if (key.length * 8 < MIN_DERIVED_KEY_BITS) {
-    throw deidError(DeidErrorCode.KEY_TOO_SHORT, `A derived key is shorter than ${MIN_DERIVED_KEY_BITS} bits.`);
+    throw deidError(
+      DeidErrorCode.KEY_TOO_SHORT,
+      `A derived key is shorter than ${MIN_DERIVED_KEY_BITS} bits.`,
+    );
   }
 }

@@ -26,7 +26,9 @@ const patients: Row[] = [
   { birthdate: '1986-04-13', sex: 'Female', zipcode: '53706', disease: 'Sprained Ankle' },
   { birthdate: '1976-02-28', sex: 'Female', zipcode: '53706', disease: 'Hang Nail' },
 ];
-const sexHierarchy: Generalization[] = [{ method: 'map', map: { Male: 'Person', Female: 'Person' }, otherwise: 'Person' }];
+const sexHierarchy: Generalization[] = [
+  { method: 'map', map: { Male: 'Person', Female: 'Person' }, otherwise: 'Person' },
+];
 const zipHierarchy: Generalization[] = [
   { method: 'prefix', keep: 4 },
   { method: 'prefix', keep: 3 },
@@ -61,7 +63,12 @@ describe('the Incognito paper’s Patients example (LeFevre et al., SIGMOD 2005,
             { name: 'zipcode', type: 'string', transform: { kind: 'keep' } },
             { name: 'disease', type: 'string', transform: { kind: 'keep' } },
           ],
-          kAnonymity: { k: 2, suppressionLimit: 0, levels: { sex: s, zipcode: z }, hierarchies: { sex: sexHierarchy, zipcode: zipHierarchy } },
+          kAnonymity: {
+            k: 2,
+            suppressionLimit: 0,
+            levels: { sex: s, zipcode: z },
+            hierarchies: { sex: sexHierarchy, zipcode: zipHierarchy },
+          },
         });
         const counter = new ClassCounter();
         patients.forEach((r, i) => counter.add(p.classKey(r, i)));
@@ -169,14 +176,22 @@ describe('lattice search', () => {
         fc.constantFrom(0, 0.04, 0.1, 0.3),
         (rows, k, limit) => {
           const nodes = bruteForce(rows, k, limit);
-          const valid = nodes.filter((n) => n.valid).sort((a, b) => a.dm - b.dm || a.height - b.height || a.index - b.index);
+          const valid = nodes
+            .filter((n) => n.valid)
+            .sort((a, b) => a.dm - b.dm || a.height - b.height || a.index - b.index);
           if (valid.length === 0) {
-            expect(codeOf(() => searchLattice({ rows, quasiIdentifiers: qis, k, suppressionLimit: limit }))).toBe(
-              DeidErrorCode.K_ANONYMITY_UNSATISFIABLE,
-            );
+            expect(
+              codeOf(() => searchLattice({ rows, quasiIdentifiers: qis, k, suppressionLimit: limit })),
+            ).toBe(DeidErrorCode.K_ANONYMITY_UNSATISFIABLE);
             return;
           }
-          const result = searchLattice({ rows, quasiIdentifiers: qis, k, suppressionLimit: limit, trace: true });
+          const result = searchLattice({
+            rows,
+            quasiIdentifiers: qis,
+            k,
+            suppressionLimit: limit,
+            trace: true,
+          });
           expect(result.levelVector).toEqual(valid[0].levels);
           expect(result.dmStar).toBe(valid[0].dm);
           expect(result.report.suppressedRows).toBeLessThanOrEqual(Math.floor(limit * rows.length + 1e-9));
@@ -204,14 +219,25 @@ describe('lattice search', () => {
 
   it('refuses when not even full suppression makes the data k-anonymous', () => {
     expect(
-      codeOf(() => searchLattice({ rows: [{ age: 30, code: 'AA', day: '2024-01-05' }], quasiIdentifiers: qis, k: 2, suppressionLimit: 0 })),
+      codeOf(() =>
+        searchLattice({
+          rows: [{ age: 30, code: 'AA', day: '2024-01-05' }],
+          quasiIdentifiers: qis,
+          k: 2,
+          suppressionLimit: 0,
+        }),
+      ),
     ).toBe(DeidErrorCode.K_ANONYMITY_UNSATISFIABLE);
   });
 
   it('refuses lattices larger than allowed and a k below 2', () => {
-    expect(codeOf(() => searchLattice({ rows: [], quasiIdentifiers: qis, k: 2, suppressionLimit: 0, maxNodes: 10 }))).toBe(
-      DeidErrorCode.LATTICE_TOO_LARGE,
+    expect(
+      codeOf(() =>
+        searchLattice({ rows: [], quasiIdentifiers: qis, k: 2, suppressionLimit: 0, maxNodes: 10 }),
+      ),
+    ).toBe(DeidErrorCode.LATTICE_TOO_LARGE);
+    expect(codeOf(() => searchLattice({ rows: [], quasiIdentifiers: qis, k: 1, suppressionLimit: 0 }))).toBe(
+      DeidErrorCode.INVALID_ARGUMENT,
     );
-    expect(codeOf(() => searchLattice({ rows: [], quasiIdentifiers: qis, k: 1, suppressionLimit: 0 }))).toBe(DeidErrorCode.INVALID_ARGUMENT);
   });
 });

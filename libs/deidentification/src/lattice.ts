@@ -93,11 +93,13 @@ interface Groups {
  */
 export function searchLattice(options: LatticeSearchOptions): LatticeSearchResult {
   const { rows, quasiIdentifiers: qis, k, suppressionLimit } = options;
-  if (!Number.isInteger(k) || k < 2) throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'k must be an integer of at least 2.');
+  if (!Number.isInteger(k) || k < 2)
+    throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'k must be an integer of at least 2.');
   if (!(suppressionLimit >= 0 && suppressionLimit <= 0.5)) {
     throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The suppression limit must lie in 0..0.5.');
   }
-  if (qis.length === 0) throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The search needs at least one quasi-identifier.');
+  if (qis.length === 0)
+    throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The search needs at least one quasi-identifier.');
   const n = rows.length;
   const maxSuppressed = Math.floor(suppressionLimit * n + 1e-9);
   const Q = qis.length;
@@ -152,7 +154,10 @@ export function searchLattice(options: LatticeSearchOptions): LatticeSearchResul
     strides.push(nodes);
     nodes *= h;
     if (nodes > (options.maxNodes ?? 1_000_000)) {
-      throw deidError(DeidErrorCode.LATTICE_TOO_LARGE, 'The generalization lattice is larger than the search allows.');
+      throw deidError(
+        DeidErrorCode.LATTICE_TOO_LARGE,
+        'The generalization lattice is larger than the search allows.',
+      );
     }
   }
   const levelOf = new Uint8Array(nodes * Q);
@@ -199,7 +204,10 @@ export function searchLattice(options: LatticeSearchOptions): LatticeSearchResul
   };
 
   // --- Evaluating a node -------------------------------------------------------------------------
-  const allRows: Groups = { reps: Int32Array.from({ length: n }, (_, i) => i), weights: new Int32Array(n).fill(1) };
+  const allRows: Groups = {
+    reps: Int32Array.from({ length: n }, (_, i) => i),
+    weights: new Int32Array(n).fill(1),
+  };
   const snapshots = new Map<number, Groups>();
   let snapshotSize = 0;
   // A direct-address table for small key spaces, sized to the data (a Map takes over above it).
@@ -302,13 +310,21 @@ export function searchLattice(options: LatticeSearchOptions): LatticeSearchResul
         snapshotSize -= s.reps.length;
       }
     }
-    trace?.push({ levels: Array.from(levelOf.subarray(x * Q, x * Q + Q)), valid, dmStar: dmOf[x], suppressedRows: suppressed });
+    trace?.push({
+      levels: Array.from(levelOf.subarray(x * Q, x * Q + Q)),
+      valid,
+      dmStar: dmOf[x],
+      suppressedRows: suppressed,
+    });
     return valid;
   };
 
   // --- Phase 0: nothing is valid if the fully suppressed node is not --------------------------------
   if (!evaluate(nodes - 1)) {
-    throw deidError(DeidErrorCode.K_ANONYMITY_UNSATISFIABLE, 'No generalization makes the data k-anonymous within the suppression limit.');
+    throw deidError(
+      DeidErrorCode.K_ANONYMITY_UNSATISFIABLE,
+      'No generalization makes the data k-anonymous within the suppression limit.',
+    );
   }
 
   // --- Phase 1: tag every node valid or invalid, by binary search on upward paths -------------------
@@ -316,7 +332,7 @@ export function searchLattice(options: LatticeSearchOptions): LatticeSearchResul
     const start = order[i];
     if ((state[start] & (VALID | INVALID)) !== 0) continue;
     const path = [start];
-    for (let cur = start; ; ) {
+    for (let cur = start; ;) {
       let next = -1;
       for (let q = 0; q < Q && next < 0; q++) {
         if (levelOf[cur * Q + q] + 1 >= heights[q]) continue;

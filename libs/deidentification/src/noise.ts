@@ -65,20 +65,31 @@ export function createRowUniform(key: Buffer): (rowIndex: number) => number {
  * magnitude·|value|; then integers round to integers and decimals to `digits` when given (so the
  * bound is m plus half a unit of the last kept digit). Null stays null; a non-number is refused.
  */
-export function createNoiser(key: Buffer, options: NoiseOptions, type: ColumnType, column = 'column'): Noiser {
+export function createNoiser(
+  key: Buffer,
+  options: NoiseOptions,
+  type: ColumnType,
+  column = 'column',
+): Noiser {
   if (type !== 'integer' && type !== 'decimal') {
     throw deidError(DeidErrorCode.TRANSFORM_TYPE, `Column "${column}": noise needs a numeric column.`);
   }
   const { magnitude, relative = false, digits } = options;
   if (!Number.isFinite(magnitude) || magnitude <= 0) {
-    throw deidError(DeidErrorCode.INVALID_SPEC, `Column "${column}": noise magnitude must be a positive number.`);
+    throw deidError(
+      DeidErrorCode.INVALID_SPEC,
+      `Column "${column}": noise magnitude must be a positive number.`,
+    );
   }
   const uniform = createRowUniform(key);
   const scale = digits === undefined ? 0 : 10 ** digits;
   return (value, rowIndex) => {
     if (value === null || value === undefined) return null;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw deidError(DeidErrorCode.INVALID_VALUE, `Column "${column}" holds a value that is not a finite number.`);
+      throw deidError(
+        DeidErrorCode.INVALID_VALUE,
+        `Column "${column}" holds a value that is not a finite number.`,
+      );
     }
     const m = relative ? magnitude * Math.abs(value) : magnitude;
     const noisy = value + (2 * uniform(rowIndex) - 1) * m;

@@ -10,8 +10,16 @@ const columns: PipelineColumn[] = [
   { name: 'serial', type: 'string', transform: { kind: 'pseudonymize' } },
   { name: 'operator', type: 'string', transform: { kind: 'pseudonymize', bits: 160 } },
   { name: 'line', type: 'string', transform: { kind: 'keep' } },
-  { name: 'welded_at', type: 'timestamp', transform: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } } },
-  { name: 'inspected_on', type: 'date', transform: { kind: 'shiftDate', maxDays: 15, entityColumn: 'operator' } },
+  {
+    name: 'welded_at',
+    type: 'timestamp',
+    transform: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } },
+  },
+  {
+    name: 'inspected_on',
+    type: 'date',
+    transform: { kind: 'shiftDate', maxDays: 15, entityColumn: 'operator' },
+  },
   { name: 'current', type: 'decimal', transform: { kind: 'noise', magnitude: 2, digits: 2 } },
   { name: 'recipe', type: 'string', transform: { kind: 'drop' } },
   { name: 'ok', type: 'boolean', transform: { kind: 'keep' } },
@@ -28,7 +36,12 @@ const raw: Row = {
   ok: true,
 };
 
-const options = (extra: Partial<PipelineOptions> = {}): PipelineOptions => ({ masterSecret: SECRET, grantId: 'grant-1', columns, ...extra });
+const options = (extra: Partial<PipelineOptions> = {}): PipelineOptions => ({
+  masterSecret: SECRET,
+  grantId: 'grant-1',
+  columns,
+  ...extra,
+});
 
 function codeOf(fn: () => unknown): DeidErrorCode | undefined {
   try {
@@ -79,28 +92,42 @@ describe('compiled pipeline', () => {
   });
 
   it('refuses to compile without a master secret or with a short one', () => {
-    expect(codeOf(() => compilePipeline(options({ masterSecret: undefined })))).toBe(DeidErrorCode.KEY_MISSING);
-    expect(codeOf(() => compilePipeline(options({ masterSecret: Buffer.alloc(16, 1) })))).toBe(DeidErrorCode.KEY_TOO_SHORT);
+    expect(codeOf(() => compilePipeline(options({ masterSecret: undefined })))).toBe(
+      DeidErrorCode.KEY_MISSING,
+    );
+    expect(codeOf(() => compilePipeline(options({ masterSecret: Buffer.alloc(16, 1) })))).toBe(
+      DeidErrorCode.KEY_TOO_SHORT,
+    );
   });
 
   it('refuses invalid transforms, duplicate columns and unknown entity columns', () => {
     const withColumns = (cols: PipelineColumn[]) => codeOf(() => compilePipeline(options({ columns: cols })));
-    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'encrypt' } }])).toBe(DeidErrorCode.INVALID_SPEC);
-    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'pseudonymize', bits: 64 } }])).toBe(DeidErrorCode.INVALID_SPEC);
+    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'encrypt' } }])).toBe(
+      DeidErrorCode.INVALID_SPEC,
+    );
+    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'pseudonymize', bits: 64 } }])).toBe(
+      DeidErrorCode.INVALID_SPEC,
+    );
     expect(
       withColumns([
         { name: 'a', type: 'string', transform: { kind: 'keep' } },
         { name: 'a', type: 'string', transform: { kind: 'drop' } },
       ]),
     ).toBe(DeidErrorCode.DUPLICATE_COLUMN);
-    expect(withColumns([{ name: 'd', type: 'date', transform: { kind: 'shiftDate', maxDays: 3, entityColumn: 'nobody' } }])).toBe(
-      DeidErrorCode.UNKNOWN_COLUMN,
+    expect(
+      withColumns([
+        { name: 'd', type: 'date', transform: { kind: 'shiftDate', maxDays: 3, entityColumn: 'nobody' } },
+      ]),
+    ).toBe(DeidErrorCode.UNKNOWN_COLUMN);
+    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'noise', magnitude: 1 } }])).toBe(
+      DeidErrorCode.TRANSFORM_TYPE,
     );
-    expect(withColumns([{ name: 'a', type: 'string', transform: { kind: 'noise', magnitude: 1 } }])).toBe(DeidErrorCode.TRANSFORM_TYPE);
   });
 
   it('refuses row filters on unknown columns', () => {
-    expect(codeOf(() => compilePipeline(options({ rowFilter: [{ column: 'nope', op: 'isNull' }] })))).toBe(DeidErrorCode.UNKNOWN_COLUMN);
+    expect(codeOf(() => compilePipeline(options({ rowFilter: [{ column: 'nope', op: 'isNull' }] })))).toBe(
+      DeidErrorCode.UNKNOWN_COLUMN,
+    );
   });
 });
 
@@ -125,17 +152,30 @@ describe('fixed-level k-anonymity', () => {
       columns: kColumns,
       kAnonymity: { k: 2, suppressionLimit: 0, levels: { age: 2, shift: 0 }, hierarchies },
     });
-    expect(p.apply({ serial: 's', age: 37, shift: 'A', value: 1 }, 0)).toEqual(expect.objectContaining({ age: '30-40', shift: 'A' }));
+    expect(p.apply({ serial: 's', age: 37, shift: 'A', value: 1 }, 0)).toEqual(
+      expect.objectContaining({ age: '30-40', shift: 'A' }),
+    );
     expect(p.outputSchema.find((c) => c.name === 'age')!.type).toBe('string');
-    expect(p.classKey({ serial: 's', age: 37, shift: 'A', value: 1 }, 0)).toBe(encodeClassKey(['30-40', 'A']));
+    expect(p.classKey({ serial: 's', age: 37, shift: 'A', value: 1 }, 0)).toBe(
+      encodeClassKey(['30-40', 'A']),
+    );
   });
 
   it('refuses a level outside the hierarchy and a hierarchy on a column that is not kept', () => {
     const compile = (levels: Record<string, number>, cols = kColumns) =>
-      codeOf(() => compilePipeline({ masterSecret: SECRET, grantId: 'g', columns: cols, kAnonymity: { k: 2, suppressionLimit: 0, levels, hierarchies } }));
+      codeOf(() =>
+        compilePipeline({
+          masterSecret: SECRET,
+          grantId: 'g',
+          columns: cols,
+          kAnonymity: { k: 2, suppressionLimit: 0, levels, hierarchies },
+        }),
+      );
     expect(compile({ age: 4 })).toBe(DeidErrorCode.INVALID_SPEC);
     expect(compile({ nope: 0 })).toBe(DeidErrorCode.UNKNOWN_COLUMN);
-    const pseudonymizedAge = kColumns.map((c) => (c.name === 'age' ? { ...c, transform: { kind: 'pseudonymize' } } : c));
+    const pseudonymizedAge = kColumns.map((c) =>
+      c.name === 'age' ? { ...c, transform: { kind: 'pseudonymize' } } : c,
+    );
     expect(compile({ age: 1 }, pseudonymizedAge)).toBe(DeidErrorCode.INVALID_SPEC);
   });
 
@@ -147,12 +187,18 @@ describe('fixed-level k-anonymity', () => {
       kAnonymity: { k: 3, suppressionLimit: 0.1, levels: { age: 0 }, hierarchies },
     });
     const counter = new ClassCounter();
-    [20, 21, 22, 23].forEach((age, i) => counter.add(p.classKey({ serial: 's', age, shift: 'A', value: 1 }, i)));
+    [20, 21, 22, 23].forEach((age, i) =>
+      counter.add(p.classKey({ serial: 's', age, shift: 'A', value: 1 }, i)),
+    );
     expect(codeOf(() => createSuppressor(p, counter))).toBe(DeidErrorCode.SUPPRESSION_LIMIT_EXCEEDED);
   });
 
   it('leaves every released class with at least k rows, and reports the risk of what it releases', () => {
-    const rowArb = fc.record({ age: fc.integer({ min: 18, max: 70 }), shift: fc.constantFrom('A', 'B', 'C'), value: fc.double({ noNaN: true, min: 0, max: 1 }) });
+    const rowArb = fc.record({
+      age: fc.integer({ min: 18, max: 70 }),
+      shift: fc.constantFrom('A', 'B', 'C'),
+      value: fc.double({ noNaN: true, min: 0, max: 1 }),
+    });
     fc.assert(
       fc.property(
         fc.array(rowArb, { maxLength: 120 }),
@@ -164,7 +210,12 @@ describe('fixed-level k-anonymity', () => {
             masterSecret: SECRET,
             grantId: 'g',
             columns: kColumns,
-            kAnonymity: { k, suppressionLimit: 0.5, levels: { age: ageLevel, shift: shiftLevel }, hierarchies },
+            kAnonymity: {
+              k,
+              suppressionLimit: 0.5,
+              levels: { age: ageLevel, shift: shiftLevel },
+              hierarchies,
+            },
           });
           const input = rows.map((r, i) => ({ serial: `S${i}`, ...r }));
           const counter = new ClassCounter();
@@ -179,7 +230,11 @@ describe('fixed-level k-anonymity', () => {
           }
           const released = input.map((r, i) => suppressor.apply(r, i)).filter((r): r is Row => r !== null);
           const classes = new Map<string, number>();
-          for (const r of released) classes.set(JSON.stringify([r.age, r.shift]), (classes.get(JSON.stringify([r.age, r.shift])) ?? 0) + 1);
+          for (const r of released)
+            classes.set(
+              JSON.stringify([r.age, r.shift]),
+              (classes.get(JSON.stringify([r.age, r.shift])) ?? 0) + 1,
+            );
           for (const size of classes.values()) expect(size).toBeGreaterThanOrEqual(k);
           const report = suppressor.report;
           expect(report.releasedRows).toBe(released.length);

@@ -82,7 +82,8 @@ interface CompiledColumn {
 
 function parseTransform(column: string, raw: unknown): TransformSpec {
   const parsed = TransformSpecSchema.safeParse(raw);
-  if (!parsed.success) throw deidError(DeidErrorCode.INVALID_SPEC, `Column "${column}": the transform is not valid.`);
+  if (!parsed.success)
+    throw deidError(DeidErrorCode.INVALID_SPEC, `Column "${column}": the transform is not valid.`);
   return parsed.data;
 }
 
@@ -113,11 +114,17 @@ function compileColumn(
     }
     case 'shiftDate': {
       if (type !== 'date' && type !== 'timestamp') {
-        throw deidError(DeidErrorCode.TRANSFORM_TYPE, `Column "${name}": a date shift needs a date or timestamp column.`);
+        throw deidError(
+          DeidErrorCode.TRANSFORM_TYPE,
+          `Column "${name}": a date shift needs a date or timestamp column.`,
+        );
       }
       const entity = spec.entityColumn;
       if (!Object.hasOwn(types, entity)) {
-        throw deidError(DeidErrorCode.UNKNOWN_COLUMN, `Column "${name}": its date shift names an entity column that is not in the dataset.`);
+        throw deidError(
+          DeidErrorCode.UNKNOWN_COLUMN,
+          `Column "${name}": its date shift names an entity column that is not in the dataset.`,
+        );
       }
       // Keyed by the entity column, not the date column: all dates of one entity move together.
       const key = deriveKey(options.masterSecret, options.grantId, 'shift-date', entity);
@@ -139,7 +146,8 @@ function resolveKAnonymity(
   types: Readonly<Record<string, ColumnType>>,
 ): string[] {
   const { k, suppressionLimit, levels } = settings;
-  if (!Number.isInteger(k) || k < 2) throw deidError(DeidErrorCode.INVALID_SPEC, 'k must be an integer of at least 2.');
+  if (!Number.isInteger(k) || k < 2)
+    throw deidError(DeidErrorCode.INVALID_SPEC, 'k must be an integer of at least 2.');
   if (!(suppressionLimit >= 0 && suppressionLimit <= 0.5)) {
     throw deidError(DeidErrorCode.INVALID_SPEC, 'The suppression limit must lie in 0..0.5.');
   }
@@ -147,19 +155,32 @@ function resolveKAnonymity(
   for (const [qi, level] of Object.entries(levels)) {
     const spec = specs.get(qi);
     if (spec === undefined) {
-      throw deidError(DeidErrorCode.UNKNOWN_COLUMN, `The quasi-identifier "${qi}" is not a column of the dataset.`);
+      throw deidError(
+        DeidErrorCode.UNKNOWN_COLUMN,
+        `The quasi-identifier "${qi}" is not a column of the dataset.`,
+      );
     }
     const hierarchy = (settings.hierarchies?.[qi] ?? []).map((g) => {
       const parsed = GeneralizationSchema.safeParse(g);
-      if (!parsed.success) throw deidError(DeidErrorCode.INVALID_SPEC, `Quasi-identifier "${qi}": a hierarchy level is not valid.`);
+      if (!parsed.success)
+        throw deidError(
+          DeidErrorCode.INVALID_SPEC,
+          `Quasi-identifier "${qi}": a hierarchy level is not valid.`,
+        );
       return parsed.data;
     });
     if (!Number.isInteger(level) || level < 0 || level > hierarchy.length + 1) {
-      throw deidError(DeidErrorCode.INVALID_SPEC, `Quasi-identifier "${qi}": the level lies outside its hierarchy.`);
+      throw deidError(
+        DeidErrorCode.INVALID_SPEC,
+        `Quasi-identifier "${qi}": the level lies outside its hierarchy.`,
+      );
     }
     if (spec.kind === 'drop') continue; // not released, so not part of any class
     if (hierarchy.length > 0 && spec.kind !== 'keep') {
-      throw deidError(DeidErrorCode.INVALID_SPEC, `Quasi-identifier "${qi}": a column with a hierarchy must be kept, its level decides.`);
+      throw deidError(
+        DeidErrorCode.INVALID_SPEC,
+        `Quasi-identifier "${qi}": a column with a hierarchy must be kept, its level decides.`,
+      );
     }
     released.push(qi);
     if (level === 0) continue;
@@ -198,7 +219,8 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
     const c = compileColumn(col, spec, types, options);
     if (c !== null) compiled.push(c);
   }
-  const filter = options.rowFilter && options.rowFilter.length > 0 ? compilePredicates(options.rowFilter, types) : null;
+  const filter =
+    options.rowFilter && options.rowFilter.length > 0 ? compilePredicates(options.rowFilter, types) : null;
   const ka = options.kAnonymity;
   const quasiIdentifiers = ka === undefined ? [] : resolveKAnonymity(ka, specs, compiled, types);
 
@@ -210,13 +232,16 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
   const qiValues: CellValue[] = new Array<CellValue>(qiCount).fill(null);
 
   const requireK = (): void => {
-    if (ka === undefined) throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The pipeline has no k-anonymity settings.');
+    if (ka === undefined)
+      throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The pipeline has no k-anonymity settings.');
   };
 
   return {
     outputSchema: compiled.map((c) => ({ name: c.name, type: c.type })),
     quasiIdentifiers,
-    ...(ka === undefined ? {} : { kAnonymity: { k: ka.k, suppressionLimit: ka.suppressionLimit, levels: { ...ka.levels } } }),
+    ...(ka === undefined
+      ? {}
+      : { kAnonymity: { k: ka.k, suppressionLimit: ka.suppressionLimit, levels: { ...ka.levels } } }),
     apply(row, rowIndex) {
       if (filter !== null && !filter(row)) return null;
       const out: Row = {};

@@ -10,7 +10,14 @@ const types: Record<string, ColumnType> = {
   day: 'date',
 };
 
-const row = (r: Partial<Row>): Row => ({ line: 'L1', current: 120, ok: true, welded_at: '2025-02-13T08:00:00Z', day: '2025-02-13', ...r });
+const row = (r: Partial<Row>): Row => ({
+  line: 'L1',
+  current: 120,
+  ok: true,
+  welded_at: '2025-02-13T08:00:00Z',
+  day: '2025-02-13',
+  ...r,
+});
 
 function codeOf(fn: () => unknown): DeidErrorCode | undefined {
   try {
@@ -36,11 +43,22 @@ describe('predicates', () => {
   });
 
   it('compares dates and strings in lexicographic order and supports between, in and prefix', () => {
-    expect(compilePredicates([{ column: 'day', op: 'between', low: '2025-02-01', high: '2025-02-28' }], types)(row({}))).toBe(true);
-    expect(compilePredicates([{ column: 'line', op: 'in', values: ['L1', 'L2'] }], types)(row({}))).toBe(true);
+    expect(
+      compilePredicates(
+        [{ column: 'day', op: 'between', low: '2025-02-01', high: '2025-02-28' }],
+        types,
+      )(row({})),
+    ).toBe(true);
+    expect(compilePredicates([{ column: 'line', op: 'in', values: ['L1', 'L2'] }], types)(row({}))).toBe(
+      true,
+    );
     expect(compilePredicates([{ column: 'line', op: 'notIn', values: ['L1'] }], types)(row({}))).toBe(false);
-    expect(compilePredicates([{ column: 'welded_at', op: 'prefix', value: '2025-02' }], types)(row({}))).toBe(true);
-    expect(compilePredicates([{ column: 'line', op: 'gte', value: 'L10' }], types)(row({ line: 'L2' }))).toBe(true);
+    expect(compilePredicates([{ column: 'welded_at', op: 'prefix', value: '2025-02' }], types)(row({}))).toBe(
+      true,
+    );
+    expect(compilePredicates([{ column: 'line', op: 'gte', value: 'L10' }], types)(row({ line: 'L2' }))).toBe(
+      true,
+    );
   });
 
   it('ANDs a list of predicates and accepts everything when the list is empty', () => {
@@ -64,11 +82,15 @@ describe('predicates', () => {
   });
 
   it('fails closed on a cell of the wrong shape', () => {
-    expect(compilePredicates([{ column: 'current', op: 'ne', value: 1 }], types)(row({ current: 'abc' }))).toBe(false);
+    expect(
+      compilePredicates([{ column: 'current', op: 'ne', value: 1 }], types)(row({ current: 'abc' })),
+    ).toBe(false);
   });
 
   it('refuses an unknown column', () => {
-    expect(codeOf(() => compilePredicates([{ column: 'operator', op: 'eq', value: 'x' }], types))).toBe(DeidErrorCode.UNKNOWN_COLUMN);
+    expect(codeOf(() => compilePredicates([{ column: 'operator', op: 'eq', value: 'x' }], types))).toBe(
+      DeidErrorCode.UNKNOWN_COLUMN,
+    );
   });
 
   it('refuses operands and operators that do not fit the column type', () => {

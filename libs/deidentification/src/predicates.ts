@@ -54,7 +54,10 @@ function normalizerOf(type: ColumnType): Normalize {
 
 function columnTypeOf(columnTypes: Readonly<Record<string, ColumnType>>, column: string): ColumnType {
   if (!Object.hasOwn(columnTypes, column)) {
-    throw deidError(DeidErrorCode.UNKNOWN_COLUMN, `A predicate names column "${column}", which is not in the dataset.`);
+    throw deidError(
+      DeidErrorCode.UNKNOWN_COLUMN,
+      `A predicate names column "${column}", which is not in the dataset.`,
+    );
   }
   return columnTypes[column];
 }
@@ -124,7 +127,8 @@ function compileOne(p: Predicate, columnTypes: Readonly<Record<string, ColumnTyp
       };
     }
     case 'prefix': {
-      if (type !== 'string' && type !== 'date' && type !== 'timestamp') mismatch('prefix needs a string, date or timestamp column.');
+      if (type !== 'string' && type !== 'date' && type !== 'timestamp')
+        mismatch('prefix needs a string, date or timestamp column.');
       const x = p.value;
       return (row) => {
         const v = row[column];

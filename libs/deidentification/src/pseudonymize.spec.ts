@@ -33,7 +33,9 @@ describe('pseudonyms', () => {
   });
 
   it('does not confuse grant and column boundaries in the key derivation', () => {
-    expect(deriveKey(SECRET, 'ab', 'pseudonym', 'c').equals(deriveKey(SECRET, 'a', 'pseudonym', 'bc'))).toBe(false);
+    expect(deriveKey(SECRET, 'ab', 'pseudonym', 'c').equals(deriveKey(SECRET, 'a', 'pseudonym', 'bc'))).toBe(
+      false,
+    );
   });
 
   it('renders 128 bits as ps_ and 32 lowercase hex digits', () => {
@@ -83,12 +85,16 @@ describe('pseudonyms', () => {
   });
 
   it('refuses a master secret under 32 bytes', () => {
-    expect(codeOf(() => deriveKey(Buffer.alloc(31, 1), 'g1', 'pseudonym', 'c'))).toBe(DeidErrorCode.KEY_TOO_SHORT);
+    expect(codeOf(() => deriveKey(Buffer.alloc(31, 1), 'g1', 'pseudonym', 'c'))).toBe(
+      DeidErrorCode.KEY_TOO_SHORT,
+    );
   });
 
   it('refuses a derived key or a pseudonym width under 128 bits', () => {
     expect(codeOf(() => createPseudonymizer(Buffer.alloc(15, 1)))).toBe(DeidErrorCode.KEY_TOO_SHORT);
-    expect(codeOf(() => createPseudonymizer(Buffer.alloc(32, 1), { bits: 64 }))).toBe(DeidErrorCode.KEY_TOO_SHORT);
+    expect(codeOf(() => createPseudonymizer(Buffer.alloc(32, 1), { bits: 64 }))).toBe(
+      DeidErrorCode.KEY_TOO_SHORT,
+    );
   });
 
   it('keeps key material out of its error messages', () => {

@@ -20,7 +20,10 @@ export type DateShifter = (value: CellValue | undefined, entity: CellValue | und
  * Returns the per-entity day shift function, in [-maxDays, maxDays]. The 48-bit HMAC prefix is
  * reduced modulo 2·maxDays+1; the bias is below 2^-35 for maxDays ≤ 3650. Null for a null entity.
  */
-export function createEntityShift(key: Buffer, maxDays: number): (entity: CellValue | undefined) => number | null {
+export function createEntityShift(
+  key: Buffer,
+  maxDays: number,
+): (entity: CellValue | undefined) => number | null {
   assertDerivedKey(key);
   if (!Number.isInteger(maxDays) || maxDays < 1 || maxDays > 3650) {
     throw deidError(DeidErrorCode.INVALID_SPEC, 'maxDays of a date shift must be an integer in 1..3650.');
@@ -46,7 +49,12 @@ export function createEntityShift(key: Buffer, maxDays: number): (entity: CellVa
  * null (an unshifted date would be a raw value). The rest of a timestamp (time of day, offset,
  * precision) is kept as written. Malformed cells are refused (DEID_INVALID_VALUE).
  */
-export function createDateShifter(key: Buffer, maxDays: number, type: 'date' | 'timestamp', column = 'column'): DateShifter {
+export function createDateShifter(
+  key: Buffer,
+  maxDays: number,
+  type: 'date' | 'timestamp',
+  column = 'column',
+): DateShifter {
   const shiftOf = createEntityShift(key, maxDays);
   const dateOnly = type === 'date';
   return (value, entity) => {
@@ -55,7 +63,10 @@ export function createDateShifter(key: Buffer, maxDays: number, type: 'date' | '
     if (shift === null) return null;
     const out = typeof value === 'string' ? shiftIsoDays(value, shift, dateOnly) : null;
     if (out === null) {
-      throw deidError(DeidErrorCode.INVALID_VALUE, `Column "${column}" holds a value that is not an ISO ${type}.`);
+      throw deidError(
+        DeidErrorCode.INVALID_VALUE,
+        `Column "${column}" holds a value that is not an ISO ${type}.`,
+      );
     }
     return out;
   };

@@ -6,7 +6,8 @@ import { createDateShifter, createEntityShift } from './shift-date';
 import { daysFromCivil } from './time';
 
 const SECRET = Buffer.alloc(32, 9);
-const key = (grant: string, purpose: 'noise' | 'shift-date', column: string) => deriveKey(SECRET, grant, purpose, column);
+const key = (grant: string, purpose: 'noise' | 'shift-date', column: string) =>
+  deriveKey(SECRET, grant, purpose, column);
 
 function dayNumber(iso: string): number {
   return daysFromCivil(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10)));
@@ -17,7 +18,9 @@ describe('date shifting', () => {
     const shift = createDateShifter(key('g1', 'shift-date', 'operator'), 30, 'date');
     const a = shift('2025-02-13', 'OP-1');
     const b = shift('2025-03-01', 'OP-1');
-    expect(dayNumber(a as string) - dayNumber('2025-02-13')).toBe(dayNumber(b as string) - dayNumber('2025-03-01'));
+    expect(dayNumber(a as string) - dayNumber('2025-02-13')).toBe(
+      dayNumber(b as string) - dayNumber('2025-03-01'),
+    );
   });
 
   it('gives the same entity different shifts under different grants', () => {
@@ -41,7 +44,11 @@ describe('date shifting', () => {
         fc.integer({ min: daysFromCivil(1900, 1, 1), max: daysFromCivil(2100, 1, 1) }),
         (maxDays, entity, day) => {
           const iso = new Date(day * 86_400_000).toISOString().slice(0, 10);
-          const shifted = createDateShifter(key('g1', 'shift-date', 'e'), maxDays, 'date')(iso, entity) as string;
+          const shifted = createDateShifter(
+            key('g1', 'shift-date', 'e'),
+            maxDays,
+            'date',
+          )(iso, entity) as string;
           expect(Math.abs(dayNumber(shifted) - day)).toBeLessThanOrEqual(maxDays);
         },
       ),
@@ -65,7 +72,9 @@ describe('noise', () => {
   it('is the same for the same grant, row and column', () => {
     const a = createNoiser(key('g1', 'noise', 'current'), { magnitude: 5 }, 'decimal');
     const b = createNoiser(key('g1', 'noise', 'current'), { magnitude: 5 }, 'decimal');
-    expect([0, 1, 5000, 1023, 1024].map((r) => a(100, r))).toEqual([0, 1, 5000, 1023, 1024].map((r) => b(100, r)));
+    expect([0, 1, 5000, 1023, 1024].map((r) => a(100, r))).toEqual(
+      [0, 1, 5000, 1023, 1024].map((r) => b(100, r)),
+    );
   });
 
   it('differs across rows, columns and grants', () => {
