@@ -11,7 +11,7 @@ import { PkiError, PkiErrorCode } from './pki.errors';
 /** The pkijs crypto engine on Node's webcrypto. */
 export const engine = new pkijs.CryptoEngine({
   name: 'node-webcrypto',
-  crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'],
+  crypto: webcrypto,
 });
 
 /** Copies bytes into a fresh ArrayBuffer (pkijs/asn1js want ArrayBuffer, not Buffer views). */

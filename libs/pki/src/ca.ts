@@ -95,7 +95,7 @@ export function signCaCertificate(p: {
   serialNumber?: string;
   md?: forge.md.MessageDigest;
 }): string {
-  const subjectKey = forge.pki.privateKeyFromPem(p.subjectKeyPem) as forge.pki.rsa.PrivateKey;
+  const subjectKey = forge.pki.privateKeyFromPem(p.subjectKeyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(subjectKey.n, subjectKey.e);
   cert.serialNumber = p.serialNumber ?? randomSerialHex();
@@ -329,7 +329,7 @@ export async function createCrl(p: CreateCrlParams): Promise<string> {
   crl.crlExtensions = new pkijs.Extensions({ extensions: crlExtensions });
   const pkcs8 = createPrivateKey(p.issuerKeyPem).export({ type: 'pkcs8', format: 'der' });
   const key = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-  await crl.sign(key as unknown as Parameters<pkijs.CertificateRevocationList['sign']>[0], 'SHA-256', engine);
+  await crl.sign(key, 'SHA-256', engine);
   return toPem(new Uint8Array(crl.toSchema(true).toBER(false)), 'X509 CRL');
 }
 
@@ -368,6 +368,7 @@ function subjectKeyIdBytes(pub: forge.pki.PublicKey): string {
 
 /** The issuer's own SKI (so AKI matches it exactly), falling back to computing it. */
 function issuerKeyId(issuer: forge.pki.Certificate): string {
-  const ext = issuer.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
-  return ext?.subjectKeyIdentifier !== undefined ? forge.util.hexToBytes(ext.subjectKeyIdentifier) : subjectKeyIdBytes(issuer.publicKey);
+  const ext: { subjectKeyIdentifier?: string } | undefined = issuer.getExtension('subjectKeyIdentifier');
+  const ski = ext?.subjectKeyIdentifier;
+  return ski !== undefined ? forge.util.hexToBytes(ski) : subjectKeyIdBytes(issuer.publicKey);
 }

@@ -124,7 +124,7 @@ export function basicConstraints(cert: pkijs.Certificate): { cA: boolean; pathLe
   if (ext === undefined) return undefined;
   const bc = ext.parsedValue as pkijs.BasicConstraints | undefined;
   if (bc === undefined) return { cA: false };
-  const pathLen = typeof bc.pathLenConstraint === 'number' ? bc.pathLenConstraint : (bc.pathLenConstraint as asn1js.Integer | undefined)?.valueBlock.valueDec;
+  const pathLen = typeof bc.pathLenConstraint === 'number' ? bc.pathLenConstraint : (bc.pathLenConstraint)?.valueBlock.valueDec;
   return { cA: bc.cA === true, ...(pathLen === undefined ? {} : { pathLen }) };
 }
 

@@ -29,7 +29,7 @@ function leaf(
   o: { notBefore?: Date; notAfter?: Date; overrides?: MemberProfileOverrides; serialNumber?: string },
   ca: DevAlliancePki = f.pki,
 ): string {
-  const key = forge.pki.privateKeyFromPem(f.leafKeyPem) as forge.pki.rsa.PrivateKey;
+  const key = forge.pki.privateKeyFromPem(f.leafKeyPem);
   return signMemberCertificate({
     issuerCertPem: ca.issuingCertPem,
     issuerKeyPem: ca.issuingKeyPem,

@@ -52,7 +52,7 @@ export interface KeyAndCsrRequest {
  */
 export function createKeyAndCsr(req: KeyAndCsrRequest): { privateKeyPem: string; csrPem: string } {
   const { privateKeyPem } = generateRsaKeyPem();
-  const key = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
+  const key = forge.pki.privateKeyFromPem(privateKeyPem);
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   const attrs = [
@@ -102,7 +102,7 @@ export function describeCsr(csrPem: string): CsrDescription {
   const claimedSubject: Record<string, string> = {};
   for (const a of csr.subject.attributes) {
     if (a.type !== undefined && typeof a.value === 'string') {
-      claimedSubject[a.type] = a.valueTagClass === (forge.asn1.Type.UTF8 as number) ? forge.util.decodeUtf8(a.value) : a.value;
+      claimedSubject[a.type] = Number(a.valueTagClass) === Number(forge.asn1.Type.UTF8) ? forge.util.decodeUtf8(a.value) : a.value;
     }
   }
   return {
@@ -153,7 +153,7 @@ export function importPkcs12(der: Buffer, passphrase: string): { privateKeyPem: 
   if (keyBags.length !== 1 || keyBags[0].key === undefined) {
     throw new PkiError(PkiErrorCode.PKI_PKCS12_INVALID, 'PKCS#12 must hold exactly one private key');
   }
-  const key = keyBags[0].key as forge.pki.rsa.PrivateKey;
+  const key = keyBags[0].key;
   const pkcs8 = forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key));
   const privateKeyPem = forge.pki.privateKeyInfoToPem(pkcs8);
   const wantedSpki = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'der' });
