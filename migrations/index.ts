@@ -1,4 +1,5 @@
 import { Foundation1764000000000 } from './1764000000000-foundation';
+import { Datasets1764100000000 } from './1764100000000-datasets';
 
 /** Every migration, in order. Never edit a merged one: add a new file. */
-export const MIGRATIONS = [Foundation1764000000000];
+export const MIGRATIONS = [Foundation1764000000000, Datasets1764100000000];

@@ -13,3 +13,5 @@ export type { CompanyRole, WorkingGroupRole } from './entities/membership.entity
 export { ApiTokenEntity } from './entities/api-token.entity';
 export { AuditEntryEntity } from './entities/audit-entry.entity';
 export { WORKING_GROUPS } from './working-groups';
+export { DatasetEntity, DatasetVersionEntity, DATASET_VERSION_STATUSES } from './entities/dataset.entity';
+export type { DatasetVersionStatus, DatasetRejection, DatasetColumnRecord } from './entities/dataset.entity';

@@ -12,8 +12,8 @@ export function adminBootstrapCommand(): Command {
       const config = loadConfig();
       // NestJS loads in about a second: only the commands that need it pay for it.
       const { NestFactory } = await import('@nestjs/core');
-      const { CoreModule } = await import('../../../hub/src/core.module');
-      const { TokensService } = await import('../../../hub/src/modules/auth/tokens.service');
+      const { CoreModule } = await import('../../../hub/src/core.module.js');
+      const { TokensService } = await import('../../../hub/src/modules/auth/tokens.service.js');
       const app = await NestFactory.createApplicationContext(CoreModule.register(config), { logger: false });
       try {
         const issued = await app.get(TokensService).bootstrapAdmin(opts.email, opts.name);

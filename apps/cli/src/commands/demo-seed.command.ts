@@ -70,7 +70,7 @@ export function demoSeedCommand(): Command {
     .description('seed the fictional demo alliance (idempotent) and print fresh demo tokens as JSON lines')
     .action(async () => {
       const config = loadConfig();
-      const { seedDemo } = await import('./demo-seed');
+      const { seedDemo } = await import('./demo-seed.js');
       for (const line of await seedDemo(config)) process.stdout.write(JSON.stringify(line) + '\n');
     });
 }

@@ -7,7 +7,7 @@ export function schemaPrintCommand(): Command {
     .description('print the GraphQL schema (SDL) generated from the resolvers')
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (opts: { out?: string }) => {
-      const { buildSchemaSdl } = await import('../../../hub/src/graphql/schema-sdl');
+      const { buildSchemaSdl } = await import('../../../hub/src/graphql/schema-sdl.js');
       const sdl = await buildSchemaSdl();
       if (opts.out) writeFileSync(opts.out, sdl);
       else process.stdout.write(sdl);

@@ -1,6 +1,7 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEntryEntity } from './audit-entry.entity';
 import { CompanyEntity } from './company.entity';
+import { DatasetEntity, DatasetVersionEntity } from './dataset.entity';
 import { CompanyMemberEntity, WorkingGroupMemberEntity } from './membership.entity';
 import { UserEntity } from './user.entity';
 import { WorkingGroupEntity } from './working-group.entity';
@@ -14,4 +15,6 @@ export const ENTITIES = [
   WorkingGroupMemberEntity,
   ApiTokenEntity,
   AuditEntryEntity,
+  DatasetEntity,
+  DatasetVersionEntity,
 ];
