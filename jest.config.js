@@ -37,6 +37,7 @@ const libs = [
   'deidentification',
   'audit',
   'testing',
+  'synthetic',
 ];
 const common = {
   rootDir: __dirname,
