@@ -22,7 +22,7 @@ export interface GenerateInput extends GenerateRowsInput {
   format: DatasetFormat;
   /** CSV only: `'utf-8'` (default) or `'cp949'` (what Korean plant systems export). */
   encoding?: 'utf-8' | 'cp949';
-  /** Rows per encoded chunk / Parquet row group size is separate. Default 4096. */
+  /** Rows generated and encoded per output chunk. Default 4096. */
   batchSize?: number;
   /** Parquet only; default 65,536. */
   rowGroupSize?: number;
