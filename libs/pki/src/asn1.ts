@@ -60,12 +60,12 @@ export function fingerprintSha256(cert: pkijs.Certificate): string {
   return createHash('sha256').update(certificateDer(cert)).digest('hex');
 }
 
-/** A certificate serial number as lowercase hex without leading zero bytes (at least "00"). */
+/**
+ * A serial number as the lowercase hex of its DER INTEGER content, exactly as encoded (so a
+ * negative serial such as -1 = "ff" never equals the positive 255 = "00ff").
+ */
 export function serialHex(serial: asn1js.Integer): string {
-  const bytes = Buffer.from(serial.valueBlock.valueHexView);
-  let i = 0;
-  while (i < bytes.length - 1 && bytes[i] === 0) i++;
-  return bytes.subarray(i).toString('hex');
+  return Buffer.from(serial.valueBlock.valueHexView).toString('hex');
 }
 
 /** Looks up an extension by OID; pkijs keeps unknown ones too. */

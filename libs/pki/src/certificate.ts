@@ -21,7 +21,7 @@ export interface AllianceIdentity {
 
 /** A signer as reported by verification: the identity plus the certificate's facts. */
 export interface SignerIdentity extends AllianceIdentity {
-  /** Serial number, lowercase hex without leading zeros. */
+  /** Serial number: lowercase hex of the DER INTEGER content. */
   serialNumber: string;
   /** SHA-256 of the certificate DER, lowercase hex. */
   fingerprintSha256: string;
