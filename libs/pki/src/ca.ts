@@ -81,7 +81,7 @@ export function createDevAlliancePki(opts: { now?: Date; validityDays?: number }
 /**
  * Makes a CA certificate (basicConstraints critical cA with pathLen, keyUsage critical
  * keyCertSign+cRLSign, SKI/AKI). Exported for tests and tooling that need extra CAs (e.g. a
- * look-alike CA); `issuer` undefined means self-signed.
+ * look-alike CA); `issuerCertPem` undefined means self-signed.
  */
 export function signCaCertificate(p: {
   subject: forge.pki.CertificateField[];
