@@ -1,0 +1,67 @@
+/**
+ * `npm run bench`: runs every benchmark in this process, one after another (so they do not
+ * compete for the two cores), and prints one JSON line per measurement, also appended to
+ * .run/bench.jsonl. `--quick` shrinks the data sizes for a smoke run; `--only NAME` runs one
+ * suite. Timed tests are never used for speed targets: this is where they are measured.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import * as os from 'node:os';
+
+interface Suite {
+  name: string;
+  load: () => Promise<{ run: (opts?: Record<string, unknown>) => Promise<Array<Record<string, unknown>>> }>;
+  quick: Record<string, unknown>;
+  full: Record<string, unknown>;
+}
+
+const SUITES: Suite[] = [
+  {
+    name: 'deidentification',
+    load: () => import('./deidentification/engine.bench.js'),
+    quick: {},
+    full: {},
+  },
+  {
+    name: 'formats',
+    load: () => import('./formats/formats.bench.js'),
+    quick: { rows: 200_000 },
+    full: { rows: 2_000_000 },
+  },
+];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+  mkdirSync('.run', { recursive: true });
+  const context = {
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    mode: quick ? 'quick' : 'full',
+  };
+  const emit = (rec: Record<string, unknown>) => {
+    const line = JSON.stringify(rec);
+    process.stdout.write(line + '\n');
+    appendFileSync('.run/bench.jsonl', line + '\n');
+  };
+  emit({ bench: 'context', ...context });
+  for (const suite of SUITES) {
+    if (only && suite.name !== only) continue;
+    const t0 = Date.now();
+    try {
+      const mod = await suite.load();
+      for (const rec of await mod.run(quick ? suite.quick : suite.full)) emit({ suite: suite.name, ...rec });
+    } catch (err) {
+      emit({ suite: suite.name, error: (err as Error).message });
+      process.exitCode = 1;
+    }
+    emit({ suite: suite.name, bench: 'suite-seconds', seconds: (Date.now() - t0) / 1000 });
+  }
+}
+
+void main();
