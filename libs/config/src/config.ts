@@ -66,6 +66,26 @@ const EnvSchema = z.object({
     .min(1)
     .default(50 * 1024 ** 3),
   UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(900),
+  /** Part size of multipart uploads when the client asks for none (S3: 5 MiB to 5 GiB). */
+  UPLOAD_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .max(5 * 1024 ** 3)
+    .default(64 * 1024 ** 2),
+  /** A job is presumed dead (its worker killed) after base + size / min rate seconds, then retried. */
+  JOBS_EXPIRE_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
+  JOBS_MIN_BYTES_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(4 * 1024 ** 2),
+  JOBS_RETRY_LIMIT: z.coerce.number().int().min(0).max(20).default(3),
+  JOBS_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  JOBS_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  JOBS_POLLING_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+  /** Validation jobs one worker process runs at once. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   PKI_ROOT_CERT_FILE: z.string().optional(),
   PKI_ISSUING_CERT_FILE: z.string().optional(),
   PKI_ISSUING_KEY_FILE: z.string().optional(),
@@ -81,7 +101,16 @@ export interface HubConfig {
   secrets: { master: Buffer; credentialsKey: Buffer };
   tokens: { defaultTtlDays: number };
   graphql: { maxDepth: number; maxComplexity: number; sandbox: boolean };
-  uploads: { maxBytes: number; urlTtlSeconds: number };
+  uploads: { maxBytes: number; urlTtlSeconds: number; partBytes: number };
+  jobs: {
+    expireBaseSeconds: number;
+    minBytesPerSecond: number;
+    retryLimit: number;
+    retryDelaySeconds: number;
+    maintenanceIntervalSeconds: number;
+    pollingIntervalSeconds: number;
+    workerConcurrency: number;
+  };
   pki: { rootCertFile?: string; issuingCertFile?: string; issuingKeyFile?: string };
 }
 
@@ -120,7 +149,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
       sandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV === 'development',
     },
-    uploads: { maxBytes: e.UPLOAD_MAX_BYTES, urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS },
+    uploads: {
+      maxBytes: e.UPLOAD_MAX_BYTES,
+      urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS,
+      partBytes: e.UPLOAD_PART_BYTES,
+    },
+    jobs: {
+      expireBaseSeconds: e.JOBS_EXPIRE_BASE_SECONDS,
+      minBytesPerSecond: e.JOBS_MIN_BYTES_PER_SECOND,
+      retryLimit: e.JOBS_RETRY_LIMIT,
+      retryDelaySeconds: e.JOBS_RETRY_DELAY_SECONDS,
+      maintenanceIntervalSeconds: e.JOBS_MAINTENANCE_INTERVAL_SECONDS,
+      pollingIntervalSeconds: e.JOBS_POLLING_INTERVAL_SECONDS,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+    },
     pki: {
       rootCertFile: e.PKI_ROOT_CERT_FILE,
       issuingCertFile: e.PKI_ISSUING_CERT_FILE,
@@ -144,4 +186,31 @@ export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): HubCon
     throw new ConfigError(variable, `${variable} is invalid: ${issue.message}`);
   }
   return { url: parsed.data.DATABASE_URL, poolSize: parsed.data.DATABASE_POOL_SIZE };
+}
+
+/** What the `maxhub` CLI needs to talk to a hub over HTTP. */
+export interface CliConfig {
+  /** Base URL of the hub, e.g. http://localhost:3000 (MAXHUB_URL). */
+  hubUrl: string;
+  /** API token (MAXHUB_TOKEN), when set. */
+  token?: string;
+}
+
+/**
+ * The CLI's hub connection from MAXHUB_URL and MAXHUB_TOKEN; command-line flags override it.
+ * Throws ConfigError for a malformed URL (never echoing the token).
+ */
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  const parsed = z
+    .object({
+      MAXHUB_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+      MAXHUB_TOKEN: z.string().min(1).optional(),
+    })
+    .safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `${variable} is invalid: ${issue.message}`);
+  }
+  return { hubUrl: parsed.data.MAXHUB_URL.replace(/\/$/, ''), token: parsed.data.MAXHUB_TOKEN };
 }

@@ -1,2 +1,2 @@
-export { loadConfig, loadDatabaseConfig, ConfigError, HUB_CONFIG } from './config';
-export type { HubConfig } from './config';
+export { loadConfig, loadDatabaseConfig, loadCliConfig, ConfigError, HUB_CONFIG } from './config';
+export type { HubConfig, CliConfig } from './config';

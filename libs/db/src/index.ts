@@ -15,3 +15,5 @@ export { AuditEntryEntity } from './entities/audit-entry.entity';
 export { WORKING_GROUPS } from './working-groups';
 export { DatasetEntity, DatasetVersionEntity, DATASET_VERSION_STATUSES } from './entities/dataset.entity';
 export type { DatasetVersionStatus, DatasetRejection, DatasetColumnRecord } from './entities/dataset.entity';
+export { UploadTicketEntity, UPLOAD_TICKET_STATUSES } from './entities/upload-ticket.entity';
+export type { UploadTicketStatus } from './entities/upload-ticket.entity';

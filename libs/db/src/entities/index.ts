@@ -3,6 +3,7 @@ import { AuditEntryEntity } from './audit-entry.entity';
 import { CompanyEntity } from './company.entity';
 import { DatasetEntity, DatasetVersionEntity } from './dataset.entity';
 import { CompanyMemberEntity, WorkingGroupMemberEntity } from './membership.entity';
+import { UploadTicketEntity } from './upload-ticket.entity';
 import { UserEntity } from './user.entity';
 import { WorkingGroupEntity } from './working-group.entity';
 
@@ -17,4 +18,5 @@ export const ENTITIES = [
   AuditEntryEntity,
   DatasetEntity,
   DatasetVersionEntity,
+  UploadTicketEntity,
 ];
