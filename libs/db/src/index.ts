@@ -17,3 +17,14 @@ export { DatasetEntity, DatasetVersionEntity, DATASET_VERSION_STATUSES } from '.
 export type { DatasetVersionStatus, DatasetRejection, DatasetColumnRecord } from './entities/dataset.entity';
 export { UploadTicketEntity, UPLOAD_TICKET_STATUSES } from './entities/upload-ticket.entity';
 export type { UploadTicketStatus } from './entities/upload-ticket.entity';
+export { CertificateEntity, CrlEntity, CERTIFICATE_ORG_KINDS } from './entities/certificate.entity';
+export type { CertificateOrgKind } from './entities/certificate.entity';
+export {
+  GrantEntity,
+  GrantVersionEntity,
+  GrantSignatureEntity,
+  GrantTerminationEntity,
+  GRANT_STATES,
+  GRANT_PARTIES,
+} from './entities/grant.entity';
+export type { GrantState, GrantPartyName } from './entities/grant.entity';

@@ -1,7 +1,14 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEntryEntity } from './audit-entry.entity';
+import { CertificateEntity, CrlEntity } from './certificate.entity';
 import { CompanyEntity } from './company.entity';
 import { DatasetEntity, DatasetVersionEntity } from './dataset.entity';
+import {
+  GrantEntity,
+  GrantSignatureEntity,
+  GrantTerminationEntity,
+  GrantVersionEntity,
+} from './grant.entity';
 import { CompanyMemberEntity, WorkingGroupMemberEntity } from './membership.entity';
 import { UploadTicketEntity } from './upload-ticket.entity';
 import { UserEntity } from './user.entity';
@@ -19,4 +26,10 @@ export const ENTITIES = [
   DatasetEntity,
   DatasetVersionEntity,
   UploadTicketEntity,
+  CertificateEntity,
+  CrlEntity,
+  GrantEntity,
+  GrantVersionEntity,
+  GrantSignatureEntity,
+  GrantTerminationEntity,
 ];
