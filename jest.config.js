@@ -38,6 +38,7 @@ const libs = [
   'audit',
   'testing',
   'synthetic',
+  'views',
 ];
 const common = {
   rootDir: __dirname,
