@@ -2,6 +2,7 @@ import { Foundation1764000000000 } from './1764000000000-foundation';
 import { Datasets1764100000000 } from './1764100000000-datasets';
 import { Publishing1764150000000 } from './1764150000000-publishing';
 import { PkiGrants1764200000000 } from './1764200000000-pki-grants';
+import { ViewsQueries1764300000000 } from './1764300000000-views-queries';
 
 /** Every migration, in order. Never edit a merged one: add a new file. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   Datasets1764100000000,
   Publishing1764150000000,
   PkiGrants1764200000000,
+  ViewsQueries1764300000000,
 ];

@@ -28,3 +28,5 @@ export {
   GRANT_PARTIES,
 } from './entities/grant.entity';
 export type { GrantState, GrantPartyName } from './entities/grant.entity';
+export { GrantViewEntity, GrantQueryUsageEntity, GRANT_VIEW_STATUSES } from './entities/grant-view.entity';
+export type { GrantViewStatus, GrantViewManifestSummary } from './entities/grant-view.entity';

@@ -9,6 +9,7 @@ import {
   GrantTerminationEntity,
   GrantVersionEntity,
 } from './grant.entity';
+import { GrantQueryUsageEntity, GrantViewEntity } from './grant-view.entity';
 import { CompanyMemberEntity, WorkingGroupMemberEntity } from './membership.entity';
 import { UploadTicketEntity } from './upload-ticket.entity';
 import { UserEntity } from './user.entity';
@@ -32,4 +33,6 @@ export const ENTITIES = [
   GrantVersionEntity,
   GrantSignatureEntity,
   GrantTerminationEntity,
+  GrantViewEntity,
+  GrantQueryUsageEntity,
 ];
