@@ -29,6 +29,8 @@ export MINIO_ROOT_PASSWORD="${MINIO_ROOT_PASSWORD:-${MINIO_SECRET_KEY:-maxhub-de
 say() { printf 'minio: %s\n' "$*" >&2; }
 
 find_go() {
+  # GO_BIN names the toolchain explicitly (an empty or missing file means: no Go here).
+  if [ -n "${GO_BIN+set}" ]; then [ -x "$GO_BIN" ] && { echo "$GO_BIN"; return; }; return 1; fi
   if command -v go >/dev/null 2>&1; then command -v go; return; fi
   if [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; return; fi
   return 1
@@ -45,7 +47,7 @@ find_minio() {
     gobin="$("$go" env GOBIN)"; [ -n "$gobin" ] || gobin="$("$go" env GOPATH)/bin"
     if [ -x "$gobin/minio" ]; then echo "$gobin/minio"; return; fi
   fi
-  for p in "$HOME/go/bin/minio" /root/go/bin/minio; do [ -x "$p" ] && { echo "$p"; return; }; done
+  [ -x "${HOME:-/nonexistent}/go/bin/minio" ] && { echo "$HOME/go/bin/minio"; return; }
   return 1
 }
 

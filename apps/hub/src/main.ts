@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, logger), {
       logger: new PinoNestLogger(logger),
       bodyParser: false,
+      // Report start-up failures ourselves (Nest would exit silently with code 1).
+      abortOnError: false,
     });
   } catch (err) {
     const host = new URL(config.database.url).host;

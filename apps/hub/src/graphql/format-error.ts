@@ -1,5 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import { isDatabaseUnavailable } from '../common/database-errors';
 import { HubError } from '../common/hub-error';
 
 /**
@@ -19,6 +20,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         reason: original.code,
         ...(original.details ? { details: original.details } : {}),
       },
+    };
+  }
+  if (isDatabaseUnavailable(original)) {
+    return {
+      message: 'The hub’s database is unreachable right now; nothing was changed. Try again shortly.',
+      path: formatted.path,
+      extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' },
     };
   }
   const code = formatted.extensions?.code;
