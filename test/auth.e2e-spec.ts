@@ -1,4 +1,4 @@
-import { TestContext } from '@maxhub/testing';
+import { capturedLogs, TestContext } from '@maxhub/testing';
 
 const ME = `{ me { person { email isAdmin } } }`;
 
@@ -122,6 +122,28 @@ describe('sign-in with personal API tokens (e2e)', () => {
     );
     expect(rows.map((r) => r.action)).toEqual(['token.issued']);
     expect(rows[0].payload).not.toContain(issued.createApiToken.token);
+  });
+});
+
+describe('request logs (e2e)', () => {
+  it('are JSON lines with a request id, and never carry a token', async () => {
+    const ctx = await TestContext.create();
+    try {
+      const user = await ctx.newUser();
+      const before = capturedLogs.length;
+      const res = await ctx.http
+        .post('/graphql')
+        .set('authorization', `Bearer ${user.token}`)
+        .set('x-request-id', 'req-test-0001')
+        .send({ query: '{ me { person { email } } }' });
+      expect(res.headers['x-request-id']).toBe('req-test-0001');
+      const lines = capturedLogs.slice(before).map((l) => JSON.parse(l) as { req?: { id?: string } });
+      expect(lines.some((l) => l.req?.id === 'req-test-0001')).toBe(true);
+      expect(capturedLogs.join('\n')).not.toContain(user.token);
+      expect(capturedLogs.join('\n')).not.toContain(user.token.slice(4));
+    } finally {
+      await ctx.close();
+    }
   });
 });
 
