@@ -11,10 +11,13 @@ import { CoreModule } from './core.module';
 import { formatError } from './graphql/format-error';
 import { limitsPlugin } from './graphql/limits.plugin';
 import { AllianceModule } from './modules/alliance/alliance.module';
+import { DatasetsModule } from './modules/datasets/datasets.module';
+import { GrantsModule } from './modules/grants/grants.module';
 import { HealthModule } from './modules/health/health.module';
+import { PkiModule } from './modules/pki/pki.module';
 
 /** Feature modules served by the API (each registers its resolvers). */
-export const FEATURE_MODULES = [AllianceModule, HealthModule];
+export const FEATURE_MODULES = [AllianceModule, DatasetsModule, HealthModule, PkiModule, GrantsModule];
 
 @Module({})
 export class AppModule {

@@ -2,3 +2,5 @@ export { TestContext, testConfig, uniq, newBusinessRegistrationNumber, capturedL
 export type { GqlResult } from './test-context';
 export { runCli } from './cli';
 export type { CliResult } from './cli';
+export { newDatasetVersion, newLegalSigner, newKeyAndCsr } from './grants';
+export type { TestDatasetVersion, TestSigner } from './grants';

@@ -1,0 +1,1019 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  canonicalBytes,
+  ContractError,
+  GRANT_SCHEMA,
+  MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENT_DEPTH,
+  parseCanonicalGrant,
+  parseCanonicalTermination,
+  parseGrantDocument,
+  renderGrantText,
+  signerMatchesParty,
+  validateGrantAgainstSchemas,
+  type GrantDataset,
+  type GrantDocument,
+} from '@maxhub/contracts';
+import {
+  CertificateEntity,
+  CompanyEntity,
+  DatasetVersionEntity,
+  GrantEntity,
+  GrantSignatureEntity,
+  GrantTerminationEntity,
+  GrantVersionEntity,
+  WorkingGroupEntity,
+  type GrantState,
+} from '@maxhub/db';
+import { PkiError, PkiErrorCode } from '@maxhub/pki';
+import { DataSource, EntityManager, In, IsNull, QueryFailedError } from 'typeorm';
+import { Actor } from '../../common/actor';
+import { badInput, conflict, forbidden, HubError, notFound } from '../../common/hub-error';
+import { AuditRecord, AuditService } from '../audit/audit.service';
+import { PkiService, VerifiedSigner } from '../pki/pki.service';
+import { DraftGrantInput } from './dto/draft-grant.input';
+import { GrantErrorCode as E } from './grants.errors';
+import { Grant, GrantPartyEnum, GrantSignature, GrantStateEnum, GrantVersion } from './grant.models';
+
+/** Largest signature the hub accepts (a CMS with a three-certificate chain is ~6 KB). */
+export const MAX_SIGNATURE_BYTES = 64 * 1024;
+/** Largest termination document the hub accepts. */
+export const MAX_TERMINATION_BYTES = 64 * 1024;
+/** Largest draft input (serialized), the same as the largest grant document. */
+export const MAX_DRAFT_BYTES = MAX_DOCUMENT_BYTES;
+
+/** What `assertOpen` hands the query engine: the verified terms that govern this access. */
+export interface OpenGrant {
+  grant: GrantEntity;
+  version: GrantVersionEntity;
+  /** The verified grant document (parsed from the signed canonical bytes). */
+  document: GrantDocument;
+  /** The terms for the requested dataset. */
+  dataset: GrantDataset;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+const LIVE: GrantState[] = ['ACTIVE', 'SUSPENDED'];
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+/** ISO 8601 UTC without milliseconds when they are zero (the document's time format). */
+const isoUtc = (d: Date) => d.toISOString().replace('.000Z', 'Z');
+
+/** Maps a @maxhub/contracts error to the hub's GRANT_ code (same rule, same message). */
+function fromContract(err: ContractError): HubError {
+  return badInput(err.code.replace(/^CONTRACT_/, 'GRANT_'), err.message);
+}
+
+/** Maps a @maxhub/pki verification error: the PKI_ code itself is the reason. */
+function fromPki(err: PkiError): HubError {
+  return badInput(err.code, err.message);
+}
+
+/** Depth of a JSON-like value, iteratively (a hostile input cannot exhaust the stack). */
+function depthOf(value: unknown, limit: number): number {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  let max = 0;
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, d + 1);
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/** A signature given as PEM ("PKCS7"/"CMS") or base64 DER, as DER; size-limited before decoding. */
+function signatureDer(signature: string): Buffer {
+  if (signature.length > MAX_SIGNATURE_BYTES * 2) {
+    throw badInput(E.GRANT_UPLOAD_TOO_LARGE, `a signature may be at most ${MAX_SIGNATURE_BYTES} bytes`);
+  }
+  const t = signature.trim();
+  const pem = /^-----BEGIN (PKCS7|CMS)-----([A-Za-z0-9+/=\s]*)-----END \1-----$/.exec(t);
+  const b64 = pem ? pem[2].replace(/\s+/g, '') : t.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
+    throw badInput(E.GRANT_SIGNATURE_MALFORMED, 'the signature must be PEM ("PKCS7" or "CMS") or base64 DER');
+  }
+  const der = Buffer.from(b64, 'base64');
+  if (der.length > MAX_SIGNATURE_BYTES) {
+    throw badInput(E.GRANT_UPLOAD_TOO_LARGE, `a signature may be at most ${MAX_SIGNATURE_BYTES} bytes`);
+  }
+  return der;
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const d =
+    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : null;
+  return d?.code === '23505' && d.constraint === constraint;
+}
+
+/**
+ * NDA grants: drafting against dataset schemas, signatures verified under the alliance PKI,
+ * activation, amendment, termination, expiry and suspension, and the check every data access
+ * makes (`assertOpen`). Every state change appends to the audit log in its own transaction.
+ */
+@Injectable()
+export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(GrantsService.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly pki: PkiService,
+    private readonly audit: AuditService,
+  ) {
+    this.pki.onRevocation((m, cert, actor) => this.suspendSignedBy(m, cert, actor.userId));
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.sweep().catch((err: unknown) =>
+        this.logger.error({ err: { message: (err as Error).message } }, 'grant sweep failed'),
+      );
+    }, SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  // ---------------------------------------------------------------- drafting
+
+  /** Drafts a grant (or an amendment): validates it against the datasets and stores its canonical bytes. */
+  async draft(actor: Actor, input: DraftGrantInput): Promise<GrantVersion> {
+    if (depthOf(input, MAX_DOCUMENT_DEPTH + 4) > MAX_DOCUMENT_DEPTH + 3) {
+      throw badInput(E.GRANT_TOO_DEEP, `the draft nests deeper than ${MAX_DOCUMENT_DEPTH}`);
+    }
+    if (Buffer.byteLength(JSON.stringify(input)) > MAX_DRAFT_BYTES) {
+      throw badInput(E.GRANT_UPLOAD_TOO_LARGE, `a draft may be at most ${MAX_DRAFT_BYTES} bytes`);
+    }
+    const company = await this.dataSource
+      .getRepository(CompanyEntity)
+      .findOne({ where: { slug: input.grantorCompanySlug } });
+    const group = await this.dataSource
+      .getRepository(WorkingGroupEntity)
+      .findOne({ where: { slug: input.granteeWorkingGroupSlug } });
+    if (!company) throw notFound('ALLIANCE_COMPANY_NOT_FOUND', 'no such company');
+    if (!group) throw notFound('ALLIANCE_WORKING_GROUP_NOT_FOUND', 'no such working group');
+    const legal =
+      actor.isAdmin ||
+      actor.companies.get(company.id)?.has('LEGAL') === true ||
+      actor.workingGroups.get(group.id)?.has('LEGAL') === true;
+    if (input.amendsGrantId) {
+      const existing = await this.dataSource
+        .getRepository(GrantEntity)
+        .findOne({ where: { id: input.amendsGrantId } });
+      if (!existing || !this.canSee(actor, existing)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
+      if (existing.grantorCompanyId !== company.id || existing.granteeWorkingGroupId !== group.id) {
+        throw badInput(E.GRANT_AMENDS_NOT_LIVE, 'an amendment keeps the grant’s grantor and grantee');
+      }
+    }
+    if (!legal) {
+      throw forbidden(
+        E.GRANT_LEGAL_ROLE_REQUIRED,
+        'drafting needs the LEGAL role in the grantor company or the grantee working group',
+      );
+    }
+    const now = new Date();
+    if (!(input.termFrom < input.termUntil) || input.termUntil <= now) {
+      throw badInput(E.GRANT_TERM_INVALID, 'the term must start before it ends, and end in the future');
+    }
+
+    // Datasets: the grantor's own, PUBLISHED versions; their schemas are what the grant is checked against.
+    const schemas = new Map<string, { columns: DatasetVersionEntity['columns'] }>();
+    const datasets: Record<string, unknown>[] = [];
+    for (const d of input.datasets) {
+      const v = await this.dataSource.getRepository(DatasetVersionEntity).findOne({
+        where: { datasetId: d.datasetId, version: d.version },
+        relations: { dataset: true },
+      });
+      if (!v || v.dataset?.companyId !== company.id) {
+        throw notFound(
+          E.GRANT_DATASET_NOT_FOUND,
+          'no such dataset version among the grantor company’s datasets',
+        );
+      }
+      if (v.status !== 'PUBLISHED') {
+        throw badInput(
+          E.GRANT_DATASET_NOT_PUBLISHED,
+          `dataset version ${d.version} is ${v.status}, not PUBLISHED`,
+        );
+      }
+      schemas.set(d.datasetId, { columns: v.columns });
+      datasets.push({
+        datasetId: d.datasetId,
+        name: v.dataset.name,
+        version: d.version,
+        ...(v.sha256 ? { objectSha256: v.sha256 } : {}),
+        columns: d.columns.map((c) => ({ name: c.name, transform: c.transform })),
+        ...(d.rowFilter ? { rowFilter: d.rowFilter } : {}),
+        ...(d.kAnonymity ? { kAnonymity: d.kAnonymity } : {}),
+      });
+    }
+
+    try {
+      const saved = await this.dataSource.transaction(async (m) => {
+        let grantId: string;
+        let version = 1;
+        let supersedes: string | undefined;
+        if (input.amendsGrantId) {
+          grantId = input.amendsGrantId;
+          await m.query('SELECT id FROM grants WHERE id = $1 FOR UPDATE', [grantId]);
+          const live = await m.findOne(GrantVersionEntity, { where: { grantId, state: In(LIVE) } });
+          if (!live)
+            throw conflict(E.GRANT_AMENDS_NOT_LIVE, 'only a live (ACTIVE or SUSPENDED) grant can be amended');
+          supersedes = live.sha256;
+          const max: Array<{ v: number }> = await m.query(
+            'SELECT max(version)::int AS v FROM grant_versions WHERE grant_id = $1',
+            [grantId],
+          );
+          version = (max[0]?.v ?? 0) + 1;
+        } else {
+          grantId = randomUUID();
+          await m.insert(GrantEntity, {
+            id: grantId,
+            grantorCompanyId: company.id,
+            granteeWorkingGroupId: group.id,
+            createdBy: actor.userId,
+          });
+        }
+        let doc: GrantDocument;
+        let bytes: Buffer;
+        try {
+          doc = parseGrantDocument({
+            schema: GRANT_SCHEMA,
+            grantId,
+            version,
+            ...(supersedes ? { supersedes } : {}),
+            grantor: { companySlug: company.slug, companyName: company.nameKo ?? company.name },
+            grantee: { workingGroupSlug: group.slug, workingGroupName: group.nameKo },
+            purpose: input.purpose,
+            term: { from: isoUtc(input.termFrom), until: isoUtc(input.termUntil) },
+            datasets,
+            limits: { rowsPerQuery: input.limits.rowsPerQuery, queriesPerDay: input.limits.queriesPerDay },
+            createdAt: isoUtc(new Date(Math.floor(now.getTime() / 1000) * 1000)),
+          });
+          const problems = validateGrantAgainstSchemas(doc, schemas as never);
+          if (problems.length > 0) {
+            const p = problems[0];
+            throw badInput(p.code.replace(/^CONTRACT_/, 'GRANT_'), `${p.message} (at ${p.path})`, {
+              path: p.path,
+              problems: problems.length,
+            });
+          }
+          bytes = canonicalBytes(doc);
+          parseCanonicalGrant(bytes); // what is stored must read back as exactly this grant
+        } catch (err) {
+          if (err instanceof ContractError) throw fromContract(err);
+          throw err;
+        }
+        const row = await m.save(
+          GrantVersionEntity,
+          m.create(GrantVersionEntity, {
+            grantId,
+            version,
+            document: bytes,
+            sha256: sha256(bytes),
+            supersedesSha256: supersedes ?? null,
+            state: 'DRAFT',
+            termFrom: input.termFrom,
+            termUntil: input.termUntil,
+            createdBy: actor.userId,
+          }),
+        );
+        await this.audit.append(
+          m,
+          this.event(actor.userId, 'grant.drafted', company.id, group.id, grantId, {
+            version,
+            sha256: row.sha256,
+            supersedes: supersedes ?? null,
+          }),
+        );
+        return row;
+      });
+      return this.versionModel(saved, [], new Date());
+    } catch (err) {
+      if (isUniqueViolation(err, 'uq_grant_versions_grant_version')) {
+        throw conflict(
+          E.GRANT_AMENDMENT_CONFLICT,
+          'another amendment was drafted at the same moment; try again',
+        );
+      }
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private canSee(actor: Actor, g: GrantEntity): boolean {
+    return (
+      actor.isAdmin ||
+      actor.companies.has(g.grantorCompanyId) ||
+      actor.workingGroups.has(g.granteeWorkingGroupId)
+    );
+  }
+
+  private isPartyLegal(actor: Actor, g: GrantEntity): boolean {
+    return (
+      actor.isAdmin ||
+      actor.companies.get(g.grantorCompanyId)?.has('LEGAL') === true ||
+      actor.workingGroups.get(g.granteeWorkingGroupId)?.has('LEGAL') === true
+    );
+  }
+
+  /** A grant visible to the caller (members of either party and the operator); others get NOT_FOUND. */
+  async get(actor: Actor, id: string): Promise<Grant> {
+    const g = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id } });
+    if (!g || !this.canSee(actor, g)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
+    return (await this.toModels([g]))[0];
+  }
+
+  /** Grants the caller can see, newest first (at most 200). */
+  async list(
+    actor: Actor,
+    filter: { companySlug?: string; workingGroupSlug?: string; state?: GrantStateEnum },
+  ): Promise<Grant[]> {
+    const qb = this.dataSource
+      .getRepository(GrantEntity)
+      .createQueryBuilder('g')
+      .innerJoinAndSelect('g.grantorCompany', 'c')
+      .innerJoinAndSelect('g.granteeWorkingGroup', 'w')
+      .orderBy('g.created_at', 'DESC')
+      .limit(200);
+    if (!actor.isAdmin) {
+      const cos = [...actor.companies.keys()];
+      const wgs = [...actor.workingGroups.keys()];
+      if (cos.length === 0 && wgs.length === 0) return [];
+      qb.andWhere(
+        '(g.grantor_company_id = ANY(:cos::uuid[]) OR g.grantee_working_group_id = ANY(:wgs::uuid[]))',
+        { cos, wgs },
+      );
+    }
+    if (filter.companySlug) qb.andWhere('c.slug = :cs', { cs: filter.companySlug });
+    if (filter.workingGroupSlug) qb.andWhere('w.slug = :ws', { ws: filter.workingGroupSlug });
+    const models = await this.toModels(await qb.getMany());
+    return filter.state ? models.filter((m) => m.state === filter.state) : models;
+  }
+
+  private async toModels(grants: GrantEntity[]): Promise<Grant[]> {
+    if (grants.length === 0) return [];
+    const ids = grants.map((g) => g.id);
+    const [versions, companies, groups] = await Promise.all([
+      this.dataSource
+        .getRepository(GrantVersionEntity)
+        .find({ where: { grantId: In(ids) }, order: { version: 'ASC' } }),
+      this.dataSource.getRepository(CompanyEntity).findBy({ id: In(grants.map((g) => g.grantorCompanyId)) }),
+      this.dataSource
+        .getRepository(WorkingGroupEntity)
+        .findBy({ id: In(grants.map((g) => g.granteeWorkingGroupId)) }),
+    ]);
+    const sigs = versions.length
+      ? await this.dataSource.getRepository(GrantSignatureEntity).find({
+          where: { grantVersionId: In(versions.map((v) => v.id)) },
+          relations: { certificate: true },
+          order: { createdAt: 'ASC' },
+        })
+      : [];
+    const now = new Date();
+    return grants.map((g) => {
+      const vs = versions
+        .filter((v) => v.grantId === g.id)
+        .map((v) =>
+          this.versionModel(
+            v,
+            sigs.filter((s) => s.grantVersionId === v.id),
+            now,
+          ),
+        );
+      const current =
+        vs.find((v) => LIVE.includes(versions.find((x) => x.id === v.id)!.state)) ?? vs[vs.length - 1];
+      return {
+        id: g.id,
+        grantorCompanySlug: companies.find((c) => c.id === g.grantorCompanyId)!.slug,
+        granteeWorkingGroupSlug: groups.find((w) => w.id === g.granteeWorkingGroupId)!.slug,
+        state: current.state,
+        currentVersion: current,
+        versions: vs,
+      };
+    });
+  }
+
+  /** The state as of `now`: the stored one, with term expiry and revoked/expired signer certificates applied. */
+  private effectiveState(v: GrantVersionEntity, sigs: GrantSignatureEntity[], now: Date): GrantState {
+    if (['TERMINATED', 'EXPIRED', 'SUPERSEDED'].includes(v.state)) return v.state;
+    if (v.termUntil <= now) return 'EXPIRED';
+    if (v.state === 'ACTIVE') {
+      const broken = sigs.some(
+        (s) =>
+          s.replacedAt === null &&
+          s.certificate &&
+          (s.certificate.revokedAt !== null || s.certificate.notAfter <= now),
+      );
+      if (broken) return 'SUSPENDED';
+    }
+    return v.state;
+  }
+
+  private versionModel(v: GrantVersionEntity, sigs: GrantSignatureEntity[], now: Date): GrantVersion {
+    const doc = parseCanonicalGrant(v.document);
+    return {
+      id: v.id,
+      grantId: v.grantId,
+      version: v.version,
+      state: this.effectiveState(v, sigs, now) as GrantStateEnum,
+      stateReason: v.stateReason,
+      sha256: v.sha256,
+      supersedesSha256: v.supersedesSha256,
+      canonicalDocument: v.document.toString('utf8'),
+      text: renderGrantText(doc, { sha256: v.sha256 }),
+      termFrom: v.termFrom,
+      termUntil: v.termUntil,
+      createdAt: v.createdAt,
+      activatedAt: v.activatedAt,
+      endedAt: v.endedAt,
+      signatures: sigs.map((s): GrantSignature => ({
+        id: s.id,
+        party: s.party as GrantPartyEnum,
+        signerName: s.certificate ? this.certName(s.certificate) : '',
+        certificateSerial: s.certificate?.serialNumber ?? '',
+        signingTime: s.signingTime,
+        attachedAt: s.createdAt,
+        current: s.replacedAt === null,
+      })),
+    };
+  }
+
+  private certName(c: CertificateEntity): string {
+    const m = /CN=([^,]+)/.exec(c.certificatePem);
+    return m ? m[1] : c.userId;
+  }
+
+  // ---------------------------------------------------------------- signing
+
+  /**
+   * Verifies and attaches a party's signature to a grant version. The party comes from the
+   * certificate (`party`, when given, is only checked against it). When both parties' legal
+   * signers have valid signatures, the version becomes ACTIVE (an amendment supersedes the
+   * live version in the same transaction).
+   */
+  async attachSignature(
+    actor: Actor,
+    grantId: string,
+    version: number,
+    signature: string,
+    claimedParty?: GrantPartyEnum,
+  ): Promise<GrantVersion> {
+    const der = signatureDer(signature);
+    const grant = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id: grantId } });
+    if (!grant || !this.canSee(actor, grant)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
+    if (!this.isPartyLegal(actor, grant)) {
+      throw forbidden(
+        E.GRANT_LEGAL_ROLE_REQUIRED,
+        'attaching signatures needs the LEGAL role in a party (or the operator)',
+      );
+    }
+    const target = await this.dataSource
+      .getRepository(GrantVersionEntity)
+      .findOne({ where: { grantId, version } });
+    if (!target) throw notFound(E.GRANT_VERSION_NOT_FOUND, 'no such version of the grant');
+    this.assertSignable(target);
+    const now = new Date();
+    const verified = await this.verifyForVersion(grantId, target, der, now);
+    const doc = parseCanonicalGrant(target.document);
+    const party = this.partyOf(verified, doc, grant);
+    if (claimedParty && claimedParty !== party) {
+      throw badInput(
+        E.GRANT_SIGNER_PARTY_MISMATCH,
+        `the certificate signs for the ${party.toLowerCase()}, not the ${claimedParty.toLowerCase()}`,
+      );
+    }
+
+    await this.dataSource.transaction(async (m) => {
+      await m.query('SELECT id FROM grants WHERE id = $1 FOR UPDATE', [grantId]);
+      const v = await m.findOneOrFail(GrantVersionEntity, { where: { id: target.id } });
+      this.assertSignable(v);
+      const current = await m.find(GrantSignatureEntity, {
+        where: { grantVersionId: v.id, replacedAt: IsNull() },
+      });
+      const cmsSha = sha256(der);
+      if (current.some((s) => s.cmsSha256 === cmsSha)) {
+        throw conflict(E.GRANT_ALREADY_SIGNED, 'this signature is already attached');
+      }
+      const other = current.find((s) => s.party !== String(party));
+      if (other && other.signerUserId === verified.certificate.userId) {
+        throw badInput(E.GRANT_SAME_SIGNER, 'the same person may not sign for both parties');
+      }
+      for (const s of current) {
+        // A party's signature that still verifies stands; one that no longer does (revoked or
+        // expired certificate) is replaced (same party) or must be renewed (other party).
+        const stillValid = await this.signatureValid(v.document, s, now);
+        if (s.party === String(party)) {
+          if (stillValid)
+            throw conflict(E.GRANT_ALREADY_SIGNED, 'this party has already signed this version');
+          await m.update(GrantSignatureEntity, { id: s.id }, { replacedAt: now });
+        } else if (!stillValid) {
+          await m.update(GrantSignatureEntity, { id: s.id }, { replacedAt: now });
+        }
+      }
+      const row = await m.save(
+        GrantSignatureEntity,
+        m.create(GrantSignatureEntity, {
+          grantVersionId: v.id,
+          party,
+          certificateId: verified.certificate.id,
+          signerUserId: verified.certificate.userId,
+          cmsDer: der,
+          cmsSha256: cmsSha,
+          signingTime: verified.signingTime,
+          attachedBy: actor.userId,
+          replacedAt: null,
+        }),
+      );
+      await this.audit.append(
+        m,
+        this.event(
+          actor.userId,
+          'grant.signed',
+          grant.grantorCompanyId,
+          grant.granteeWorkingGroupId,
+          grantId,
+          {
+            version: v.version,
+            sha256: v.sha256,
+            party,
+            certificateSerial: verified.certificate.serialNumber,
+            cmsSha256: cmsSha,
+          },
+        ),
+      );
+      const signedParties = new Set(
+        (await m.find(GrantSignatureEntity, { where: { grantVersionId: v.id, replacedAt: IsNull() } })).map(
+          (s) => s.party,
+        ),
+      );
+      if (signedParties.has('GRANTOR') && signedParties.has('GRANTEE')) {
+        await this.activate(m, grant, v, actor.userId, now);
+      } else if (v.state === 'DRAFT' || v.state === 'ACTIVE') {
+        // ACTIVE with a lost signature counts as suspended until the party signs again.
+        const next: GrantState = v.state === 'DRAFT' ? 'AWAITING_SIGNATURES' : 'SUSPENDED';
+        await m.update(GrantVersionEntity, { id: v.id }, { state: next });
+      }
+      return row;
+    });
+    return this.versionById(target.id);
+  }
+
+  private assertSignable(v: GrantVersionEntity): void {
+    if (!['DRAFT', 'AWAITING_SIGNATURES', 'SUSPENDED', 'ACTIVE'].includes(v.state)) {
+      throw conflict(
+        E.GRANT_VERSION_NOT_SIGNABLE,
+        `version ${v.version} is ${v.state} and can no longer be signed`,
+      );
+    }
+  }
+
+  /** Verifies a signature for `target`; a signature over another version of the grant is named a replay. */
+  private async verifyForVersion(
+    grantId: string,
+    target: GrantVersionEntity,
+    der: Buffer,
+    now: Date,
+  ): Promise<VerifiedSigner> {
+    try {
+      return await this.pki.verify(target.document, der, now);
+    } catch (err) {
+      if (!(err instanceof PkiError)) throw err;
+      if (err.code === PkiErrorCode.PKI_DIGEST_MISMATCH) {
+        const others = await this.dataSource.getRepository(GrantVersionEntity).find({ where: { grantId } });
+        for (const o of others) {
+          if (o.id === target.id) continue;
+          const covers = await this.pki.verify(o.document, der, now).then(
+            () => true,
+            () => false,
+          );
+          if (covers) {
+            throw badInput(
+              E.GRANT_VERSION_MISMATCH,
+              `the signature covers version ${o.version}, not version ${target.version}`,
+            );
+          }
+        }
+      }
+      throw fromPki(err);
+    }
+  }
+
+  /** The party a verified signer speaks for, from the certificate (and the hub's record of it). */
+  private partyOf(verified: VerifiedSigner, doc: GrantDocument, grant: GrantEntity): GrantPartyEnum {
+    const party = signerMatchesParty(verified.signer, doc);
+    const c = verified.certificate;
+    const recordAgrees =
+      (party === 'GRANTOR' && c.orgKind === 'company' && c.companyId === grant.grantorCompanyId) ||
+      (party === 'GRANTEE' &&
+        c.orgKind === 'working-group' &&
+        c.workingGroupId === grant.granteeWorkingGroupId);
+    if (!party || !recordAgrees) {
+      throw badInput(
+        E.GRANT_SIGNER_NOT_A_PARTY,
+        'the signer’s certificate is not a LEGAL certificate of the grantor company or the grantee working group',
+      );
+    }
+    return party as GrantPartyEnum;
+  }
+
+  private async signatureValid(document: Buffer, s: GrantSignatureEntity, now: Date): Promise<boolean> {
+    try {
+      const v = await this.pki.verify(document, s.cmsDer, now);
+      return v.certificate.notAfter > now && v.certificate.revokedAt === null;
+    } catch (err) {
+      if (err instanceof PkiError || err instanceof HubError) return false;
+      throw err;
+    }
+  }
+
+  private async activate(
+    m: EntityManager,
+    grant: GrantEntity,
+    v: GrantVersionEntity,
+    actorUserId: string | null,
+    now: Date,
+  ): Promise<void> {
+    if (v.supersedesSha256) {
+      const live = await m.findOne(GrantVersionEntity, { where: { grantId: grant.id, state: In(LIVE) } });
+      if (!live || live.sha256 !== v.supersedesSha256) {
+        throw conflict(
+          E.GRANT_AMENDMENT_CONFLICT,
+          'the version this amendment supersedes is no longer live (another amendment won)',
+        );
+      }
+      await m.update(
+        GrantVersionEntity,
+        { id: live.id },
+        { state: 'SUPERSEDED', endedAt: now, stateReason: `SUPERSEDED_BY_V${v.version}` },
+      );
+      await this.audit.append(
+        m,
+        this.event(
+          actorUserId,
+          'grant.superseded',
+          grant.grantorCompanyId,
+          grant.granteeWorkingGroupId,
+          grant.id,
+          {
+            version: live.version,
+            sha256: live.sha256,
+            supersededBy: v.version,
+          },
+        ),
+      );
+    }
+    const reactivated = v.state === 'SUSPENDED' || v.state === 'ACTIVE';
+    try {
+      await m.update(
+        GrantVersionEntity,
+        { id: v.id },
+        { state: 'ACTIVE', activatedAt: v.activatedAt ?? now, stateReason: null },
+      );
+    } catch (err) {
+      if (isUniqueViolation(err, 'uq_grant_versions_live')) {
+        throw conflict(E.GRANT_AMENDMENT_CONFLICT, 'another version of this grant is already live');
+      }
+      throw err;
+    }
+    await this.audit.append(
+      m,
+      this.event(
+        actorUserId,
+        reactivated ? 'grant.reactivated' : 'grant.activated',
+        grant.grantorCompanyId,
+        grant.granteeWorkingGroupId,
+        grant.id,
+        { version: v.version, sha256: v.sha256 },
+      ),
+    );
+  }
+
+  private async versionById(id: string): Promise<GrantVersion> {
+    const v = await this.dataSource.getRepository(GrantVersionEntity).findOneOrFail({ where: { id } });
+    const sigs = await this.dataSource.getRepository(GrantSignatureEntity).find({
+      where: { grantVersionId: id },
+      relations: { certificate: true },
+      order: { createdAt: 'ASC' },
+    });
+    return this.versionModel(v, sigs, new Date());
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  /**
+   * Ends the live version at once with a signed termination document
+   * (maxhub.grant-termination/v1, canonical) from either party's legal signer.
+   */
+  async terminate(
+    actor: Actor,
+    grantId: string,
+    terminationDocument: string,
+    signature: string,
+  ): Promise<Grant> {
+    const bytes = Buffer.from(terminationDocument, 'utf8');
+    if (bytes.length > MAX_TERMINATION_BYTES) {
+      throw badInput(
+        E.GRANT_UPLOAD_TOO_LARGE,
+        `a termination document may be at most ${MAX_TERMINATION_BYTES} bytes`,
+      );
+    }
+    const der = signatureDer(signature);
+    const grant = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id: grantId } });
+    if (!grant || !this.canSee(actor, grant)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
+    if (!this.isPartyLegal(actor, grant)) {
+      throw forbidden(
+        E.GRANT_LEGAL_ROLE_REQUIRED,
+        'terminating needs the LEGAL role in a party (or the operator)',
+      );
+    }
+    let termination;
+    try {
+      termination = parseCanonicalTermination(bytes);
+    } catch (err) {
+      if (err instanceof ContractError) throw fromContract(err);
+      throw err;
+    }
+    const live = await this.dataSource
+      .getRepository(GrantVersionEntity)
+      .findOne({ where: { grantId, state: In(LIVE) } });
+    if (!live) throw conflict(E.GRANT_NOT_ACTIVE, 'the grant has no live version to terminate');
+    if (termination.grantId !== grantId || termination.grantSha256 !== live.sha256) {
+      throw badInput(E.GRANT_TERMINATION_MISMATCH, 'the termination document names another grant or version');
+    }
+    const now = new Date();
+    let verified: VerifiedSigner;
+    try {
+      verified = await this.pki.verify(bytes, der, now);
+    } catch (err) {
+      if (err instanceof PkiError) throw fromPki(err);
+      throw err;
+    }
+    const party = this.partyOf(verified, parseCanonicalGrant(live.document), grant);
+    if (party !== (termination.party as GrantPartyEnum)) {
+      throw badInput(
+        E.GRANT_SIGNER_PARTY_MISMATCH,
+        'the termination names a party the signer does not sign for',
+      );
+    }
+    await this.dataSource.transaction(async (m) => {
+      await m.query('SELECT id FROM grants WHERE id = $1 FOR UPDATE', [grantId]);
+      const v = await m.findOneOrFail(GrantVersionEntity, { where: { id: live.id } });
+      if (!LIVE.includes(v.state))
+        throw conflict(E.GRANT_NOT_ACTIVE, 'the grant has no live version to terminate');
+      await m.insert(GrantTerminationEntity, {
+        grantVersionId: v.id,
+        document: bytes,
+        sha256: sha256(bytes),
+        party,
+        certificateId: verified.certificate.id,
+        cmsDer: der,
+        signingTime: verified.signingTime,
+        effectiveAt: new Date(termination.effectiveAt),
+        createdBy: actor.userId,
+      });
+      await m.update(
+        GrantVersionEntity,
+        { id: v.id },
+        { state: 'TERMINATED', endedAt: now, stateReason: `TERMINATED_BY_${party}` },
+      );
+      await this.audit.append(
+        m,
+        this.event(
+          actor.userId,
+          'grant.terminated',
+          grant.grantorCompanyId,
+          grant.granteeWorkingGroupId,
+          grantId,
+          {
+            version: v.version,
+            sha256: v.sha256,
+            party,
+            terminationSha256: sha256(bytes),
+            certificateSerial: verified.certificate.serialNumber,
+          },
+        ),
+      );
+    });
+    return this.get(actor, grantId);
+  }
+
+  /** Revocation listener: suspends, in the revoking transaction, every ACTIVE version the certificate signed. */
+  private async suspendSignedBy(
+    m: EntityManager,
+    cert: CertificateEntity,
+    actorUserId: string,
+  ): Promise<void> {
+    const rows: Array<{
+      id: string;
+      grant_id: string;
+      version: number;
+      sha256: string;
+      grantor: string;
+      grantee: string;
+    }> = await m.query(
+      `SELECT v.id, v.grant_id, v.version, v.sha256, g.grantor_company_id AS grantor, g.grantee_working_group_id AS grantee
+           FROM grant_versions v
+           JOIN grants g ON g.id = v.grant_id
+          WHERE v.state = 'ACTIVE'
+            AND EXISTS (SELECT 1 FROM grant_signatures s
+                         WHERE s.grant_version_id = v.id AND s.replaced_at IS NULL AND s.certificate_id = $1)
+          FOR UPDATE OF v`,
+      [cert.id],
+    );
+    for (const r of rows) {
+      await m.update(
+        GrantVersionEntity,
+        { id: r.id },
+        { state: 'SUSPENDED', stateReason: 'PKI_CERT_REVOKED' },
+      );
+      await this.audit.append(
+        m,
+        this.event(actorUserId, 'grant.suspended', r.grantor, r.grantee, r.grant_id, {
+          version: r.version,
+          sha256: r.sha256,
+          reason: 'PKI_CERT_REVOKED',
+          certificateSerial: cert.serialNumber,
+        }),
+      );
+    }
+  }
+
+  /**
+   * The periodic sweep (also callable directly): versions past their term become EXPIRED;
+   * ACTIVE versions with a current signer certificate past its notAfter become SUSPENDED.
+   * Returns how many versions changed.
+   */
+  async sweep(now = new Date()): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      const expired: Array<{
+        id: string;
+        grant_id: string;
+        version: number;
+        sha256: string;
+        grantor: string;
+        grantee: string;
+      }> = await m
+        .query(
+          `UPDATE grant_versions v SET state = 'EXPIRED', ended_at = $1, state_reason = 'TERM_ENDED'
+             FROM grants g
+            WHERE g.id = v.grant_id AND v.state IN ('DRAFT', 'AWAITING_SIGNATURES', 'ACTIVE', 'SUSPENDED') AND v.term_until <= $1
+          RETURNING v.id, v.grant_id, v.version, v.sha256, g.grantor_company_id AS grantor, g.grantee_working_group_id AS grantee`,
+          [now],
+        )
+        .then((r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? r[0] : r) as never);
+      for (const r of expired) {
+        await this.audit.append(
+          m,
+          this.event(null, 'grant.expired', r.grantor, r.grantee, r.grant_id, {
+            version: r.version,
+            sha256: r.sha256,
+          }),
+        );
+      }
+      const lapsed: Array<{
+        id: string;
+        grant_id: string;
+        version: number;
+        sha256: string;
+        grantor: string;
+        grantee: string;
+      }> = await m
+        .query(
+          `UPDATE grant_versions v SET state = 'SUSPENDED', state_reason = 'PKI_CERT_EXPIRED'
+             FROM grants g
+            WHERE g.id = v.grant_id AND v.state = 'ACTIVE'
+              AND EXISTS (SELECT 1 FROM grant_signatures s JOIN certificates c ON c.id = s.certificate_id
+                           WHERE s.grant_version_id = v.id AND s.replaced_at IS NULL AND c.not_after <= $1)
+          RETURNING v.id, v.grant_id, v.version, v.sha256, g.grantor_company_id AS grantor, g.grantee_working_group_id AS grantee`,
+          [now],
+        )
+        .then((r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? r[0] : r) as never);
+      for (const r of lapsed) {
+        await this.audit.append(
+          m,
+          this.event(null, 'grant.suspended', r.grantor, r.grantee, r.grant_id, {
+            version: r.version,
+            sha256: r.sha256,
+            reason: 'PKI_CERT_EXPIRED',
+          }),
+        );
+      }
+      return expired.length + lapsed.length;
+    });
+  }
+
+  // ---------------------------------------------------------------- the gate
+
+  /**
+   * The check every data access makes, fail closed. Resolves with the verified grant terms for
+   * `datasetId` when the grant is ACTIVE at `at`, within its term, its stored bytes intact, and
+   * both parties' current signatures verify NOW against the alliance anchors and the CRL in
+   * force (cached per signature and CRL number, so this is cheap). Otherwise throws HubError:
+   * NOT_FOUND GRANT_NOT_FOUND; FORBIDDEN GRANT_NOT_ACTIVE | GRANT_SUSPENDED | GRANT_EXPIRED |
+   * GRANT_TERMINATED | GRANT_DOCUMENT_TAMPERED | GRANT_SIGNATURE_INVALID (details.pkiCode) |
+   * GRANT_DATASET_NOT_GRANTED. It does not check who calls: the caller checks membership.
+   */
+  async assertOpen(grantId: string, datasetId: string, at: Date = new Date()): Promise<OpenGrant> {
+    const deny = (code: E, message: string, details?: HubError['details']) =>
+      new HubError('FORBIDDEN', code, message, { details });
+    const grant = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id: grantId } });
+    if (!grant) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
+    const versions = await this.dataSource
+      .getRepository(GrantVersionEntity)
+      .find({ where: { grantId }, order: { version: 'DESC' } });
+    const version = versions.find((v) => LIVE.includes(v.state));
+    if (!version) {
+      const latest = versions[0];
+      if (latest?.state === 'TERMINATED') throw deny(E.GRANT_TERMINATED, 'the grant was terminated');
+      if (latest?.state === 'EXPIRED') throw deny(E.GRANT_EXPIRED, 'the grant’s term has ended');
+      throw deny(E.GRANT_NOT_ACTIVE, 'the grant is not active (not yet signed by both parties)');
+    }
+    if (version.termUntil <= at) throw deny(E.GRANT_EXPIRED, 'the grant’s term has ended');
+    if (version.state === 'SUSPENDED') {
+      throw deny(
+        E.GRANT_SUSPENDED,
+        'a signer’s certificate is revoked or expired; that party must sign again',
+        {
+          reason: version.stateReason,
+        },
+      );
+    }
+    if (at < version.termFrom) throw deny(E.GRANT_NOT_ACTIVE, 'the grant’s term has not started yet');
+    let document: GrantDocument;
+    try {
+      if (sha256(version.document) !== version.sha256) throw new Error('hash');
+      document = parseCanonicalGrant(version.document);
+      if (document.grantId !== grantId || document.version !== version.version) throw new Error('identity');
+    } catch {
+      throw deny(E.GRANT_DOCUMENT_TAMPERED, 'the stored grant no longer matches what was signed');
+    }
+    const dataset = document.datasets.find((d) => d.datasetId === datasetId);
+    if (!dataset) throw deny(E.GRANT_DATASET_NOT_GRANTED, 'the dataset is not part of this grant');
+    const sigs = await this.dataSource
+      .getRepository(GrantSignatureEntity)
+      .find({ where: { grantVersionId: version.id, replacedAt: IsNull() } });
+    const signers = new Set<string>();
+    for (const party of ['GRANTOR', 'GRANTEE'] as const) {
+      const s = sigs.find((x) => x.party === party);
+      if (!s) throw deny(E.GRANT_SIGNATURE_INVALID, `the ${party.toLowerCase()}’s signature is missing`);
+      let v: VerifiedSigner;
+      try {
+        v = await this.pki.verify(version.document, s.cmsDer, at);
+      } catch (err) {
+        const code = err instanceof PkiError || err instanceof HubError ? err.code : 'PKI_UNVERIFIABLE';
+        if (code === 'PKI_CERT_REVOKED') {
+          throw deny(E.GRANT_SUSPENDED, 'a signer’s certificate is revoked; that party must sign again', {
+            reason: code,
+          });
+        }
+        throw deny(E.GRANT_SIGNATURE_INVALID, `the ${party.toLowerCase()}’s signature does not verify`, {
+          pkiCode: code,
+        });
+      }
+      if (v.certificate.notAfter <= at) {
+        throw deny(E.GRANT_SUSPENDED, 'a signer’s certificate has expired; that party must sign again', {
+          reason: 'PKI_CERT_EXPIRED',
+        });
+      }
+      if (signerMatchesParty(v.signer, document) !== party || v.certificate.id !== s.certificateId) {
+        throw deny(
+          E.GRANT_SIGNATURE_INVALID,
+          `the ${party.toLowerCase()}’s signer does not match the party`,
+          {
+            pkiCode: null,
+          },
+        );
+      }
+      signers.add(v.certificate.userId);
+    }
+    if (signers.size !== 2) throw deny(E.GRANT_SIGNATURE_INVALID, 'the two signers must be different people');
+    return { grant, version, document, dataset };
+  }
+
+  private event(
+    actorUserId: string | null,
+    action: string,
+    companyId: string,
+    workingGroupId: string,
+    grantId: string,
+    details: AuditRecord['details'],
+  ): AuditRecord {
+    return {
+      actorUserId,
+      action,
+      companyId,
+      workingGroupId,
+      subjectType: 'grant',
+      subjectId: grantId,
+      details,
+    };
+  }
+}

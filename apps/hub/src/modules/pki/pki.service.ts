@@ -1,0 +1,511 @@
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { HUB_CONFIG, HubConfig } from '@maxhub/config';
+import {
+  CertificateEntity,
+  CompanyEntity,
+  CompanyMemberEntity,
+  CrlEntity,
+  UserEntity,
+  WorkingGroupEntity,
+  WorkingGroupMemberEntity,
+} from '@maxhub/db';
+import {
+  createCrl,
+  createDevAlliancePki,
+  describeCertificate,
+  fromPem,
+  issueCertificate,
+  PkiError,
+  verifyDetached,
+  type CrlReason,
+  type SignerIdentity,
+} from '@maxhub/pki';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from '../../common/actor';
+import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
+import { AuditService } from '../audit/audit.service';
+import { IssueCertificateInput } from './dto/issue-certificate.input';
+import { HubPkiErrorCode as E } from './pki.errors';
+import { Certificate, OrgKindEnum, RevocationReasonEnum, SignerRoleEnum } from './pki.models';
+
+/** The alliance CA the hub runs with: trust anchor, issuing CA and its key. */
+export interface AllianceCa {
+  rootCertPem: string;
+  issuingCertPem: string;
+  issuingKeyPem: string;
+  /** SHA-256 of the issuing CA certificate DER. */
+  issuerFingerprint: string;
+  /** Where it came from: configuration files, certs/dev, or generated in memory (tests). */
+  source: 'configured' | 'certs-dev' | 'ephemeral';
+}
+
+/** The CRL in force: the newest one the issuing CA published. */
+export interface CurrentCrl {
+  crlNumber: string;
+  crlPem: string;
+  thisUpdate: Date;
+  nextUpdate: Date;
+}
+
+/** A signature that verified under the alliance profile, with the hub's record of its certificate. */
+export interface VerifiedSigner {
+  signer: SignerIdentity;
+  signingTime: Date;
+  certificate: CertificateEntity;
+  crlNumber: string;
+}
+
+/** Called inside the revoking transaction (e.g. to suspend the grants the certificate signed). */
+export type RevocationListener = (m: EntityManager, cert: CertificateEntity, actor: Actor) => Promise<void>;
+
+/** How long a CRL stays current: long enough to survive an outage, short enough to be fresh. */
+export const CRL_VALIDITY_MS = 7 * 86_400_000;
+/** A CRL with less than this left is reissued before use. */
+const CRL_REFRESH_MARGIN_MS = 86_400_000;
+const CRL_LOCK_ID = 0x6d617863; // "maxc": serializes CRL numbering across hubs
+const DEV_DIR = 'certs/dev';
+const MAX_CACHE = 10_000;
+
+/** Paths of the development CA files made by `npm run certs:dev` (relative to the working directory). */
+export const DEV_CA_FILES = {
+  rootCert: 'root-ca.crt',
+  rootKey: 'root-ca.key',
+  issuingCert: 'issuing-ca.crt',
+  issuingKey: 'issuing-ca.key',
+  chain: 'chain.pem',
+} as const;
+
+function sha256(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+@Injectable()
+export class PkiService implements OnModuleInit {
+  private readonly logger = new Logger(PkiService.name);
+  private caPromise?: Promise<AllianceCa>;
+  private readonly listeners: RevocationListener[] = [];
+  private crlCache?: CurrentCrl;
+  /** Verification outcomes keyed by (CMS sha256, content sha256, CRL number). */
+  private readonly verifications = new Map<string, { ok: VerifiedSignatureLike } | { error: PkiError }>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Production and development load (and check) the CA at start, so a misconfigured hub never starts. */
+  async onModuleInit(): Promise<void> {
+    if (this.config.env !== 'test') await this.ca();
+  }
+
+  /** Registers a callback run inside every revocation's transaction. */
+  onRevocation(listener: RevocationListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The alliance CA (loaded once). */
+  ca(): Promise<AllianceCa> {
+    this.caPromise ??= Promise.resolve().then(() => this.loadCa());
+    return this.caPromise;
+  }
+
+  private loadCa(): AllianceCa {
+    const { rootCertFile, issuingCertFile, issuingKeyFile } = this.config.pki;
+    const given = [rootCertFile, issuingCertFile, issuingKeyFile].filter((f) => f !== undefined).length;
+    if (given === 3) return this.checkCa(rootCertFile!, issuingCertFile!, issuingKeyFile!, 'configured');
+    if (given > 0 || this.config.env === 'production') {
+      throw new HubError(
+        'SERVICE_UNAVAILABLE',
+        E.PKI_CA_NOT_CONFIGURED,
+        'set PKI_ROOT_CERT_FILE, PKI_ISSUING_CERT_FILE and PKI_ISSUING_KEY_FILE (all three)',
+      );
+    }
+    const dir = path.resolve(process.cwd(), DEV_DIR);
+    if (this.config.env === 'development') {
+      if (!existsSync(path.join(dir, DEV_CA_FILES.issuingKey))) {
+        throw new HubError(
+          'SERVICE_UNAVAILABLE',
+          E.PKI_CA_NOT_CONFIGURED,
+          'no alliance CA: run `npm run certs:dev` (development) or set the PKI_* files',
+        );
+      }
+      this.logger.warn('using the DEVELOPMENT ONLY alliance CA from certs/dev');
+      return this.checkCa(
+        path.join(dir, DEV_CA_FILES.rootCert),
+        path.join(dir, DEV_CA_FILES.issuingCert),
+        path.join(dir, DEV_CA_FILES.issuingKey),
+        'certs-dev',
+      );
+    }
+    // Tests without PKI_* files: a throwaway CA in memory, never written anywhere.
+    const dev = createDevAlliancePki();
+    return {
+      rootCertPem: dev.rootCertPem,
+      issuingCertPem: dev.issuingCertPem,
+      issuingKeyPem: dev.issuingKeyPem,
+      issuerFingerprint: sha256(fromPem(dev.issuingCertPem, 'CERTIFICATE')),
+      source: 'ephemeral',
+    };
+  }
+
+  private checkCa(
+    rootFile: string,
+    issuingFile: string,
+    keyFile: string,
+    source: AllianceCa['source'],
+  ): AllianceCa {
+    try {
+      const rootCertPem = readFileSync(rootFile, 'utf8');
+      const issuingCertPem = readFileSync(issuingFile, 'utf8');
+      const issuingKeyPem = readFileSync(keyFile, 'utf8');
+      const root = new X509Certificate(rootCertPem);
+      const issuing = new X509Certificate(issuingCertPem);
+      const ok =
+        root.ca &&
+        issuing.ca &&
+        root.verify(root.publicKey) &&
+        issuing.verify(root.publicKey) &&
+        createPublicKey(issuingKeyPem)
+          .export({ type: 'spki', format: 'der' })
+          .equals(issuing.publicKey.export({ type: 'spki', format: 'der' }));
+      if (!ok)
+        throw new Error('the issuing CA is not signed by the root, or the key is not the issuing CA’s');
+      return {
+        rootCertPem,
+        issuingCertPem,
+        issuingKeyPem,
+        issuerFingerprint: sha256(fromPem(issuingCertPem, 'CERTIFICATE')),
+        source,
+      };
+    } catch (err) {
+      throw new HubError(
+        'SERVICE_UNAVAILABLE',
+        E.PKI_CA_INVALID,
+        'the alliance CA files cannot be used (unreadable, not PEM, or not a root + issuing CA + its key)',
+        { cause: err },
+      );
+    }
+  }
+
+  /** The CA chain served at GET /pki/ca: issuing CA, then root. */
+  async chainPem(): Promise<string> {
+    const ca = await this.ca();
+    return ca.issuingCertPem + ca.rootCertPem;
+  }
+
+  /**
+   * The CRL in force. Read from the database every time (another hub may have revoked a
+   * certificate a moment ago); reissued when missing or close to its nextUpdate.
+   */
+  async currentCrl(now = new Date()): Promise<CurrentCrl> {
+    const ca = await this.ca();
+    const rows: Array<{ crl_number: string; next_update: Date }> = await this.dataSource.query(
+      `SELECT crl_number, next_update FROM crls WHERE issuer_fingerprint = $1 ORDER BY crl_number DESC LIMIT 1`,
+      [ca.issuerFingerprint],
+    );
+    const latest = rows[0];
+    if (latest && latest.next_update.getTime() - now.getTime() > CRL_REFRESH_MARGIN_MS) {
+      if (this.crlCache?.crlNumber === String(latest.crl_number)) return this.crlCache;
+      const row = await this.dataSource.getRepository(CrlEntity).findOneByOrFail({
+        issuerFingerprint: ca.issuerFingerprint,
+        crlNumber: String(latest.crl_number),
+      });
+      return (this.crlCache = this.toCrl(row));
+    }
+    return this.dataSource.transaction((m) => this.publishCrl(m, now));
+  }
+
+  /** Issues and stores a new CRL listing every revoked certificate of the issuing CA (inside `m`). */
+  async publishCrl(m: EntityManager, now = new Date()): Promise<CurrentCrl> {
+    const ca = await this.ca();
+    await m.query('SELECT pg_advisory_xact_lock($1)', [CRL_LOCK_ID]);
+    const last: Array<{ n: string | null }> = await m.query(
+      `SELECT max(crl_number)::text AS n FROM crls WHERE issuer_fingerprint = $1`,
+      [ca.issuerFingerprint],
+    );
+    const crlNumber = BigInt(last[0]?.n ?? '0') + 1n;
+    const revoked = await m.getRepository(CertificateEntity).find({
+      where: { issuerFingerprint: ca.issuerFingerprint },
+      order: { revokedAt: 'ASC' },
+    });
+    const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000 - 1000);
+    const nextUpdate = new Date(thisUpdate.getTime() + CRL_VALIDITY_MS);
+    const crlPem = await createCrl({
+      issuerCertPem: ca.issuingCertPem,
+      issuerKeyPem: ca.issuingKeyPem,
+      revoked: revoked
+        .filter((c) => c.revokedAt !== null)
+        .map((c) => ({
+          serialNumber: c.serialNumber,
+          revokedAt: c.revokedAt!,
+          reason: (c.revocationReason ?? 'unspecified') as CrlReason,
+        })),
+      thisUpdate,
+      nextUpdate,
+      crlNumber,
+    });
+    const row = await m.save(
+      CrlEntity,
+      m.create(CrlEntity, {
+        issuerFingerprint: ca.issuerFingerprint,
+        crlNumber: crlNumber.toString(),
+        crlPem,
+        thisUpdate,
+        nextUpdate,
+      }),
+    );
+    return this.toCrl(row);
+  }
+
+  private toCrl(row: CrlEntity): CurrentCrl {
+    return {
+      crlNumber: String(row.crlNumber),
+      crlPem: row.crlPem,
+      thisUpdate: row.thisUpdate,
+      nextUpdate: row.nextUpdate,
+    };
+  }
+
+  /** Issues a member certificate (operator only; the person must hold the role there). */
+  async issue(actor: Actor, input: IssueCertificateInput): Promise<Certificate> {
+    const ca = await this.ca();
+    const user = await this.dataSource
+      .getRepository(UserEntity)
+      .findOne({ where: { email: input.userEmail.trim().toLowerCase() } });
+    if (!user) throw notFound(E.PKI_USER_NOT_FOUND, 'no person with this e-mail address');
+    if (!Number.isInteger(input.validityDays) || input.validityDays < 1 || input.validityDays > 825) {
+      throw badInput(E.PKI_VALIDITY_INVALID, 'validityDays must be between 1 and 825');
+    }
+    const org = await this.resolveOrg(input);
+    const holds =
+      org.kind === 'company'
+        ? await this.dataSource
+            .getRepository(CompanyMemberEntity)
+            .exists({ where: { userId: user.id, companyId: org.id, role: input.role } })
+        : await this.dataSource
+            .getRepository(WorkingGroupMemberEntity)
+            .exists({ where: { userId: user.id, workingGroupId: org.id, role: input.role } });
+    if (!holds) throw badInput(E.PKI_ROLE_NOT_HELD, `the person does not hold the ${input.role} role there`);
+    const now = Date.now();
+    let pem: string;
+    try {
+      pem = issueCertificate({
+        csrPem: input.csrPem,
+        issuerCertPem: ca.issuingCertPem,
+        issuerKeyPem: ca.issuingKeyPem,
+        subject: {
+          personId: user.id,
+          name: user.displayName,
+          orgKind: org.kind,
+          orgSlug: org.slug,
+          orgName: org.name,
+          role: 'LEGAL',
+          email: user.email,
+        },
+        notBefore: new Date(now - 5 * 60_000),
+        notAfter: new Date(now + input.validityDays * 86_400_000),
+      });
+    } catch (err) {
+      if (err instanceof PkiError) throw badInput(err.code, err.message);
+      throw err;
+    }
+    const d = describeCertificate(pem);
+    const saved = await this.dataSource.transaction(async (m) => {
+      const row = await m.save(
+        CertificateEntity,
+        m.create(CertificateEntity, {
+          serialNumber: d.serialNumber,
+          issuerFingerprint: ca.issuerFingerprint,
+          userId: user.id,
+          orgKind: org.kind,
+          companyId: org.kind === 'company' ? org.id : null,
+          workingGroupId: org.kind === 'working-group' ? org.id : null,
+          role: 'LEGAL',
+          certificatePem: pem,
+          fingerprintSha256: d.fingerprintSha256,
+          notBefore: d.notBefore,
+          notAfter: d.notAfter,
+          issuedBy: actor.userId,
+          revokedAt: null,
+          revocationReason: null,
+        }),
+      );
+      await this.audit.append(m, {
+        actorUserId: actor.userId,
+        action: 'certificate.issued',
+        companyId: row.companyId,
+        workingGroupId: row.workingGroupId,
+        subjectType: 'certificate',
+        subjectId: row.id,
+        details: {
+          serialNumber: row.serialNumber,
+          fingerprintSha256: row.fingerprintSha256,
+          userId: user.id,
+        },
+      });
+      return row;
+    });
+    return this.toModel(saved, user, org.slug);
+  }
+
+  private async resolveOrg(
+    input: Pick<IssueCertificateInput, 'orgKind' | 'companySlug' | 'workingGroupSlug'>,
+  ): Promise<{ kind: 'company' | 'working-group'; id: string; slug: string; name: string }> {
+    if (input.orgKind === OrgKindEnum.COMPANY) {
+      if (!input.companySlug || input.workingGroupSlug)
+        throw badInput(
+          E.PKI_ORG_INVALID,
+          'a COMPANY certificate needs companySlug (and no workingGroupSlug)',
+        );
+      const c = await this.dataSource
+        .getRepository(CompanyEntity)
+        .findOne({ where: { slug: input.companySlug } });
+      if (!c) throw notFound(E.PKI_ORG_INVALID, 'no such company');
+      return { kind: 'company', id: c.id, slug: c.slug, name: c.nameKo ?? c.name };
+    }
+    if (!input.workingGroupSlug || input.companySlug)
+      throw badInput(
+        E.PKI_ORG_INVALID,
+        'a WORKING_GROUP certificate needs workingGroupSlug (and no companySlug)',
+      );
+    const g = await this.dataSource
+      .getRepository(WorkingGroupEntity)
+      .findOne({ where: { slug: input.workingGroupSlug } });
+    if (!g) throw notFound(E.PKI_ORG_INVALID, 'no such working group');
+    return { kind: 'working-group', id: g.id, slug: g.slug, name: g.nameKo };
+  }
+
+  /** Certificates: the operator sees all (filtered); anyone else sees only their own. */
+  async list(
+    actor: Actor,
+    filter: { userEmail?: string; orgSlug?: string; includeRevoked?: boolean },
+  ): Promise<Certificate[]> {
+    const qb = this.dataSource
+      .getRepository(CertificateEntity)
+      .createQueryBuilder('c')
+      .leftJoinAndSelect('c.user', 'u')
+      .leftJoinAndSelect('c.company', 'co')
+      .leftJoinAndSelect('c.workingGroup', 'wg')
+      .orderBy('c.created_at', 'DESC')
+      .limit(500);
+    if (!actor.isAdmin) qb.andWhere('c.user_id = :me', { me: actor.userId });
+    if (filter.userEmail) qb.andWhere('u.email = :email', { email: filter.userEmail.trim().toLowerCase() });
+    if (filter.orgSlug) qb.andWhere('(co.slug = :slug OR wg.slug = :slug)', { slug: filter.orgSlug });
+    if (!filter.includeRevoked) qb.andWhere('c.revoked_at IS NULL');
+    const rows = await qb.getMany();
+    return rows.map((r) => this.toModel(r, r.user!, r.company?.slug ?? r.workingGroup!.slug));
+  }
+
+  /**
+   * Revokes a certificate, publishes a new CRL and runs the revocation listeners (grant
+   * suspension), all in one transaction: once this returns, every verifier sees it.
+   */
+  async revoke(
+    actor: Actor,
+    selector: { id?: string; serialNumber?: string },
+    reason: RevocationReasonEnum,
+  ): Promise<Certificate> {
+    if ((selector.id === undefined) === (selector.serialNumber === undefined)) {
+      throw badInput(E.PKI_CERTIFICATE_SELECTOR_INVALID, 'give exactly one of id and serialNumber');
+    }
+    const ca = await this.ca();
+    const row = await this.dataSource.transaction(async (m) => {
+      const cert = await m.getRepository(CertificateEntity).findOne({
+        where: selector.id
+          ? { id: selector.id }
+          : { serialNumber: selector.serialNumber!.toLowerCase(), issuerFingerprint: ca.issuerFingerprint },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!cert) throw notFound(E.PKI_CERTIFICATE_NOT_FOUND, 'no such certificate');
+      if (cert.revokedAt) throw conflict(E.PKI_ALREADY_REVOKED, 'the certificate is already revoked');
+      cert.revokedAt = new Date();
+      cert.revocationReason = reason;
+      await m.save(CertificateEntity, cert);
+      const crl = await this.publishCrl(m, cert.revokedAt);
+      await this.audit.append(m, {
+        actorUserId: actor.userId,
+        action: 'certificate.revoked',
+        companyId: cert.companyId,
+        workingGroupId: cert.workingGroupId,
+        subjectType: 'certificate',
+        subjectId: cert.id,
+        details: { serialNumber: cert.serialNumber, reason, crlNumber: crl.crlNumber },
+      });
+      for (const l of this.listeners) await l(m, cert, actor);
+      return cert;
+    });
+    const full = await this.dataSource
+      .getRepository(CertificateEntity)
+      .findOneOrFail({ where: { id: row.id }, relations: { user: true, company: true, workingGroup: true } });
+    return this.toModel(full, full.user!, full.company?.slug ?? full.workingGroup!.slug);
+  }
+
+  /**
+   * Verifies a detached CMS signature over `content` against the hub's trust anchor, its issuing
+   * CA and the CRL in force at `now` — never anything the upload brings — and finds the hub's
+   * record of the signer certificate. Outcomes are cached per (signature, content, CRL number).
+   * Throws PkiError (PKI_* codes).
+   */
+  async verify(content: Buffer, cmsDer: Buffer, now = new Date()): Promise<VerifiedSigner> {
+    const ca = await this.ca();
+    const crl = await this.currentCrl(now);
+    const key = `${sha256(cmsDer)}:${sha256(content)}:${crl.crlNumber}`;
+    let outcome = this.verifications.get(key);
+    if (!outcome) {
+      try {
+        const ok = await verifyDetached({
+          content,
+          signature: cmsDer,
+          trustAnchorsPem: [ca.rootCertPem],
+          intermediatesPem: [ca.issuingCertPem],
+          crlsPem: [crl.crlPem],
+          now,
+        });
+        outcome = { ok };
+      } catch (err) {
+        if (!(err instanceof PkiError)) throw err;
+        outcome = { error: err };
+      }
+      if (this.verifications.size >= MAX_CACHE) this.verifications.clear();
+      this.verifications.set(key, outcome);
+    }
+    if ('error' in outcome) throw outcome.error;
+    const { signer, signingTime } = outcome.ok;
+    const certificate = await this.dataSource.getRepository(CertificateEntity).findOne({
+      where: { issuerFingerprint: ca.issuerFingerprint, serialNumber: signer.serialNumber },
+    });
+    if (
+      !certificate ||
+      certificate.fingerprintSha256 !== signer.fingerprintSha256 ||
+      certificate.userId !== signer.personId
+    ) {
+      throw badInput(E.PKI_CERTIFICATE_UNKNOWN, 'the signer certificate is not one the hub issued');
+    }
+    return { signer, signingTime, certificate, crlNumber: crl.crlNumber };
+  }
+
+  toModel(row: CertificateEntity, user: UserEntity, orgSlug: string): Certificate {
+    return {
+      id: row.id,
+      serialNumber: row.serialNumber,
+      person: user,
+      orgKind: row.orgKind === 'company' ? OrgKindEnum.COMPANY : OrgKindEnum.WORKING_GROUP,
+      orgSlug,
+      role: SignerRoleEnum.LEGAL,
+      certificatePem: row.certificatePem,
+      fingerprintSha256: row.fingerprintSha256,
+      notBefore: row.notBefore,
+      notAfter: row.notAfter,
+      issuedAt: row.createdAt,
+      revokedAt: row.revokedAt,
+      revocationReason: (row.revocationReason as RevocationReasonEnum | null) ?? null,
+    };
+  }
+}
+
+type VerifiedSignatureLike = { signer: SignerIdentity; signingTime: Date };

@@ -1,0 +1,116 @@
+import { DatasetEntity, DatasetVersionEntity, type DatasetColumnRecord } from '@maxhub/db';
+import { createKeyAndCsr } from '@maxhub/pki';
+import type { TestContext } from './test-context';
+import { uniq } from './test-context';
+
+/** A PUBLISHED dataset version made directly in the database (no object in MinIO). */
+export interface TestDatasetVersion {
+  datasetId: string;
+  versionId: string;
+  version: number;
+  name: string;
+}
+
+/**
+ * Creates a dataset of `companyId` with one PUBLISHED version whose schema is `columns`,
+ * straight through the repositories (for grant tests that need a schema, not data).
+ */
+export async function newDatasetVersion(
+  ctx: TestContext,
+  companyId: string,
+  columns: DatasetColumnRecord[],
+  opts: { name?: string; status?: DatasetVersionEntity['status'] } = {},
+): Promise<TestDatasetVersion> {
+  const name = opts.name ?? uniq('dataset');
+  return ctx.dataSource.transaction(async (m) => {
+    const ds = await m.save(DatasetEntity, m.create(DatasetEntity, { companyId, name }));
+    const v = await m.save(
+      DatasetVersionEntity,
+      m.create(DatasetVersionEntity, {
+        datasetId: ds.id,
+        version: 1,
+        status: opts.status ?? 'PUBLISHED',
+        format: 'CSV',
+        encoding: 'utf-8',
+        objectKey: `datasets/${ds.id}/v1/data.csv`,
+        columns,
+        publishedAt: (opts.status ?? 'PUBLISHED') === 'PUBLISHED' ? new Date() : null,
+      }),
+    );
+    return { datasetId: ds.id, versionId: v.id, version: 1, name };
+  });
+}
+
+/** A legal signer: a person with the LEGAL role, their API token, key and hub-issued certificate. */
+export interface TestSigner {
+  email: string;
+  token: string;
+  keyPem: string;
+  certPem: string;
+  certificateId: string;
+  serialNumber: string;
+}
+
+/** Generates a key and CSR (RSA-3072, slow: reuse within a file) for `name`. */
+export function newKeyAndCsr(name: string, org: string, orgKind: 'company' | 'working-group') {
+  return createKeyAndCsr({ name, org, orgKind, role: 'LEGAL' });
+}
+
+/**
+ * Gives a new person the LEGAL role in a company or working group and has the operator issue
+ * them a certificate through `issueCertificate`. Pass `key` to reuse a key pair.
+ */
+export async function newLegalSigner(
+  ctx: TestContext,
+  adminToken: string,
+  org: { companySlug: string } | { workingGroupSlug: string },
+  opts: { email?: string; key?: { privateKeyPem: string; csrPem: string } } = {},
+): Promise<TestSigner> {
+  let email: string;
+  let token: string;
+  if ('companySlug' in org) {
+    if (opts.email) {
+      email = opts.email;
+      await ctx.gqlOk(
+        `mutation($input: AddCompanyMemberInput!) { addCompanyMember(input: $input) { role } }`,
+        { input: { companySlug: org.companySlug, email, displayName: 'Legal', role: 'LEGAL' } },
+        adminToken,
+      );
+      token = await ctx.tokenFor(adminToken, email);
+    } else ({ email, token } = await ctx.newCompanyMember(adminToken, org.companySlug, 'LEGAL'));
+  } else if (opts.email) {
+    email = opts.email;
+    await ctx.gqlOk(
+      `mutation($input: AddWorkingGroupMemberInput!) { addWorkingGroupMember(input: $input) { role } }`,
+      { input: { workingGroupSlug: org.workingGroupSlug, email, displayName: 'Legal', role: 'LEGAL' } },
+      adminToken,
+    );
+    token = await ctx.tokenFor(adminToken, email);
+  } else ({ email, token } = await ctx.newWorkingGroupMember(adminToken, org.workingGroupSlug, 'LEGAL'));
+  const orgSlug = 'companySlug' in org ? org.companySlug : org.workingGroupSlug;
+  const key = opts.key ?? newKeyAndCsr('Legal', orgSlug, 'companySlug' in org ? 'company' : 'working-group');
+  const d = await ctx.gqlOk<{
+    issueCertificate: { id: string; serialNumber: string; certificatePem: string };
+  }>(
+    `mutation($input: IssueCertificateInput!) { issueCertificate(input: $input) { id serialNumber certificatePem } }`,
+    {
+      input: {
+        csrPem: key.csrPem,
+        userEmail: email,
+        orgKind: 'companySlug' in org ? 'COMPANY' : 'WORKING_GROUP',
+        ...org,
+        role: 'LEGAL',
+        validityDays: 30,
+      },
+    },
+    adminToken,
+  );
+  return {
+    email,
+    token,
+    keyPem: key.privateKeyPem,
+    certPem: d.issueCertificate.certificatePem,
+    certificateId: d.issueCertificate.id,
+    serialNumber: d.issueCertificate.serialNumber,
+  };
+}
