@@ -29,9 +29,11 @@ export class Publishing1764150000000 implements MigrationInterface {
       CONSTRAINT "uq_upload_tickets_version_id" UNIQUE ("version_id"),
       CONSTRAINT "fk_upload_tickets_company" FOREIGN KEY ("company_id") REFERENCES "companies"("id") ON DELETE RESTRICT)`);
     await q.query(`CREATE INDEX "ix_upload_tickets_company" ON "upload_tickets" ("company_id")`);
+    await q.query(`ALTER TABLE "dataset_versions" ADD "object_etag" text`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE "dataset_versions" DROP COLUMN "object_etag"`);
     await q.query(`DROP TABLE "upload_tickets"`);
   }
 }

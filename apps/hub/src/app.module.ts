@@ -15,9 +15,17 @@ import { DatasetsModule } from './modules/datasets/datasets.module';
 import { GrantsModule } from './modules/grants/grants.module';
 import { HealthModule } from './modules/health/health.module';
 import { PkiModule } from './modules/pki/pki.module';
+import { QueriesModule } from './modules/queries/queries.module';
 
 /** Feature modules served by the API (each registers its resolvers). */
-export const FEATURE_MODULES = [AllianceModule, DatasetsModule, HealthModule, PkiModule, GrantsModule];
+export const FEATURE_MODULES = [
+  AllianceModule,
+  DatasetsModule,
+  HealthModule,
+  PkiModule,
+  GrantsModule,
+  QueriesModule,
+];
 
 @Module({})
 export class AppModule {

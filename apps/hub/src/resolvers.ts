@@ -4,6 +4,7 @@ import { TokensResolver } from './modules/auth/tokens.resolver';
 import { DatasetsResolver } from './modules/datasets/datasets.resolver';
 import { GrantsResolver } from './modules/grants/grants.resolver';
 import { PkiResolver } from './modules/pki/pki.resolver';
+import { QueriesResolver } from './modules/queries/queries.resolver';
 
 /** Every resolver class of the API: the schema is generated from these. */
 export const RESOLVERS = [
@@ -13,4 +14,5 @@ export const RESOLVERS = [
   DatasetsResolver,
   PkiResolver,
   GrantsResolver,
+  QueriesResolver,
 ];

@@ -14,3 +14,5 @@ export {
 export type { StorageEndpoint } from './endpoint';
 export { CompanyStorage } from './company-storage';
 export type { CompanyStorageRow, CompanyBucket } from './company-storage';
+export { objectRangeSource, objectStream, objectSize } from './objects';
+export type { ObjectRangeSource } from './objects';

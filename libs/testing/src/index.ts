@@ -1,5 +1,5 @@
 export { TestContext, testConfig, uniq, newBusinessRegistrationNumber, capturedLogs } from './test-context';
-export type { GqlResult } from './test-context';
+export type { GqlResult, TestTicket, PublishBytesInput } from './test-context';
 export { runCli } from './cli';
 export type { CliResult } from './cli';
 export { newDatasetVersion, newLegalSigner, newKeyAndCsr } from './grants';

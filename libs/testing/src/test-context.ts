@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { HubConfig, loadConfig } from '@maxhub/config';
-import { UserEntity } from '@maxhub/db';
+import { DatasetVersionEntity, UserEntity } from '@maxhub/db';
+import type { DatasetFormat } from '@maxhub/formats';
+import { generate, type SyntheticKind } from '@maxhub/synthetic';
 import pino from 'pino';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../../apps/hub/src/app.module';
 import { configureApp } from '../../../apps/hub/src/configure-app';
 import { TokensService } from '../../../apps/hub/src/modules/auth/tokens.service';
+import { WorkerModule } from '../../../apps/worker/src/worker.module';
 
 /** A GraphQL answer as the tests see it. */
 export interface GqlResult<T = Record<string, any>> {
@@ -39,6 +42,10 @@ export function testConfig(overrides: Record<string, string> = {}): HubConfig {
     HUB_MASTER_SECRET: randomBytes(32).toString('hex'),
     HUB_CREDENTIALS_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'info',
+    // Tests wait for jobs: poll and run queue maintenance often.
+    JOBS_POLLING_INTERVAL_SECONDS: '0.5',
+    JOBS_MAINTENANCE_INTERVAL_SECONDS: '2',
+    JOBS_RETRY_DELAY_SECONDS: '1',
     ...overrides,
   });
 }
@@ -60,8 +67,46 @@ export function newBusinessRegistrationNumber(): string {
   }
 }
 
+/** An upload ticket as the tests see it. */
+export interface TestTicket {
+  id: string;
+  objectKey: string;
+  multipart: boolean;
+  uploadUrl: string | null;
+  partSize: number | null;
+  partCount: number | null;
+  partUrls: Array<{ partNumber: number; url: string; sizeBytes: number }>;
+  urlsExpireAt: string;
+}
+
+/** What to publish with {@link TestContext.publishBytes}. */
+export interface PublishBytesInput {
+  token: string;
+  companySlug: string;
+  bytes: Buffer;
+  format: DatasetFormat;
+  name?: string;
+  fileName?: string;
+  encoding?: 'auto' | 'utf-8' | 'cp949' | 'euc-kr';
+  classifications?: Array<{ column: string; class: string }>;
+  confirmedTypes?: Array<{ column: string; type: string }>;
+  /** Force a multipart upload with this part size. */
+  partSize?: number;
+}
+
+const TICKET_FIELDS = `id objectKey multipart uploadUrl partSize partCount partUrls { partNumber url sizeBytes } urlsExpireAt`;
+
+/** Reads a stream into one Buffer (test fixtures only: they are small). */
+async function collect(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks);
+}
+
 /** The whole hub in-process on the real PostgreSQL and MinIO, plus factories. */
 export class TestContext {
+  private readonly workers: INestApplicationContext[] = [];
+
   private constructor(
     readonly app: INestApplication,
     readonly config: HubConfig,
@@ -187,7 +232,152 @@ export class TestContext {
     return d.createApiToken.token;
   }
 
+  /** Starts an in-process worker (same database, storage and secrets as the app). */
+  async startWorker(): Promise<INestApplicationContext> {
+    const worker = await NestFactory.createApplicationContext(WorkerModule.register(this.config), {
+      logger: false,
+      abortOnError: false,
+    });
+    await worker.init();
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Asks for an upload ticket through GraphQL. */
+  async createUploadTicket(
+    token: string,
+    input: {
+      companySlug: string;
+      fileName: string;
+      sizeBytes: number;
+      format: DatasetFormat;
+      multipart?: boolean;
+      partSize?: number;
+    },
+  ): Promise<GqlResult<{ createUploadTicket: TestTicket }>> {
+    return this.gql<{ createUploadTicket: TestTicket }>(
+      `mutation($input: CreateUploadTicketInput!) { createUploadTicket(input: $input) { ${TICKET_FIELDS} } }`,
+      { input },
+      token,
+    );
+  }
+
+  /** PUTs bytes to a presigned URL the way a client would (no credentials of ours). */
+  async putUrl(url: string, bytes: Buffer): Promise<Response> {
+    return fetch(url, { method: 'PUT', body: bytes });
+  }
+
+  /** Uploads bytes by ticket: one PUT, or every part then completeUpload. Returns the ticket. */
+  async uploadBytes(
+    token: string,
+    companySlug: string,
+    bytes: Buffer,
+    opts: { format: DatasetFormat; fileName?: string; partSize?: number },
+  ): Promise<TestTicket> {
+    const r = await this.createUploadTicket(token, {
+      companySlug,
+      fileName: opts.fileName ?? `data.${opts.format.toLowerCase()}`,
+      sizeBytes: bytes.length,
+      format: opts.format,
+      ...(opts.partSize ? { multipart: true, partSize: opts.partSize } : {}),
+    });
+    if (r.errors?.length) throw new Error(`createUploadTicket failed: ${JSON.stringify(r.errors)}`);
+    const ticket = r.data!.createUploadTicket;
+    if (!ticket.multipart) {
+      const res = await this.putUrl(ticket.uploadUrl!, bytes);
+      if (!res.ok) throw new Error(`PUT failed with HTTP ${res.status}`);
+      return ticket;
+    }
+    for (const p of ticket.partUrls) {
+      const start = (p.partNumber - 1) * ticket.partSize!;
+      const res = await this.putUrl(p.url, bytes.subarray(start, start + p.sizeBytes));
+      if (!res.ok) throw new Error(`part PUT failed with HTTP ${res.status}`);
+    }
+    await this.gqlOk(
+      `mutation($id: ID!) { completeUpload(ticketId: $id) { id status } }`,
+      { id: ticket.id },
+      token,
+    );
+    return ticket;
+  }
+
+  /** Uploads and publishes bytes; returns the publishDataset answer (the version is VALIDATING). */
+  async publishBytes(input: PublishBytesInput): Promise<GqlResult<{ publishDataset: any }>> {
+    const ticket = await this.uploadBytes(input.token, input.companySlug, input.bytes, {
+      format: input.format,
+      fileName: input.fileName,
+      partSize: input.partSize,
+    });
+    return this.gql(
+      `mutation($input: PublishDatasetInput!) { publishDataset(input: $input) {
+        dataset { id name } version { id version status objectKey }
+        sampledColumns { name type class defaulted } defaultedColumns } }`,
+      {
+        input: {
+          companySlug: input.companySlug,
+          ticketId: ticket.id,
+          name: input.name ?? uniq('dataset'),
+          format: input.format,
+          ...(input.encoding ? { encoding: input.encoding.toUpperCase().replace('-', '_') } : {}),
+          classifications: input.classifications ?? [],
+          ...(input.confirmedTypes ? { confirmedTypes: input.confirmedTypes } : {}),
+        },
+      },
+      input.token,
+    );
+  }
+
+  /** Waits until a version leaves VALIDATING (polling the database); returns its row. */
+  async waitForVersion(versionId: string, timeoutMs = 60_000): Promise<DatasetVersionEntity> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await this.dataSource.getRepository(DatasetVersionEntity).findOneByOrFail({ id: versionId });
+      if (v.status !== 'VALIDATING') return v;
+      if (Date.now() > deadline)
+        throw new Error(`version ${versionId} still VALIDATING after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /**
+   * A PUBLISHED dataset of synthetic data (weld-line by default), published through GraphQL and
+   * validated by an in-process worker (started on first use). For grant and query tests.
+   */
+  async newPublishedDataset(opts: {
+    token: string;
+    companySlug: string;
+    kind?: SyntheticKind;
+    rows?: number;
+    seed?: string;
+    format?: DatasetFormat;
+    name?: string;
+    classifications?: Array<{ column: string; class: string }>;
+  }): Promise<{ datasetId: string; versionId: string; name: string; version: DatasetVersionEntity }> {
+    if (!this.workers.length) await this.startWorker();
+    const format = opts.format ?? 'CSV';
+    const kind = opts.kind ?? 'weld-line';
+    const bytes = await collect(
+      generate({ kind, rows: opts.rows ?? 500, seed: opts.seed ?? 'test', format }),
+    );
+    const name = opts.name ?? uniq(kind);
+    const r = await this.publishBytes({
+      token: opts.token,
+      companySlug: opts.companySlug,
+      bytes,
+      format,
+      name,
+      classifications: opts.classifications,
+    });
+    if (r.errors?.length) throw new Error(`publishDataset failed: ${JSON.stringify(r.errors)}`);
+    const versionId = r.data!.publishDataset.version.id as string;
+    const version = await this.waitForVersion(versionId);
+    if (version.status !== 'PUBLISHED')
+      throw new Error(`version ended ${version.status}: ${version.rejection?.code}`);
+    return { datasetId: r.data!.publishDataset.dataset.id as string, versionId, name, version };
+  }
+
   async close(): Promise<void> {
+    for (const w of this.workers.splice(0)) await w.close();
     await this.app.close();
   }
 }

@@ -106,6 +106,13 @@ export class DatasetVersionEntity {
   @Column({ type: 'text', nullable: true })
   sha256!: string | null;
 
+  /**
+   * Entity tag of the object as validated. Readers compare it before serving, so an object
+   * overwritten after validation (while an upload URL was still valid) is refused, not served.
+   */
+  @Column({ name: 'object_etag', type: 'text', nullable: true })
+  objectEtag!: string | null;
+
   @Column({ name: 'row_count', type: 'bigint', nullable: true })
   rowCount!: string | null;
 

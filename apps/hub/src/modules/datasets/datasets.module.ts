@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { JobsModule } from '../../jobs/jobs.module';
+import { AllianceModule } from '../alliance/alliance.module';
+import { DatasetsResolver } from './datasets.resolver';
+import { DatasetsService } from './datasets.service';
+
+@Module({
+  imports: [AllianceModule, JobsModule],
+  providers: [DatasetsService, DatasetsResolver],
+  exports: [DatasetsService],
+})
+export class DatasetsModule {}

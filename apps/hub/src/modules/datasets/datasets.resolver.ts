@@ -1,0 +1,114 @@
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Actor } from '../../common/actor';
+import { CurrentActor } from '../../common/current-actor.decorator';
+import { Permission, RequirePermission } from '../../common/permissions';
+import { Dataset, DatasetVersion, PublishDatasetResult, UploadTicket } from './dataset.model';
+import { DatasetsService } from './datasets.service';
+import { CreateUploadTicketInput } from './dto/create-upload-ticket.input';
+import { PublishDatasetInput } from './dto/publish-dataset.input';
+
+@Resolver()
+export class DatasetsResolver {
+  constructor(private readonly service: DatasetsService) {}
+
+  @Mutation(() => UploadTicket, {
+    description:
+      'Ask to upload one file into your company’s bucket (PUBLISHER only). Returns a presigned PUT URL, or for large files a multipart upload with one presigned URL per part; valid for one object key, at most 15 minutes.',
+  })
+  @RequirePermission(Permission.MEMBER)
+  createUploadTicket(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: CreateUploadTicketInput,
+  ): Promise<UploadTicket> {
+    return this.service.createUploadTicket(actor, input);
+  }
+
+  @Mutation(() => UploadTicket, {
+    description:
+      'Resume an interrupted multipart upload: lists the parts already stored and gives fresh URLs for the missing ones.',
+  })
+  @RequirePermission(Permission.MEMBER)
+  resumeUpload(
+    @CurrentActor() actor: Actor,
+    @Args('ticketId', { type: () => ID, description: 'The upload ticket.' }) ticketId: string,
+  ): Promise<UploadTicket> {
+    return this.service.resumeUpload(actor, ticketId);
+  }
+
+  @Mutation(() => UploadTicket, {
+    description: 'Complete a multipart upload once every part is uploaded (then call publishDataset).',
+  })
+  @RequirePermission(Permission.MEMBER)
+  completeUpload(
+    @CurrentActor() actor: Actor,
+    @Args('ticketId', { type: () => ID, description: 'The upload ticket.' }) ticketId: string,
+  ): Promise<UploadTicket> {
+    return this.service.completeUpload(actor, ticketId);
+  }
+
+  @Mutation(() => Boolean, { description: 'Abort a multipart upload; the storage drops its parts.' })
+  @RequirePermission(Permission.MEMBER)
+  abortUpload(
+    @CurrentActor() actor: Actor,
+    @Args('ticketId', { type: () => ID, description: 'The upload ticket.' }) ticketId: string,
+  ): Promise<boolean> {
+    return this.service.abortUpload(actor, ticketId);
+  }
+
+  @Mutation(() => PublishDatasetResult, {
+    description:
+      'Register an uploaded object as a new dataset version (version n+1 when the name exists). It is VALIDATING until the worker has checked the whole object, then PUBLISHED or REJECTED.',
+  })
+  @RequirePermission(Permission.MEMBER)
+  publishDataset(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: PublishDatasetInput,
+  ): Promise<PublishDatasetResult> {
+    return this.service.publishDataset(actor, input);
+  }
+
+  @Mutation(() => DatasetVersion, {
+    description: 'Withdraw a PUBLISHED version (PUBLISHER only): it leaves the catalog, its record stays.',
+  })
+  @RequirePermission(Permission.MEMBER)
+  withdrawDatasetVersion(
+    @CurrentActor() actor: Actor,
+    @Args('versionId', { type: () => ID, description: 'The version to withdraw.' }) versionId: string,
+  ): Promise<DatasetVersion> {
+    return this.service.withdrawDatasetVersion(actor, versionId);
+  }
+
+  @Query(() => [Dataset], {
+    description:
+      'The catalog: published datasets of every member company (metadata only, never values), and all versions of your own companies’ datasets.',
+  })
+  @RequirePermission(Permission.MEMBER)
+  datasets(
+    @CurrentActor() actor: Actor,
+    @Args('companySlug', { nullable: true, description: 'Only this company’s datasets.' })
+    companySlug?: string,
+    @Args('tag', { nullable: true, description: 'Only datasets with this tag.' }) tag?: string,
+  ): Promise<Dataset[]> {
+    return this.service.datasets(actor, { companySlug, tag });
+  }
+
+  @Query(() => Dataset, { description: 'One dataset of the catalog.' })
+  @RequirePermission(Permission.MEMBER)
+  dataset(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID, description: 'Dataset id.' }) id: string,
+  ): Promise<Dataset> {
+    return this.service.dataset(actor, id);
+  }
+
+  @Query(() => DatasetVersion, {
+    description: 'One dataset version (owners see every state, others PUBLISHED ones).',
+  })
+  @RequirePermission(Permission.MEMBER)
+  datasetVersion(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID, description: 'Version id.' }) id: string,
+  ): Promise<DatasetVersion> {
+    return this.service.datasetVersion(actor, id);
+  }
+}
