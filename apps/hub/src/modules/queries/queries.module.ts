@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { GrantsModule } from '../grants/grants.module';
+import { ViewsModule } from '../views/views.module';
+import { ExportsController } from './exports.controller';
+import { GrantAccessService } from './grant-access.service';
+import { QueriesResolver } from './queries.resolver';
+import { QueriesService } from './queries.service';
+
+/** Analysts' slice and export queries over materialized views, audited. */
+@Module({
+  imports: [GrantsModule, ViewsModule],
+  providers: [GrantAccessService, QueriesService, QueriesResolver],
+  controllers: [ExportsController],
+  exports: [QueriesService],
+})
+export class QueriesModule {}

@@ -1,0 +1,561 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { HUB_CONFIG, HubConfig } from '@maxhub/config';
+import { GrantViewEntity, type GrantEntity } from '@maxhub/db';
+import { writeCsv, writeJsonl, writeParquet, type ColumnDeclaration, type Row } from '@maxhub/formats';
+import {
+  compileSlice,
+  createChunkCache,
+  parseManifest,
+  runSlice,
+  ViewError,
+  ViewErrorCode,
+  ViewReader,
+  type SliceLimits,
+  type ViewStore,
+} from '@maxhub/views';
+import { DataSource } from 'typeorm';
+import type { Actor } from '../../common/actor';
+import { forbidden, HubError, notFound, unavailable } from '../../common/hub-error';
+import { AuditService } from '../audit/audit.service';
+import { ViewsErrorCode } from '../views/views.errors';
+import { ViewsService } from '../views/views.service';
+import { GrantAccessService, type OpenGrant } from './grant-access.service';
+import { QueriesErrorCode as E } from './queries.errors';
+import { ExportFormat, SliceExport, SlicePage, SlicePredicateInput, SliceOrderInput } from './queries.models';
+
+/** Largest page any grant may ask for, whatever its rowsPerQuery says. */
+export const SLICE_HARD_CAP = 10_000;
+/** Views up to this many rows may be sorted on a column. */
+export const ORDER_BY_MAX_ROWS = 200_000;
+/** Rows one filtered page may scan before it returns what it has and a cursor. */
+export const SCAN_BUDGET_ROWS = 2_000_000;
+/** Decoded chunks kept in memory by this process. */
+export const CHUNK_CACHE_BYTES = 256 * 1024 * 1024;
+/** How long an export path works. */
+export const EXPORT_TTL_SECONDS = 15 * 60;
+
+/** What a slice call asks. */
+export interface SliceArgs {
+  grantId: string;
+  datasetId: string;
+  columns?: string[] | null;
+  where?: SlicePredicateInput[] | null;
+  orderBy?: SliceOrderInput[] | null;
+  first: number;
+  after?: string | null;
+}
+
+/** What an audit entry of a query names (filled in as the checks proceed). */
+interface QueryContext {
+  action: 'query.slice' | 'query.export';
+  grantId: string;
+  datasetId: string;
+  companyId: string | null;
+  workingGroupId: string | null;
+  grantVersion?: number;
+  datasetVersionId?: string;
+  queryHash?: string;
+}
+
+/** An authorized, readable view. */
+interface Opened {
+  open: OpenGrant;
+  view: GrantViewEntity;
+  reader: ViewReader;
+}
+
+const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Library refusals → hub errors, naming the grant (the library never sees it). */
+function fromViewError(err: ViewError, grantId: string): HubError {
+  switch (err.code) {
+    case ViewErrorCode.SLICE_COLUMN_NOT_GRANTED:
+    case ViewErrorCode.SLICE_FILTER_COLUMN_NOT_GRANTED:
+      return new HubError('FORBIDDEN', err.code, `${err.message} (grant ${grantId})`, {
+        details: { grantId },
+      });
+    case ViewErrorCode.SLICE_FILTER_INVALID:
+    case ViewErrorCode.SLICE_ORDER_BY_INVALID:
+    case ViewErrorCode.SLICE_ORDER_BY_TOO_LARGE:
+    case ViewErrorCode.SLICE_PAGE_TOO_LARGE:
+    case ViewErrorCode.SLICE_CURSOR_INVALID:
+      return new HubError('BAD_USER_INPUT', err.code, `${err.message} (grant ${grantId})`, {
+        details: { grantId },
+      });
+    case ViewErrorCode.VIEW_STORAGE_FAILED:
+      return unavailable(
+        ViewsErrorCode.VIEW_STORAGE_UNAVAILABLE,
+        'the data owner’s storage cannot be reached right now',
+        err,
+      );
+    case ViewErrorCode.VIEW_NOT_FOUND:
+    case ViewErrorCode.VIEW_CORRUPT:
+    case ViewErrorCode.VIEW_LEVELS_NOT_FIXED:
+    case ViewErrorCode.VIEW_GRANT_INVALID:
+      return unavailable(
+        ViewsErrorCode.VIEW_CORRUPT,
+        'the view cannot be read; the operator has been told',
+        err,
+      );
+  }
+}
+
+/**
+ * Slice and export queries. Every call: the caller must be an ANALYST of the grantee working
+ * group (anyone else: NOT_FOUND), the grant open (active, signatures verifying, within term),
+ * the request within the grant (columns, filters, page size, queries per day), the view READY.
+ * The decision — the day's usage increment and the audit entry — commits in ONE transaction
+ * before anything is served; if it fails, nothing is. Refusals are audited with their reason.
+ * Audit entries carry ids, hashes, counts and codes only: never a value, never the query text.
+ */
+@Injectable()
+export class QueriesService {
+  private readonly logger = new Logger(QueriesService.name);
+  private readonly cache = createChunkCache(CHUNK_CACHE_BYTES);
+  /** Parsed manifests of READY views, by view id (bounded; re-verified against the row's hash). */
+  private readonly readers = new Map<string, { sha: string; reader: ViewReader }>();
+  private readonly ticketKey: Buffer;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(HUB_CONFIG) config: HubConfig,
+    private readonly grants: GrantAccessService,
+    private readonly views: ViewsService,
+    private readonly audit: AuditService,
+  ) {
+    this.ticketKey = createHash('sha256')
+      .update(config.secrets.master)
+      .update('maxhub/export-ticket/v1')
+      .digest();
+  }
+
+  /** One page of a granted slice. */
+  async slice(actor: Actor, args: SliceArgs): Promise<SlicePage> {
+    const ctx: QueryContext = {
+      action: 'query.slice',
+      grantId: args.grantId,
+      datasetId: args.datasetId,
+      companyId: null,
+      workingGroupId: null,
+    };
+    try {
+      const { open, view, reader } = await this.authorize(actor, ctx);
+      await this.assertQuota(open);
+      const limits = this.limitsOf(open);
+      const compiled = this.guard(open.grantId, () =>
+        compileSlice(
+          reader.manifest.columns,
+          {
+            columns: args.columns,
+            where: args.where?.map(toPredicate),
+            orderBy: args.orderBy?.map((o) => ({ column: o.column, direction: o.direction })),
+            first: args.first,
+            after: args.after,
+          },
+          limits,
+          { grantId: open.grantId, datasetId: args.datasetId, datasetVersionId: view.datasetVersionId },
+          reader.rowCount,
+        ),
+      );
+      ctx.queryHash = compiled.pageHash;
+      const page = await this.guardAsync(open.grantId, () => runSlice(reader, compiled, limits));
+      const suppressed = Number(view.rowsSuppressed ?? 0);
+      await this.decide(actor, ctx, open, page.rows.length, suppressed, { first: args.first });
+      return {
+        columns: compiled.columns.map((c) => ({ name: c.name, type: c.type })),
+        rows: page.rows,
+        rowsReturned: page.rows.length,
+        nextCursor: page.nextCursor,
+        rowsSuppressed: suppressed,
+        rowsFilteredByGrant: Number(view.rowsFiltered ?? 0),
+        viewRowCount: reader.rowCount,
+        k: reader.manifest.view.summary.k,
+        datasetVersionId: view.datasetVersionId,
+        grantVersion: open.version,
+        queryHash: compiled.pageHash,
+      };
+    } catch (err) {
+      await this.refused(actor, ctx, err);
+      throw err;
+    }
+  }
+
+  /** Issues an export path for the whole view (checked now, and again when it is fetched). */
+  async exportSlice(
+    actor: Actor,
+    grantId: string,
+    datasetId: string,
+    format: ExportFormat,
+  ): Promise<SliceExport> {
+    const ctx: QueryContext = {
+      action: 'query.export',
+      grantId,
+      datasetId,
+      companyId: null,
+      workingGroupId: null,
+    };
+    try {
+      const { reader } = await this.authorize(actor, ctx);
+      const expires = Math.floor(Date.now() / 1000) + EXPORT_TTL_SECONDS;
+      const payload = Buffer.from(
+        JSON.stringify({ g: grantId, d: datasetId, f: format, u: actor.userId, e: expires }),
+      ).toString('base64url');
+      return {
+        path: `/exports/${payload}.${this.mac(payload)}`,
+        format,
+        expiresAt: new Date(expires * 1000),
+        rowCount: reader.rowCount,
+      };
+    } catch (err) {
+      await this.refused(actor, ctx, err);
+      throw err;
+    }
+  }
+
+  /**
+   * Opens an export stream: the decision (usage + audit) commits first; then the view streams
+   * chunk by chunk, re-checking the grant and the view before each chunk after the first, so
+   * ending a grant stops an export in progress (the stream errors and the connection closes).
+   */
+  async openExport(
+    actor: Actor,
+    ticket: string,
+  ): Promise<{ stream: Readable; contentType: string; filename: string }> {
+    const t = this.readTicket(ticket, actor);
+    const ctx: QueryContext = {
+      action: 'query.export',
+      grantId: t.g,
+      datasetId: t.d,
+      companyId: null,
+      workingGroupId: null,
+    };
+    let opened: Opened;
+    try {
+      opened = await this.authorize(actor, ctx);
+      await this.assertQuota(opened.open);
+      ctx.queryHash = createHash('sha256')
+        .update(`export\n${t.g}\n${t.d}\n${opened.view.datasetVersionId}\n${t.f}`)
+        .digest('hex');
+      await this.decide(
+        actor,
+        ctx,
+        opened.open,
+        opened.reader.rowCount,
+        Number(opened.view.rowsSuppressed ?? 0),
+        {
+          format: t.f,
+        },
+      );
+    } catch (err) {
+      await this.refused(actor, ctx, err);
+      throw err;
+    }
+    const { reader, view } = opened;
+    const columns: ColumnDeclaration[] = reader.manifest.columns.map((c) => ({ name: c.name, type: c.type }));
+    const batches = () => this.exportBatches(actor, ctx, reader, view.id);
+    const base = `grant-${t.g.slice(0, 8)}-v${opened.open.version}`;
+    switch (t.f) {
+      case ExportFormat.CSV:
+        return {
+          stream: writeCsv(columns, batches()),
+          contentType: 'text/csv; charset=utf-8',
+          filename: `${base}.csv`,
+        };
+      case ExportFormat.JSONL:
+        return {
+          stream: writeJsonl(columns, batches()),
+          contentType: 'application/x-ndjson',
+          filename: `${base}.jsonl`,
+        };
+      case ExportFormat.PARQUET:
+        return {
+          stream: writeParquet(columns, batches()),
+          contentType: 'application/vnd.apache.parquet',
+          filename: `${base}.parquet`,
+        };
+    }
+  }
+
+  /** The view's rows chunk by chunk, re-checking the grant before every chunk after the first. */
+  private async *exportBatches(
+    actor: Actor,
+    ctx: QueryContext,
+    reader: ViewReader,
+    viewId: string,
+  ): AsyncGenerator<Row[]> {
+    let first = true;
+    let sent = 0;
+    const record = (action: string, details: Record<string, string | number | null>) =>
+      this.audit
+        .appendStandalone({
+          actorUserId: actor.userId,
+          action,
+          companyId: ctx.companyId,
+          workingGroupId: ctx.workingGroupId,
+          subjectType: 'grant',
+          subjectId: ctx.grantId,
+          details: { ...details, rowsSent: sent, queryHash: ctx.queryHash ?? null },
+        })
+        .catch(() => this.logger.error({ msg: 'export event could not be audited', action }));
+    for await (const { rows } of reader.chunks(0, { cache: false })) {
+      if (!first) {
+        try {
+          await this.recheck(actor, ctx, viewId);
+        } catch (err) {
+          await record('query.export.stopped', { reason: err instanceof HubError ? err.code : 'INTERNAL' });
+          throw new HubError(
+            'FORBIDDEN',
+            E.EXPORT_STOPPED,
+            'the export stopped: the grant is no longer open',
+          );
+        }
+      }
+      first = false;
+      sent += rows.length;
+      yield rows as Row[];
+    }
+    await record('query.export.completed', {});
+  }
+
+  // ---- checks ----
+
+  private async authorize(actor: Actor, ctx: QueryContext): Promise<Opened> {
+    const grant: GrantEntity = await this.grants.parties(ctx.grantId);
+    ctx.companyId = grant.grantorCompanyId;
+    ctx.workingGroupId = grant.granteeWorkingGroupId;
+    const roles = actor.workingGroups.get(grant.granteeWorkingGroupId);
+    if (!roles) throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
+    if (!roles.has('ANALYST'))
+      throw forbidden(
+        E.SLICE_ANALYST_REQUIRED,
+        'querying a grant needs the ANALYST role in its working group',
+      );
+    const open = await this.grants.assertOpen(grant, ctx.datasetId, new Date());
+    ctx.grantVersion = open.version;
+    const view = await this.dataSource
+      .getRepository(GrantViewEntity)
+      .findOne({ where: { grantVersionId: open.grantVersionId, datasetId: ctx.datasetId } });
+    if (view) ctx.datasetVersionId = view.datasetVersionId;
+    if (!view || view.status !== 'READY' || !view.manifestSha256) {
+      const code =
+        view?.status === 'FAILED'
+          ? ViewsErrorCode.VIEW_FAILED
+          : view?.status === 'DELETED'
+            ? ViewsErrorCode.VIEW_DELETED
+            : ViewsErrorCode.VIEW_NOT_READY;
+      throw new HubError(
+        'SERVICE_UNAVAILABLE',
+        code,
+        code === ViewsErrorCode.VIEW_NOT_READY
+          ? `the view of grant ${open.grantId} is being prepared; try again shortly`
+          : `the view of grant ${open.grantId} cannot be served (${view?.errorCode ?? code})`,
+        { details: { grantId: open.grantId, status: view?.status ?? null } },
+      );
+    }
+    return { open, view, reader: await this.readerOf(view) };
+  }
+
+  /** Re-checks, between export chunks, that the grant is still open and the view still READY. */
+  private async recheck(actor: Actor, ctx: QueryContext, viewId: string): Promise<void> {
+    const grant = await this.grants.parties(ctx.grantId);
+    await this.grants.assertOpen(grant, ctx.datasetId, new Date());
+    if (!actor.workingGroups.get(grant.granteeWorkingGroupId)?.has('ANALYST'))
+      throw forbidden(
+        E.SLICE_ANALYST_REQUIRED,
+        'querying a grant needs the ANALYST role in its working group',
+      );
+    const status = await this.dataSource
+      .getRepository(GrantViewEntity)
+      .findOne({ where: { id: viewId }, select: { status: true } });
+    if (status?.status !== 'READY')
+      throw new HubError('SERVICE_UNAVAILABLE', ViewsErrorCode.VIEW_DELETED, 'the view was deleted');
+  }
+
+  private async readerOf(view: GrantViewEntity): Promise<ViewReader> {
+    const known = this.readers.get(view.id);
+    if (known && known.sha === view.manifestSha256) return known.reader;
+    let store: ViewStore;
+    let bytes: Buffer | undefined;
+    try {
+      store = await this.views.storeFor(view.companyId);
+      bytes = await store.get(this.views.manifestKeyOf(view));
+    } catch (err) {
+      throw err instanceof ViewError ? fromViewError(err, view.grantId) : err;
+    }
+    if (!bytes || createHash('sha256').update(bytes).digest('hex') !== view.manifestSha256) {
+      this.logger.error({ msg: 'view manifest missing or changed', viewId: view.id });
+      throw unavailable(ViewsErrorCode.VIEW_CORRUPT, 'the view cannot be read; the operator has been told');
+    }
+    const reader = ViewReader.fromManifest(store, view.prefix, parseManifest(bytes), this.cache);
+    if (this.readers.size >= 1000) this.readers.delete(this.readers.keys().next().value!);
+    this.readers.set(view.id, { sha: view.manifestSha256 ?? '', reader });
+    return reader;
+  }
+
+  private limitsOf(open: OpenGrant): SliceLimits {
+    return {
+      maxFirst: Math.min(open.document.limits.rowsPerQuery, SLICE_HARD_CAP),
+      orderByMaxRows: ORDER_BY_MAX_ROWS,
+      scanBudgetRows: SCAN_BUDGET_ROWS,
+    };
+  }
+
+  /** A cheap early refusal; the increment in {@link decide} is the one that counts. */
+  private async assertQuota(open: OpenGrant): Promise<void> {
+    const r: Array<{ queries: number }> = await this.dataSource.query(
+      'SELECT queries FROM grant_query_usage WHERE grant_id = $1 AND day = $2',
+      [open.grantId, utcDay(new Date())],
+    );
+    if ((r[0]?.queries ?? 0) >= open.document.limits.queriesPerDay) throw this.quotaError(open);
+  }
+
+  private quotaError(open: OpenGrant): HubError {
+    return new HubError(
+      'FORBIDDEN',
+      E.SLICE_DAILY_QUERY_LIMIT_REACHED,
+      `grant ${open.grantId} allows ${open.document.limits.queriesPerDay} queries per day (UTC); they are used up`,
+      { details: { grantId: open.grantId } },
+    );
+  }
+
+  /**
+   * The decision: counts the query against the day's limit (atomically: the conditional upsert
+   * fails when the limit is reached) and appends the audit entry, in one transaction. Throws —
+   * and so serves nothing — when either cannot be written.
+   */
+  private async decide(
+    actor: Actor,
+    ctx: QueryContext,
+    open: OpenGrant,
+    rowsReturned: number,
+    rowsSuppressed: number,
+    extra: Record<string, string | number>,
+  ): Promise<void> {
+    let overQuota = false;
+    try {
+      await this.dataSource.transaction(async (m) => {
+        const counted: unknown[] = await m.query(
+          `INSERT INTO grant_query_usage (grant_id, day, queries, rows_returned) VALUES ($1, $2, 1, $3)
+           ON CONFLICT (grant_id, day) DO UPDATE
+             SET queries = grant_query_usage.queries + 1, rows_returned = grant_query_usage.rows_returned + EXCLUDED.rows_returned
+             WHERE grant_query_usage.queries < $4
+           RETURNING queries`,
+          [open.grantId, utcDay(new Date()), rowsReturned, open.document.limits.queriesPerDay],
+        );
+        if (counted.length === 0) {
+          overQuota = true;
+          throw this.quotaError(open);
+        }
+        await this.audit.append(m, {
+          actorUserId: actor.userId,
+          action: ctx.action,
+          companyId: open.companyId,
+          workingGroupId: open.workingGroupId,
+          subjectType: 'grant',
+          subjectId: open.grantId,
+          details: {
+            grantVersion: open.version,
+            datasetId: ctx.datasetId,
+            datasetVersionId: ctx.datasetVersionId ?? null,
+            queryHash: ctx.queryHash ?? null,
+            rowsReturned,
+            rowsSuppressed,
+            ...extra,
+          },
+        });
+      });
+    } catch (err) {
+      if (overQuota) throw err;
+      this.logger.error({
+        msg: 'query decision could not be recorded; nothing served',
+        grantId: open.grantId,
+      });
+      throw unavailable(
+        E.SLICE_AUDIT_UNAVAILABLE,
+        'the access could not be recorded in the audit log, so nothing was served',
+        err,
+      );
+    }
+  }
+
+  /** Audits a refusal with its reason (best effort: the refusal stands either way). */
+  private async refused(actor: Actor, ctx: QueryContext, err: unknown): Promise<void> {
+    const reason = err instanceof HubError ? err.code : 'INTERNAL';
+    if (reason === (E.SLICE_AUDIT_UNAVAILABLE as string)) return; // the log is what failed
+    await this.audit
+      .appendStandalone({
+        actorUserId: actor.userId,
+        action: `${ctx.action}.refused`,
+        companyId: ctx.companyId,
+        workingGroupId: ctx.workingGroupId,
+        subjectType: 'grant',
+        subjectId: ctx.companyId ? ctx.grantId : null,
+        details: {
+          reason,
+          grantVersion: ctx.grantVersion ?? null,
+          datasetId: ctx.companyId ? ctx.datasetId : null,
+          datasetVersionId: ctx.datasetVersionId ?? null,
+          queryHash: ctx.queryHash ?? null,
+        },
+      })
+      .catch(() => this.logger.error({ msg: 'refusal could not be audited', reason }));
+  }
+
+  private guard<T>(grantId: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw err instanceof ViewError ? fromViewError(err, grantId) : err;
+    }
+  }
+
+  private async guardAsync<T>(grantId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw err instanceof ViewError ? fromViewError(err, grantId) : err;
+    }
+  }
+
+  // ---- export tickets ----
+
+  private mac(payload: string): string {
+    return createHmac('sha256', this.ticketKey).update(payload).digest('base64url');
+  }
+
+  private readTicket(
+    ticket: string,
+    actor: Actor,
+  ): { g: string; d: string; f: ExportFormat; u: string; e: number } {
+    const bad = () =>
+      notFound(E.EXPORT_NOT_FOUND, 'no such export (it may have expired): call exportSlice again');
+    const m = /^([A-Za-z0-9_-]{1,600})\.([A-Za-z0-9_-]{43})$/.exec(ticket);
+    if (!m) throw bad();
+    const want = Buffer.from(this.mac(m[1]));
+    const got = Buffer.from(m[2]);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) throw bad();
+    const t = JSON.parse(Buffer.from(m[1], 'base64url').toString('utf8')) as {
+      g: string;
+      d: string;
+      f: ExportFormat;
+      u: string;
+      e: number;
+    };
+    if (t.u !== actor.userId || t.e * 1000 < Date.now() || !Object.values(ExportFormat).includes(t.f))
+      throw bad();
+    return t;
+  }
+}
+
+/** A GraphQL predicate input → the engine's predicate object (absent operands omitted, so the strict parser judges). */
+function toPredicate(p: SlicePredicateInput): Record<string, unknown> {
+  const out: Record<string, unknown> = { column: p.column, op: p.op };
+  if (p.value !== undefined && p.value !== null) out.value = p.value;
+  if (p.values !== undefined && p.values !== null) out.values = p.values;
+  if (p.low !== undefined && p.low !== null) out.low = p.low;
+  if (p.high !== undefined && p.high !== null) out.high = p.high;
+  return out;
+}
