@@ -71,6 +71,12 @@ export function demoSeedCommand(): Command {
     .action(async () => {
       const config = loadConfig();
       const { seedDemo } = await import('./demo-seed.js');
-      for (const line of await seedDemo(config)) process.stdout.write(JSON.stringify(line) + '\n');
+      const tokens = await seedDemo(config);
+      // The demo grant's view must be READY before the hub starts answering the README's query.
+      const { materializeDemoViews } = await import('./demo-views.js');
+      for (const v of await materializeDemoViews(config)) {
+        if (v.status !== 'READY') process.stderr.write(`maxhub: a demo view is ${v.status} (${v.errorCode ?? 'no code'})\n`);
+      }
+      for (const line of tokens) process.stdout.write(JSON.stringify(line) + '\n');
     });
 }
