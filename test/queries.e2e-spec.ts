@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { encodeClassKey } from '@maxhub/deidentification';
 import { capturedLogs, TestContext, type GqlResult } from '@maxhub/testing';
 import {
@@ -191,9 +192,9 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
       const body = res.body as Buffer;
       const rows =
         format === 'CSV'
-          ? await count(readCsv([body]))
+          ? await count(readCsv(Readable.from([body])))
           : format === 'JSONL'
-            ? await count(readJsonl([body]))
+            ? await count(readJsonl(Readable.from([body])))
             : await count(readParquet(bufferSource(body)));
       expect(rows).toBe(total);
     }
