@@ -4,7 +4,9 @@ import { Command } from 'commander';
 import { ConfigError } from '@maxhub/config';
 import { adminBootstrapCommand } from './commands/admin-bootstrap.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
+import { datasetCommand } from './commands/dataset.command';
 import { dbCommand } from './commands/db.command';
+import { demoDataCommand } from './commands/demo-data.command';
 import { demoSeedCommand } from './commands/demo-seed.command';
 import { schemaPrintCommand } from './commands/schema-print.command';
 
@@ -17,9 +19,13 @@ export function buildProgram(): Command {
   program.addCommand(
     new Command('audit').description('the tamper-evident audit log').addCommand(auditVerifyCommand()),
   );
+  program.addCommand(datasetCommand());
   program.addCommand(dbCommand());
   program.addCommand(
-    new Command('demo').description('the fictional demo alliance').addCommand(demoSeedCommand()),
+    new Command('demo')
+      .description('the fictional demo alliance')
+      .addCommand(demoSeedCommand())
+      .addCommand(demoDataCommand()),
   );
   program.addCommand(
     new Command('schema').description('the GraphQL schema').addCommand(schemaPrintCommand()),

@@ -1,7 +1,15 @@
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import type { HubConfig } from '@maxhub/config';
-import { CompanyEntity, UserEntity } from '@maxhub/db';
+import { CompanyEntity, DatasetEntity, DatasetVersionEntity, UserEntity } from '@maxhub/db';
+import { columnsOf, generate, type SyntheticKind } from '@maxhub/synthetic';
+import { CompanyStorage } from '@maxhub/storage';
+import { AuditService } from '../../../hub/src/modules/audit/audit.service';
+import { ColumnClassEnum } from '../../../hub/src/modules/datasets/dataset.model';
+import { DatasetsModule } from '../../../hub/src/modules/datasets/datasets.module';
+import { DatasetsService } from '../../../hub/src/modules/datasets/datasets.service';
+import { JobsService } from '../../../hub/src/jobs/jobs.service';
+import { ValidateDatasetProcessor } from '../../../worker/src/jobs/validate-dataset.processor';
 import { DataSource } from 'typeorm';
 import { Actor } from '../../../hub/src/common/actor';
 import { CoreModule } from '../../../hub/src/core.module';
@@ -26,7 +34,7 @@ const ignoreConflict = (err: unknown) => {
 
 /** Seeds the demo alliance through the same services the API uses, and issues demo tokens. */
 export async function seedDemo(config: HubConfig): Promise<DemoToken[]> {
-  @Module({ imports: [CoreModule.register(config), AllianceModule] })
+  @Module({ imports: [CoreModule.register(config), AllianceModule, DatasetsModule] })
   class SeedModule {}
   const app = await NestFactory.createApplicationContext(SeedModule, { logger: false, abortOnError: false });
   try {
@@ -82,6 +90,7 @@ export async function seedDemo(config: HubConfig): Promise<DemoToken[]> {
         })
         .catch(ignoreConflict);
     }
+    await publishDemoDatasets(app, ds);
     const people = [
       { email: DEMO.operator.email, roles: 'alliance operator' },
       ...DEMO.companyMembers.map((m) => ({ email: m.email, roles: `${m.role} @ ${m.company}` })),
@@ -98,5 +107,78 @@ export async function seedDemo(config: HubConfig): Promise<DemoToken[]> {
     return out;
   } finally {
     await app.close();
+  }
+}
+
+/** Collects a generated dataset in memory (demo sizes are a few MB). */
+async function generated(kind: SyntheticKind, rows: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of generate({ kind, rows, seed: 'demo', format: 'CSV' }) as AsyncIterable<Buffer>)
+    chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Publishes each demo company's dataset through the same path as the API (ticket, presigned
+ * PUT, publishDataset) and validates it inline, so the end state is a PUBLISHED version even
+ * before a worker runs (the queued job then finds nothing to do). Idempotent: a company whose
+ * demo dataset already has a PUBLISHED version is skipped.
+ */
+async function publishDemoDatasets(
+  app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>,
+  ds: DataSource,
+) {
+  const datasets = app.get(DatasetsService);
+  const processor = new ValidateDatasetProcessor(
+    ds,
+    app.get(CompanyStorage),
+    app.get(AuditService),
+    app.get(JobsService),
+  );
+  for (const d of DEMO.datasets) {
+    const company = await ds.getRepository(CompanyEntity).findOneByOrFail({ slug: d.company });
+    const existing = await ds.getRepository(DatasetEntity).findOneBy({ companyId: company.id, name: d.name });
+    if (
+      existing &&
+      (await ds.getRepository(DatasetVersionEntity).existsBy({ datasetId: existing.id, status: 'PUBLISHED' }))
+    )
+      continue;
+    const user = await ds.getRepository(UserEntity).findOneByOrFail({ email: d.publisher });
+    const actor: Actor = {
+      userId: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      isAdmin: false,
+      tokenId: 'demo-seed',
+      companies: new Map([[company.id, new Set(['PUBLISHER' as const])]]),
+      workingGroups: new Map(),
+    };
+    const bytes = await generated(d.kind, d.rows);
+    const ticket = await datasets.createUploadTicket(actor, {
+      companySlug: d.company,
+      fileName: `${d.kind}.csv`,
+      sizeBytes: bytes.length,
+      format: 'CSV' as never,
+      multipart: false,
+    });
+    const put = await fetch(ticket.uploadUrl!, { method: 'PUT', body: bytes });
+    if (!put.ok) throw new Error(`demo upload refused by the storage (HTTP ${put.status})`);
+    const published = await datasets.publishDataset(actor, {
+      companySlug: d.company,
+      ticketId: ticket.id,
+      name: d.name,
+      description: d.description,
+      tags: [...d.tags],
+      classifications: columnsOf(d.kind).map((c) => ({
+        column: c.name,
+        class: c.class as ColumnClassEnum,
+      })),
+    });
+    await processor.process({
+      id: 'demo-seed',
+      data: { versionId: published.version.id },
+      retryCount: 0,
+      retryLimit: 0,
+    });
   }
 }

@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { DatasetVersionEntity, UploadTicketEntity } from '@maxhub/db';
+import { runCli, TestContext, uniq } from '@maxhub/testing';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Runs the built CLI without blocking the event loop (the hub answers in this process). */
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/cli/src/main.js'), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('maxhub dataset publish and demo data (the built CLI as a child process)', () => {
+  let ctx: TestContext;
+  let hubUrl: string;
+  let dir: string;
+  let company: { slug: string };
+  let publisher: { token: string };
+
+  beforeAll(async () => {
+    ctx = await TestContext.create();
+    await ctx.startWorker();
+    await ctx.app.listen(0, '127.0.0.1');
+    hubUrl = `http://127.0.0.1:${(ctx.app.getHttpServer().address() as AddressInfo).port}`;
+    dir = mkdtempSync(path.join(tmpdir(), 'maxhub-cli-'));
+    const admin = await ctx.newUser({ admin: true });
+    company = await ctx.newCompany(admin.token);
+    publisher = await ctx.newCompanyMember(admin.token, company.slug, 'PUBLISHER');
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('generates the same bytes for the same seed with demo data', () => {
+    const a = path.join(dir, 'a.csv');
+    const b = path.join(dir, 'b.csv');
+    expect(
+      runCli(['demo', 'data', '--kind', 'weld-line', '--rows', '200', '--seed', 's1', '--out', a]).status,
+    ).toBe(0);
+    expect(
+      runCli(['demo', 'data', '--kind', 'weld-line', '--rows', '200', '--seed', 's1', '--out', b]).status,
+    ).toBe(0);
+    const out = runCli([
+      'demo',
+      'data',
+      '--kind',
+      'ship-block-inspection',
+      '--rows',
+      '3',
+      '--format',
+      'jsonl',
+    ]);
+    expect(out.stdout.trim().split('\n')).toHaveLength(3);
+    expect(readFileSync(a)).toEqual(readFileSync(b));
+  });
+
+  it('publishes a CP949 CSV end to end and prints PUBLISHED with the row count', async () => {
+    const file = path.join(dir, 'weld-line-3.csv');
+    expect(
+      runCli(['demo', 'data', '--rows', '5000', '--seed', 'cli', '--encoding', 'cp949', '--out', file])
+        .status,
+    ).toBe(0);
+    const name = uniq('Weld line 3 sensor log');
+    const r = await cli(
+      [
+        'dataset',
+        'publish',
+        file,
+        '--company',
+        company.slug,
+        '--name',
+        name,
+        '--classify',
+        'operator_id=DIRECT_IDENTIFIER',
+        '--classify',
+        'plant=QUASI_IDENTIFIER',
+        '--encoding',
+        'cp949',
+        '--tag',
+        'welding',
+        '--progress',
+      ],
+      { MAXHUB_URL: hubUrl, MAXHUB_TOKEN: publisher.token, HOME: dir },
+    );
+    expect(r.stderr).toMatch(/uploaded [\d.]+ MiB/);
+    expect(r.stderr).toMatch(/columns without a class got TRADE_SECRET: .*weld_current_a/);
+    expect(r.stdout).toMatch(new RegExp(`PUBLISHED: ${name} v1, 5000 rows, SHA-256 [0-9a-f]{64}`));
+    expect(r.status).toBe(0);
+  });
+
+  it('prints the rejection line and reason and exits 2', async () => {
+    const file = path.join(dir, 'ragged.csv');
+    writeFileSync(file, 'a,b,c\n1,2,3\n4,5\n');
+    const r = await cli(['dataset', 'publish', file, '--company', company.slug, '--name', uniq('ragged')], {
+      MAXHUB_URL: hubUrl,
+      MAXHUB_TOKEN: publisher.token,
+      HOME: dir,
+    });
+    expect(r.stdout).toMatch(/REJECTED at line 3: DATASET_RAGGED_ROW/);
+    expect(r.status).toBe(2);
+  });
+
+  it('resumes an interrupted multipart upload on the next run', async () => {
+    const file = path.join(dir, 'big.jsonl');
+    expect(
+      runCli(['demo', 'data', '--rows', '60000', '--format', 'jsonl', '--seed', 'big', '--out', file]).status,
+    ).toBe(0);
+    const args = [
+      'dataset',
+      'publish',
+      file,
+      '--company',
+      company.slug,
+      '--name',
+      uniq('big'),
+      '--part-size',
+      '5',
+      '--parallel',
+      '2',
+    ];
+    const env = { MAXHUB_URL: hubUrl, MAXHUB_TOKEN: publisher.token, HOME: dir };
+    const first = await cli([...args, '--max-parts', '1'], env);
+    expect(first.status).toBe(3);
+    expect(first.stderr).toMatch(/run the same command again to resume/);
+    const second = await cli(args, env);
+    expect(second.stderr).toMatch(/resuming the upload: 1 of \d+ parts/);
+    expect(second.stdout).toMatch(/PUBLISHED: .* 60000 rows/);
+    expect(second.status).toBe(0);
+    const tickets = await ctx.dataSource.getRepository(UploadTicketEntity).findBy({ fileName: 'big.jsonl' });
+    expect(tickets).toHaveLength(1);
+    const v = await ctx.dataSource
+      .getRepository(DatasetVersionEntity)
+      .findOneByOrFail({ id: tickets[0].versionId! });
+    expect(v.status).toBe('PUBLISHED');
+  });
+
+  it('refuses without a token, naming what to do', () => {
+    const r = runCli(['dataset', 'publish', 'x.csv', '--company', 'c', '--name', 'n'], {
+      MAXHUB_URL: hubUrl,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/MAXHUB_TOKEN/);
+  });
+});
