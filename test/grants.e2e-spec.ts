@@ -1,77 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
-import { signDetached } from '@maxhub/pki';
 import {
   newDatasetVersion,
   newLegalSigner,
+  runCli,
+  runCliAsync,
   TestContext,
   uniq,
   type TestDatasetVersion,
   type TestSigner,
 } from '@maxhub/testing';
 import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
-
-export const COLUMNS = [
-  { name: 'operator_id', type: 'string', class: 'DIRECT_IDENTIFIER', nullable: false },
-  { name: 'line', type: 'string', class: 'QUASI_IDENTIFIER', nullable: false },
-  { name: 'welded_at', type: 'timestamp', class: 'QUASI_IDENTIFIER', nullable: false },
-  { name: 'current_ka', type: 'decimal', class: 'SENSITIVE', nullable: false },
-  { name: 'defect', type: 'boolean', class: 'SENSITIVE', nullable: false },
-];
-
-export const DRAFT = `mutation($input: DraftGrantInput!) {
-  draftGrant(input: $input) { id grantId version state sha256 canonicalDocument text supersedesSha256 }
-}`;
-export const ATTACH = `mutation($g: ID!, $v: Int!, $s: String!, $p: GrantParty) {
-  attachGrantSignature(grantId: $g, version: $v, signature: $s, party: $p) { version state signatures { party current } }
-}`;
-export const GRANT = `query($id: ID!) {
-  grant(id: $id) { id state currentVersion { version state sha256 } versions { version state signatures { party current } } }
-}`;
-export const TERMINATE = `mutation($g: ID!, $d: String!, $s: String!) {
-  terminateGrant(grantId: $g, terminationDocument: $d, signature: $s) { id state }
-}`;
-
-export function draftInput(
-  company: string,
-  group: string,
-  ds: TestDatasetVersion,
-  extra: Record<string, unknown> = {},
-) {
-  const now = Date.now();
-  return {
-    grantorCompanySlug: company,
-    granteeWorkingGroupSlug: group,
-    purpose: 'Train a weld-defect model for the AI factory working group.',
-    termFrom: new Date(now - 3600_000).toISOString(),
-    termUntil: new Date(now + 30 * 86_400_000).toISOString(),
-    datasets: [
-      {
-        datasetId: ds.datasetId,
-        version: ds.version,
-        columns: [
-          { name: 'operator_id', transform: { kind: 'pseudonymize', bits: 128 } },
-          { name: 'line', transform: { kind: 'keep' } },
-          {
-            name: 'welded_at',
-            transform: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } },
-          },
-          { name: 'current_ka', transform: { kind: 'keep' } },
-          { name: 'defect', transform: { kind: 'keep' } },
-        ],
-        rowFilter: [{ column: 'line', op: 'in', values: ['L1', 'L2'] }],
-        kAnonymity: { k: 5, quasiIdentifiers: ['line', 'welded_at'], suppressionLimit: 0.05 },
-      },
-    ],
-    limits: { rowsPerQuery: 10000, queriesPerDay: 500 },
-    ...extra,
-  };
-}
-
-/** Base64 DER of a detached signature by `signer` over `bytes`. */
-export function sign(signer: Pick<TestSigner, 'keyPem' | 'certPem'>, bytes: Buffer | string): string {
-  const content = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-  return signDetached(content, signer.keyPem, signer.certPem).toString('base64');
-}
+import { ATTACH, COLUMNS, DRAFT, draftInput, sign, TERMINATE } from './grant-fixtures';
 
 describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', () => {
   let ctx: TestContext;
@@ -98,7 +41,8 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
   }, 120_000);
   afterAll(async () => ctx?.close());
 
-  it('takes a grant from draft through both signatures to ACTIVE, opens it, and terminates it', async () => {
+  it('takes a grant from draft through both signatures (one made with the CLI) to ACTIVE, verifies it offline, and terminates it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxhub-grant-'));
     const d = await ctx.gqlOk(DRAFT, { input: draftInput(company.slug, group, ds) }, grantor.token);
     const v = d.draftGrant;
     expect(v).toMatchObject({ version: 1, state: 'DRAFT', supersedesSha256: null });
@@ -106,15 +50,46 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
     expect(v.text).toContain(v.sha256);
     expect(JSON.parse(v.canonicalDocument)).toMatchObject({ grantId: v.grantId, version: 1 });
 
+    // The grantee's lawyer fetches the canonical bytes over HTTP and signs them with the CLI.
+    await ctx.app.listen(0, '127.0.0.1');
+    const port = (ctx.app.getHttpServer().address() as { port: number }).port;
+    const grantFile = path.join(dir, 'grant.json');
+    const fetched = await runCliAsync(['contract', 'fetch', v.grantId, '--out', grantFile], {
+      MAXHUB_URL: `http://127.0.0.1:${port}`,
+      MAXHUB_TOKEN: grantee.token,
+    });
+    expect(fetched).toMatchObject({ status: 0 });
+    expect(readFileSync(grantFile, 'utf8')).toBe(v.canonicalDocument);
+    const shown = runCli(['contract', 'show', grantFile]);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain(`SHA-256 of the canonical bytes: ${v.sha256}`);
+    writeFileSync(path.join(dir, 'legal.key'), grantee.keyPem, { mode: 0o600 });
+    writeFileSync(path.join(dir, 'legal.crt'), grantee.certPem);
+    const signed = runCli([
+      'contract',
+      'sign',
+      grantFile,
+      '--key',
+      path.join(dir, 'legal.key'),
+      '--cert',
+      path.join(dir, 'legal.crt'),
+      '--out',
+      path.join(dir, 'grantee.p7s'),
+    ]);
+    expect(signed.status).toBe(0);
+    const granteeSig = readFileSync(path.join(dir, 'grantee.p7s'));
+    const grantorSig = Buffer.from(sign(grantor, v.canonicalDocument), 'base64');
+    writeFileSync(path.join(dir, 'grantor.p7s'), grantorSig);
+
     const a1 = await ctx.gqlOk(
       ATTACH,
-      { g: v.grantId, v: 1, s: sign(grantor, v.canonicalDocument) },
+      { g: v.grantId, v: 1, s: grantorSig.toString('base64') },
       grantor.token,
     );
     expect(a1.attachGrantSignature.state).toBe('AWAITING_SIGNATURES');
     const a2 = await ctx.gqlOk(
       ATTACH,
-      { g: v.grantId, v: 1, s: sign(grantee, v.canonicalDocument), p: 'GRANTEE' },
+      { g: v.grantId, v: 1, s: granteeSig.toString('base64'), p: 'GRANTEE' },
       grantee.token,
     );
     expect(a2.attachGrantSignature.state).toBe('ACTIVE');
@@ -123,6 +98,66 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
     const open = await grants.assertOpen(v.grantId, ds.datasetId);
     expect(open.version.sha256).toBe(v.sha256);
     expect(open.dataset.columns.map((c) => c.name)).toContain('operator_id');
+
+    // Anyone with the CA chain and the CRL verifies it without the hub.
+    const ca = await ctx.http.get('/pki/ca').expect(200);
+    const crl = await ctx.http.get('/pki/crl').expect(200);
+    writeFileSync(path.join(dir, 'ca.crt'), ca.text);
+    writeFileSync(path.join(dir, 'crl.pem'), crl.text);
+    const verified = runCli([
+      'contract',
+      'verify',
+      grantFile,
+      path.join(dir, 'grantor.p7s'),
+      path.join(dir, 'grantee.p7s'),
+      '--ca',
+      path.join(dir, 'ca.crt'),
+      '--crl',
+      path.join(dir, 'crl.pem'),
+    ]);
+    expect(verified.stdout).toMatch(/grantor\.p7s: OK GRANTOR/);
+    expect(verified.stdout).toMatch(/grantee\.p7s: OK GRANTEE/);
+    expect(verified.status).toBe(0);
+    const oneOnly = runCli([
+      'contract',
+      'verify',
+      grantFile,
+      path.join(dir, 'grantor.p7s'),
+      '--ca',
+      path.join(dir, 'ca.crt'),
+      '--crl',
+      path.join(dir, 'crl.pem'),
+    ]);
+    expect(oneOnly.status).toBe(1);
+    expect(oneOnly.stdout).toContain('missing: no valid signature of the grantee');
+
+    // OpenSSL agrees on the signature the CLI made.
+    // This OpenSSL reads CRLs from the CA file: trust the root, allow the issuing CA, check the CRL.
+    writeFileSync(path.join(dir, 'openssl-ca.pem'), ca.text + crl.text);
+    const ossl = spawnSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        path.join(dir, 'grantee.p7s'),
+        '-content',
+        grantFile,
+        '-CAfile',
+        path.join(dir, 'openssl-ca.pem'),
+        '-purpose',
+        'smimesign',
+        '-crl_check',
+        '-out',
+        '/dev/null',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(ossl.stderr).toContain('Verification successful');
+    expect(ossl.status).toBe(0);
 
     const termination = canonicalBytes({
       schema: TERMINATION_SCHEMA,

@@ -4,10 +4,12 @@ import { Command } from 'commander';
 import { ConfigError } from '@maxhub/config';
 import { adminBootstrapCommand } from './commands/admin-bootstrap.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
+import { contractCommand } from './commands/contract.command';
 import { datasetCommand } from './commands/dataset.command';
 import { dbCommand } from './commands/db.command';
 import { demoDataCommand } from './commands/demo-data.command';
 import { demoSeedCommand } from './commands/demo-seed.command';
+import { pkiCommand } from './commands/pki.command';
 import { schemaPrintCommand } from './commands/schema-print.command';
 
 /** Builds the `maxhub` command tree (exported for tests). */
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   );
   program.addCommand(datasetCommand());
   program.addCommand(dbCommand());
+  program.addCommand(pkiCommand());
+  program.addCommand(contractCommand());
   program.addCommand(
     new Command('demo')
       .description('the fictional demo alliance')

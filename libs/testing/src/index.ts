@@ -1,6 +1,6 @@
 export { TestContext, testConfig, uniq, newBusinessRegistrationNumber, capturedLogs } from './test-context';
 export type { GqlResult, TestTicket, PublishBytesInput } from './test-context';
-export { runCli } from './cli';
+export { runCli, runCliAsync } from './cli';
 export type { CliResult } from './cli';
 export { newDatasetVersion, newLegalSigner, newKeyAndCsr } from './grants';
 export type { TestDatasetVersion, TestSigner } from './grants';

@@ -28,6 +28,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
 import { AuditService } from '../audit/audit.service';
+import { DEV_CA_DIR, DEV_CA_FILES } from './dev-ca-files';
 import { IssueCertificateInput } from './dto/issue-certificate.input';
 import { HubPkiErrorCode as E } from './pki.errors';
 import { Certificate, OrgKindEnum, RevocationReasonEnum, SignerRoleEnum } from './pki.models';
@@ -67,17 +68,7 @@ export const CRL_VALIDITY_MS = 7 * 86_400_000;
 /** A CRL with less than this left is reissued before use. */
 const CRL_REFRESH_MARGIN_MS = 86_400_000;
 const CRL_LOCK_ID = 0x6d617863; // "maxc": serializes CRL numbering across hubs
-const DEV_DIR = 'certs/dev';
 const MAX_CACHE = 10_000;
-
-/** Paths of the development CA files made by `npm run certs:dev` (relative to the working directory). */
-export const DEV_CA_FILES = {
-  rootCert: 'root-ca.crt',
-  rootKey: 'root-ca.key',
-  issuingCert: 'issuing-ca.crt',
-  issuingKey: 'issuing-ca.key',
-  chain: 'chain.pem',
-} as const;
 
 function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
@@ -125,7 +116,7 @@ export class PkiService implements OnModuleInit {
         'set PKI_ROOT_CERT_FILE, PKI_ISSUING_CERT_FILE and PKI_ISSUING_KEY_FILE (all three)',
       );
     }
-    const dir = path.resolve(process.cwd(), DEV_DIR);
+    const dir = path.resolve(process.cwd(), DEV_CA_DIR);
     if (this.config.env === 'development') {
       if (!existsSync(path.join(dir, DEV_CA_FILES.issuingKey))) {
         throw new HubError(

@@ -1,0 +1,251 @@
+import { Command } from 'commander';
+import { loadSigningMaterial } from './pki.command';
+
+// Heavy libraries load only inside the actions that need them.
+const pkiLib = () => import('../../../../libs/pki/src/index.js');
+const contractsLib = () => import('../../../../libs/contracts/src/index.js');
+
+/** A refusal with a reason code: printed as "maxhub: CODE: message", exit 1. */
+class CliRefusal extends Error {
+  constructor(
+    readonly code: string,
+    readonly safeMessage: string,
+  ) {
+    super(safeMessage);
+  }
+}
+
+/** Reads a grant or termination document and insists on its canonical bytes. */
+async function readCanonicalDocument(file: string) {
+  const { readFileSync } = await import('node:fs');
+  const c = await contractsLib();
+  const bytes = readFileSync(file);
+  try {
+    const value = c.assertCanonical(bytes) as { schema?: unknown };
+    if (value.schema === c.TERMINATION_SCHEMA) {
+      return { bytes, kind: 'termination' as const, termination: c.parseCanonicalTermination(bytes) };
+    }
+    return { bytes, kind: 'grant' as const, grant: c.parseCanonicalGrant(bytes) };
+  } catch (err) {
+    if (err instanceof c.ContractError) throw new CliRefusal(err.code, err.message);
+    throw err;
+  }
+}
+
+function contractShowCommand(): Command {
+  return new Command('show')
+    .description('print a grant (or termination) document as text, with the SHA-256 of its canonical bytes')
+    .argument('<file>', 'grant.json (canonical bytes, e.g. from `maxhub contract fetch`)')
+    .action(async (file: string) => {
+      const doc = await readCanonicalDocument(file);
+      const c = await contractsLib();
+      const sha = c.sha256Hex(doc.bytes);
+      if (doc.kind === 'grant') process.stdout.write(c.renderGrantText(doc.grant, { sha256: sha }) + '\n');
+      else {
+        const t = doc.termination;
+        process.stdout.write(
+          `TERMINATION of grant ${t.grantId}\n  version SHA-256: ${t.grantSha256}\n  by the ${t.party.toLowerCase()}\n` +
+            `  effective: ${t.effectiveAt}\n  reason: ${t.reason}\n`,
+        );
+      }
+      process.stdout.write(`\nSHA-256 of the canonical bytes: ${sha}\n`);
+    });
+}
+
+function contractSignCommand(): Command {
+  return new Command('sign')
+    .description('sign exactly the canonical bytes of a document: detached CMS (SHA-256), written as DER')
+    .argument('<file>', 'grant.json or termination.json (must be canonical)')
+    .option('--key <file>', 'your private key (PEM)')
+    .option('--cert <file>', 'your certificate (PEM)')
+    .option('--p12 <file>', 'your PKCS#12 (instead of --key/--cert)')
+    .option('--passphrase-file <file>', 'passphrase of the PKCS#12 or of an encrypted key')
+    .option('--out <file>', 'signature file (default <file>.p7s)')
+    .action(
+      async (
+        file: string,
+        o: { key?: string; cert?: string; p12?: string; passphraseFile?: string; out?: string },
+      ) => {
+        const doc = await readCanonicalDocument(file);
+        const { keyPem, certPem } = await loadSigningMaterial(o);
+        const { createPublicKey, X509Certificate } = await import('node:crypto');
+        const certKey = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+        if (!createPublicKey(keyPem).export({ type: 'spki', format: 'der' }).equals(certKey)) {
+          throw new CliRefusal('PKI_KEY_CERT_MISMATCH', 'the key does not belong to the certificate');
+        }
+        const { signDetached } = await pkiLib();
+        const { sha256Hex } = await contractsLib();
+        const { writeFileSync } = await import('node:fs');
+        const out = o.out ?? `${file}.p7s`;
+        writeFileSync(out, signDetached(doc.bytes, keyPem, certPem));
+        process.stdout.write(`Signed SHA-256 ${sha256Hex(doc.bytes)}\nSignature: ${out}\n`);
+      },
+    );
+}
+
+function contractVerifyCommand(): Command {
+  return new Command('verify')
+    .description(
+      'verify signatures offline against the alliance CA and CRL; exit 0 only if all verify and both parties signed (different people)',
+    )
+    .argument('<file>', 'grant.json (canonical bytes)')
+    .argument('<signatures...>', 'detached signatures (.p7s DER or PEM)')
+    .requiredOption(
+      '--ca <file>',
+      'the alliance CA chain (PEM, GET /pki/ca): self-signed ones are the trust anchors',
+    )
+    .requiredOption('--crl <file>', 'the current CRL (PEM, GET /pki/crl)')
+    .option('--at <iso>', 'verify as of this instant (default now)')
+    .action(async (file: string, signatures: string[], o: { ca: string; crl: string; at?: string }) => {
+      const doc = await readCanonicalDocument(file);
+      if (doc.kind !== 'grant') throw new CliRefusal('CONTRACT_MALFORMED', 'verify expects a grant document');
+      const { readFileSync } = await import('node:fs');
+      const { X509Certificate } = await import('node:crypto');
+      const p = await pkiLib();
+      const c = await contractsLib();
+      const anchors: string[] = [];
+      const intermediates: string[] = [];
+      for (const der of p.splitPem(readFileSync(o.ca, 'utf8'), 'CERTIFICATE')) {
+        const x = new X509Certificate(der);
+        const selfSigned = x.subject === x.issuer && x.verify(x.publicKey);
+        (selfSigned ? anchors : intermediates).push(p.toPem(der, 'CERTIFICATE'));
+      }
+      if (anchors.length === 0)
+        throw new CliRefusal('PKI_UNTRUSTED_CHAIN', 'the --ca file holds no root certificate');
+      const crl = readFileSync(o.crl, 'utf8');
+      const now = o.at ? new Date(o.at) : new Date();
+      const sha = c.sha256Hex(doc.bytes);
+      process.stdout.write(`Grant ${doc.grant.grantId} version ${doc.grant.version}\nSHA-256 ${sha}\n`);
+      let ok = true;
+      const parties = new Map<string, string>();
+      for (const sigFile of signatures) {
+        const raw = readFileSync(sigFile);
+        const signature = raw.subarray(0, 10).toString('latin1').startsWith('-----')
+          ? raw.toString('latin1')
+          : raw;
+        try {
+          const v = await p.verifyDetached({
+            content: doc.bytes,
+            signature,
+            trustAnchorsPem: anchors,
+            intermediatesPem: intermediates,
+            crlsPem: [crl],
+            now,
+          });
+          const party = c.signerMatchesParty(v.signer, doc.grant);
+          const who = `${v.signer.name} (${v.signer.role}, ${v.signer.orgKind} ${v.signer.orgSlug}), certificate ${v.signer.serialNumber}, signed ${v.signingTime.toISOString()}`;
+          if (!party) {
+            ok = false;
+            process.stdout.write(
+              `${sigFile}: FAILED GRANT_SIGNER_NOT_A_PARTY: ${who} is not a party's legal signer\n`,
+            );
+          } else if (parties.has(party) || [...parties.values()].includes(v.signer.personId)) {
+            ok = false;
+            process.stdout.write(
+              `${sigFile}: FAILED GRANT_SAME_SIGNER: ${who} (a party or person counted twice)\n`,
+            );
+          } else {
+            parties.set(party, v.signer.personId);
+            process.stdout.write(`${sigFile}: OK ${party} ${who}\n`);
+          }
+        } catch (err) {
+          if (!(err instanceof p.PkiError)) throw err;
+          ok = false;
+          process.stdout.write(`${sigFile}: FAILED ${err.code}: ${err.message}\n`);
+        }
+      }
+      for (const party of ['GRANTOR', 'GRANTEE']) {
+        if (!parties.has(party)) {
+          ok = false;
+          process.stdout.write(`missing: no valid signature of the ${party.toLowerCase()}\n`);
+        }
+      }
+      process.stdout.write(ok ? 'VERIFIED: both parties signed these exact bytes\n' : 'NOT VERIFIED\n');
+      if (!ok) process.exitCode = 1;
+    });
+}
+
+/** Sends a GraphQL operation to the hub named by MAXHUB_URL with MAXHUB_TOKEN. */
+async function hubGql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+  const { loadCliConfig } = await import('../../../../libs/config/src/index.js');
+  const cfg = loadCliConfig();
+  if (!cfg.token) throw new CliRefusal('AUTH_TOKEN_MISSING', 'set MAXHUB_TOKEN to your API token');
+  const res = await fetch(`${cfg.hubUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${cfg.token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as {
+    data?: T;
+    errors?: Array<{ message: string; extensions?: { reason?: string; code?: string } }>;
+  };
+  if (body.errors?.length) {
+    const e = body.errors[0];
+    throw new CliRefusal(e.extensions?.reason ?? e.extensions?.code ?? 'HUB_ERROR', e.message);
+  }
+  return body.data as T;
+}
+
+function contractFetchCommand(): Command {
+  return new Command('fetch')
+    .description(
+      'save a grant version’s canonical bytes from the hub (MAXHUB_URL, MAXHUB_TOKEN), checking its SHA-256',
+    )
+    .argument('<grantId>', 'grant id')
+    .option('--version <n>', 'version number (default: the current version)')
+    .requiredOption('--out <file>', 'where to write the canonical bytes')
+    .action(async (grantId: string, o: { version?: string; out: string }) => {
+      const d = await hubGql<{
+        grant: {
+          currentVersion: { version: number };
+          versions: Array<{ version: number; sha256: string; canonicalDocument: string }>;
+        };
+      }>(
+        `query($id: ID!) { grant(id: $id) { currentVersion { version } versions { version sha256 canonicalDocument } } }`,
+        { id: grantId },
+      );
+      const want = o.version ? Number(o.version) : d.grant.currentVersion.version;
+      const v = d.grant.versions.find((x) => x.version === want);
+      if (!v) throw new CliRefusal('GRANT_VERSION_NOT_FOUND', 'no such version of the grant');
+      const bytes = Buffer.from(v.canonicalDocument, 'utf8');
+      const { sha256Hex } = await contractsLib();
+      if (sha256Hex(bytes) !== v.sha256)
+        throw new CliRefusal('GRANT_DOCUMENT_TAMPERED', 'the bytes do not match their SHA-256');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(o.out, bytes);
+      process.stdout.write(`Grant ${grantId} version ${v.version}: ${o.out}\nSHA-256 ${v.sha256}\n`);
+    });
+}
+
+function contractAttachCommand(): Command {
+  return new Command('attach')
+    .description('upload your signature of a grant version to the hub (MAXHUB_URL, MAXHUB_TOKEN)')
+    .argument('<grantId>', 'grant id')
+    .argument('<signature>', 'the .p7s file from `maxhub contract sign`')
+    .requiredOption('--version <n>', 'the version you signed')
+    .action(async (grantId: string, sigFile: string, o: { version: string }) => {
+      const { readFileSync } = await import('node:fs');
+      const raw = readFileSync(sigFile);
+      const signature = raw.subarray(0, 10).toString('latin1').startsWith('-----')
+        ? raw.toString('latin1')
+        : raw.toString('base64');
+      const d = await hubGql<{ attachGrantSignature: { version: number; state: string } }>(
+        `mutation($g: ID!, $v: Int!, $s: String!) { attachGrantSignature(grantId: $g, version: $v, signature: $s) { version state } }`,
+        { g: grantId, v: Number(o.version), s: signature },
+      );
+      process.stdout.write(
+        `Attached. Grant ${grantId} version ${d.attachGrantSignature.version} is ${d.attachGrantSignature.state}\n`,
+      );
+    });
+}
+
+/** `maxhub contract …`: read, sign and verify grant documents offline; fetch and attach over HTTP. */
+export function contractCommand(): Command {
+  return new Command('contract')
+    .description('grant documents: show, sign and verify offline; fetch and attach with the hub')
+    .addCommand(contractShowCommand())
+    .addCommand(contractSignCommand())
+    .addCommand(contractVerifyCommand())
+    .addCommand(contractFetchCommand())
+    .addCommand(contractAttachCommand());
+}

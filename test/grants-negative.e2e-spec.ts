@@ -1,0 +1,516 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import forge from 'node-forge';
+import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
+import { GrantVersionEntity } from '@maxhub/db';
+import { createDevAlliancePki, signDetached, type DevAlliancePki, type MemberSubject } from '@maxhub/pki';
+import {
+  newDatasetVersion,
+  newKeyAndCsr,
+  newLegalSigner,
+  runCli,
+  TestContext,
+  uniq,
+  type TestDatasetVersion,
+  type TestSigner,
+} from '@maxhub/testing';
+import { signMemberCertificate, type MemberProfileOverrides } from '../libs/pki/src/ca';
+import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
+import { ATTACH, COLUMNS, DRAFT, GRANT, TERMINATE, draftInput, sign } from './grant-fixtures';
+
+const DAY = 86_400_000;
+
+describe('NDA grants refuse what they must, each with its own reason (e2e, real PostgreSQL)', () => {
+  let ctx: TestContext;
+  let admin: { token: string };
+  let company: { id: string; slug: string };
+  let group: string;
+  let ds: TestDatasetVersion;
+  let grantor: TestSigner;
+  let grantee: TestSigner;
+  let grantorSubject: MemberSubject;
+  let ca: DevAlliancePki;
+  let lookalike: DevAlliancePki;
+  let grants: GrantsService;
+  let spareKey: { privateKeyPem: string; csrPem: string };
+
+  const me = async (token: string) =>
+    (await ctx.gqlOk(`{ me { person { id displayName email } } }`, {}, token)).me.person as {
+      id: string;
+      displayName: string;
+      email: string;
+    };
+
+  /** A certificate for the grantor's person and key, issued outside the hub (for profile tests). */
+  function forgedLeaf(
+    o: { notBefore?: Date; notAfter?: Date; overrides?: MemberProfileOverrides },
+    issuer = ca,
+  ) {
+    const key = forge.pki.privateKeyFromPem(grantor.keyPem);
+    return signMemberCertificate({
+      issuerCertPem: issuer.issuingCertPem,
+      issuerKeyPem: issuer.issuingKeyPem,
+      subject: grantorSubject,
+      notBefore: o.notBefore ?? new Date(Date.now() - DAY),
+      notAfter: o.notAfter ?? new Date(Date.now() + 30 * DAY),
+      publicKey: forge.pki.setRsaPublicKey(key.n, key.e),
+      ...(o.overrides ? { overrides: o.overrides } : {}),
+    });
+  }
+
+  async function newDraft(extra: Record<string, unknown> = {}, token = grantor.token) {
+    const d = await ctx.gqlOk(DRAFT, { input: draftInput(company.slug, group, ds, extra) }, token);
+    return d.draftGrant as { grantId: string; version: number; sha256: string; canonicalDocument: string };
+  }
+
+  async function activeGrant() {
+    const v = await newDraft();
+    await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantor, v.canonicalDocument) }, grantor.token);
+    await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantee, v.canonicalDocument) }, grantee.token);
+    return v;
+  }
+
+  const snapshot = async (grantId: string) => (await ctx.gqlOk(GRANT, { id: grantId }, admin.token)).grant;
+
+  /** Attaches and expects a refusal with `reason`; checks the grant did not change. */
+  async function expectRefused(
+    grantId: string,
+    version: number,
+    signature: string,
+    reason: string,
+    token = grantor.token,
+    party?: string,
+  ) {
+    const before = await snapshot(grantId);
+    const r = await ctx.gql(
+      ATTACH,
+      { g: grantId, v: version, s: signature, ...(party ? { p: party } : {}) },
+      token,
+    );
+    expect(r.errors?.[0].extensions?.reason).toBe(reason);
+    expect(await snapshot(grantId)).toEqual(before);
+  }
+
+  beforeAll(async () => {
+    ca = createDevAlliancePki();
+    lookalike = createDevAlliancePki(); // the same names as `ca`, other keys
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxhub-ca-'));
+    writeFileSync(path.join(dir, 'root.crt'), ca.rootCertPem);
+    writeFileSync(path.join(dir, 'issuing.crt'), ca.issuingCertPem);
+    writeFileSync(path.join(dir, 'issuing.key'), ca.issuingKeyPem, { mode: 0o600 });
+    ctx = await TestContext.create({
+      PKI_ROOT_CERT_FILE: path.join(dir, 'root.crt'),
+      PKI_ISSUING_CERT_FILE: path.join(dir, 'issuing.crt'),
+      PKI_ISSUING_KEY_FILE: path.join(dir, 'issuing.key'),
+    });
+    grants = ctx.app.get(GrantsService);
+    admin = await ctx.newUser({ admin: true });
+    company = await ctx.newCompany(admin.token);
+    group = uniq('wg');
+    await ctx.gqlOk(
+      `mutation($input: CreateWorkingGroupInput!) { createWorkingGroup(input: $input) { id } }`,
+      { input: { slug: group, nameEn: 'Negative group', nameKo: '부정 그룹' } },
+      admin.token,
+    );
+    ds = await newDatasetVersion(ctx, company.id, COLUMNS);
+    grantor = await newLegalSigner(ctx, admin.token, { companySlug: company.slug });
+    grantee = await newLegalSigner(ctx, admin.token, { workingGroupSlug: group });
+    spareKey = newKeyAndCsr('Spare', company.slug, 'company');
+    const p = await me(grantor.token);
+    grantorSubject = {
+      personId: p.id,
+      name: p.displayName,
+      orgKind: 'company',
+      orgSlug: company.slug,
+      orgName: '테스트',
+      role: 'LEGAL',
+      email: p.email,
+    };
+  }, 180_000);
+  afterAll(async () => ctx?.close());
+
+  describe('drafting', () => {
+    it('refuses a DIRECT_IDENTIFIER kept raw', async () => {
+      const input = draftInput(company.slug, group, ds);
+      input.datasets[0].columns[0] = { name: 'operator_id', transform: { kind: 'keep' } };
+      const r = await ctx.gql(DRAFT, { input }, grantor.token);
+      expect(r.errors?.[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'GRANT_RAW_DIRECT_IDENTIFIER',
+      });
+    });
+
+    it('refuses an unknown column instead of ignoring it', async () => {
+      const input = draftInput(company.slug, group, ds);
+      input.datasets[0].columns.push({ name: 'salary', transform: { kind: 'keep' } });
+      const r = await ctx.gql(DRAFT, { input }, grantor.token);
+      expect(r.errors?.[0].extensions?.reason).toBe('GRANT_UNKNOWN_COLUMN');
+    });
+
+    it('refuses an unknown transform', async () => {
+      const input = draftInput(company.slug, group, ds);
+      input.datasets[0].columns[1] = { name: 'line', transform: { kind: 'encrypt' } as never };
+      const r = await ctx.gql(DRAFT, { input }, grantor.token);
+      expect(r.errors?.[0].extensions?.reason).toBe('GRANT_MALFORMED');
+    });
+
+    it('refuses a dataset version that is not PUBLISHED', async () => {
+      const validating = await newDatasetVersion(ctx, company.id, COLUMNS, { status: 'VALIDATING' });
+      const r = await ctx.gql(DRAFT, { input: draftInput(company.slug, group, validating) }, grantor.token);
+      expect(r.errors?.[0].extensions?.reason).toBe('GRANT_DATASET_NOT_PUBLISHED');
+    });
+
+    it('refuses drafting by an analyst, and hides the grant from another working group', async () => {
+      const analyst = await ctx.newWorkingGroupMember(admin.token, group, 'ANALYST');
+      const r = await ctx.gql(DRAFT, { input: draftInput(company.slug, group, ds) }, analyst.token);
+      expect(r.errors?.[0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'GRANT_LEGAL_ROLE_REQUIRED',
+      });
+      const v = await newDraft();
+      const outsider = await ctx.newWorkingGroupMember(admin.token, 'humanoids', 'ANALYST');
+      const hidden = await ctx.gql(GRANT, { id: v.grantId }, outsider.token);
+      expect(hidden.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'GRANT_NOT_FOUND' });
+      const seen = await ctx.gqlOk(GRANT, { id: v.grantId }, analyst.token);
+      expect(seen.grant.state).toBe('DRAFT');
+    });
+
+    it('refuses a deeply nested draft with GRANT_TOO_DEEP', async () => {
+      const input = draftInput(company.slug, group, ds);
+      const n = 5000;
+      const deep = '{"kind":"generalize","generalization":'.repeat(n) + '{"kind":"keep"}' + '}'.repeat(n);
+      input.datasets[0].columns[1] = { name: 'line', transform: '__DEEP__' as never };
+      // Written by hand: JSON.stringify (and supertest's serializer) give up on 5000 levels.
+      const body = JSON.stringify({ query: DRAFT, variables: { input } }).replace('"__DEEP__"', deep);
+      const res = await ctx.http
+        .post('/graphql')
+        .set('content-type', 'application/json')
+        .set('authorization', `Bearer ${grantor.token}`)
+        .send(body);
+      const r = res.body as { errors?: Array<{ extensions?: { reason?: string } }> };
+      expect(r.errors?.[0].extensions?.reason).toBe('GRANT_TOO_DEEP');
+    });
+  });
+
+  describe('signatures', () => {
+    it('refuses a bit flipped in the signature value with PKI_SIGNATURE_INVALID', async () => {
+      const v = await newDraft();
+      const der = Buffer.from(sign(grantor, v.canonicalDocument), 'base64');
+      der[der.length - 5] ^= 0x01;
+      await expectRefused(v.grantId, 1, der.toString('base64'), 'PKI_SIGNATURE_INVALID');
+    });
+
+    it('refuses a bit flipped in the signed message-digest attribute with PKI_DIGEST_MISMATCH', async () => {
+      const v = await newDraft();
+      const der = Buffer.from(sign(grantor, v.canonicalDocument), 'base64');
+      const digest = createHash('sha256').update(v.canonicalDocument, 'utf8').digest();
+      const at = der.indexOf(digest);
+      expect(at).toBeGreaterThan(0);
+      der[at + 3] ^= 0x80;
+      await expectRefused(v.grantId, 1, der.toString('base64'), 'PKI_DIGEST_MISMATCH');
+    });
+
+    it('refuses a signature over a copy of the grant edited after drafting with PKI_DIGEST_MISMATCH', async () => {
+      const v = await newDraft();
+      const edited = v.canonicalDocument.replace('"rowsPerQuery":10000', '"rowsPerQuery":99999');
+      expect(edited).not.toBe(v.canonicalDocument);
+      await expectRefused(v.grantId, 1, sign(grantor, edited), 'PKI_DIGEST_MISMATCH');
+    });
+
+    it('stops opening an ACTIVE grant whose stored bytes were edited after signing (GRANT_DOCUMENT_TAMPERED)', async () => {
+      const v = await activeGrant();
+      await expect(grants.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
+      const edited = Buffer.from(
+        v.canonicalDocument.replace('"queriesPerDay":500', '"queriesPerDay":900'),
+        'utf8',
+      );
+      await ctx.dataSource
+        .getRepository(GrantVersionEntity)
+        .update({ grantId: v.grantId, version: 1 }, { document: edited });
+      await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+        code: 'GRANT_DOCUMENT_TAMPERED',
+      });
+    });
+
+    it('refuses non-canonical bytes: the CLI will not sign them, and a non-canonical termination is GRANT_NOT_CANONICAL', async () => {
+      const v = await activeGrant();
+      const dir = mkdtempSync(path.join(tmpdir(), 'maxhub-nc-'));
+      const pretty = JSON.stringify(JSON.parse(v.canonicalDocument), null, 2);
+      writeFileSync(path.join(dir, 'grant.json'), pretty);
+      writeFileSync(path.join(dir, 'k.pem'), grantor.keyPem);
+      writeFileSync(path.join(dir, 'c.pem'), grantor.certPem);
+      const cli = runCli([
+        'contract',
+        'sign',
+        path.join(dir, 'grant.json'),
+        '--key',
+        path.join(dir, 'k.pem'),
+        '--cert',
+        path.join(dir, 'c.pem'),
+      ]);
+      expect(cli.status).toBe(1);
+      expect(cli.stderr).toContain('CONTRACT_NOT_CANONICAL');
+      // The same termination re-encoded with its keys out of canonical order.
+      const fields = {
+        schema: TERMINATION_SCHEMA,
+        grantId: v.grantId,
+        grantSha256: v.sha256,
+        party: 'GRANTOR',
+        reason: 'r',
+        effectiveAt: '2026-01-01T00:00:00Z',
+      };
+      const reordered = Buffer.from(
+        `{"reason":"r","schema":"${TERMINATION_SCHEMA}","grantId":"${v.grantId}","grantSha256":"${v.sha256}","party":"GRANTOR","effectiveAt":"2026-01-01T00:00:00Z"}`,
+        'utf8',
+      );
+      expect(reordered.equals(canonicalBytes(fields))).toBe(false);
+      const before = await snapshot(v.grantId);
+      const r = await ctx.gql(
+        TERMINATE,
+        { g: v.grantId, d: reordered.toString('utf8'), s: sign(grantor, reordered) },
+        grantor.token,
+      );
+      expect(r.errors?.[0].extensions?.reason).toBe('GRANT_NOT_CANONICAL');
+      expect(await snapshot(v.grantId)).toEqual(before);
+    });
+
+    it('refuses a certificate from another CA with the same names (PKI_UNTRUSTED_CHAIN)', async () => {
+      const v = await newDraft();
+      const fake = forgedLeaf({}, lookalike);
+      const sig = signDetached(Buffer.from(v.canonicalDocument), grantor.keyPem, fake, [
+        lookalike.issuingCertPem,
+      ]);
+      await expectRefused(v.grantId, 1, sig.toString('base64'), 'PKI_UNTRUSTED_CHAIN');
+    });
+
+    it('refuses an alliance root smuggled inside the CMS (PKI_UNTRUSTED_CHAIN)', async () => {
+      const v = await newDraft();
+      const fake = forgedLeaf({}, lookalike);
+      const sig = signDetached(Buffer.from(v.canonicalDocument), grantor.keyPem, fake, [
+        lookalike.issuingCertPem,
+        lookalike.rootCertPem,
+      ]);
+      await expectRefused(v.grantId, 1, sig.toString('base64'), 'PKI_UNTRUSTED_CHAIN');
+    });
+
+    it('refuses an expired certificate (PKI_CERT_EXPIRED)', async () => {
+      const v = await newDraft();
+      const cert = forgedLeaf({
+        notBefore: new Date(Date.now() - 60 * DAY),
+        notAfter: new Date(Date.now() - DAY),
+      });
+      await expectRefused(
+        v.grantId,
+        1,
+        sign({ keyPem: grantor.keyPem, certPem: cert }, v.canonicalDocument),
+        'PKI_CERT_EXPIRED',
+      );
+    });
+
+    it('refuses a certificate that is not yet valid (PKI_CERT_NOT_YET_VALID)', async () => {
+      const v = await newDraft();
+      const cert = forgedLeaf({
+        notBefore: new Date(Date.now() + DAY),
+        notAfter: new Date(Date.now() + 60 * DAY),
+      });
+      await expectRefused(
+        v.grantId,
+        1,
+        sign({ keyPem: grantor.keyPem, certPem: cert }, v.canonicalDocument),
+        'PKI_CERT_NOT_YET_VALID',
+      );
+    });
+
+    it('refuses a certificate without nonRepudiation (PKI_KEY_USAGE)', async () => {
+      const v = await newDraft();
+      const cert = forgedLeaf({ overrides: { keyUsage: { digitalSignature: true } } });
+      await expectRefused(
+        v.grantId,
+        1,
+        sign({ keyPem: grantor.keyPem, certPem: cert }, v.canonicalDocument),
+        'PKI_KEY_USAGE',
+      );
+    });
+
+    it('refuses a revoked certificate (PKI_CERT_REVOKED)', async () => {
+      const v = await newDraft();
+      const other = await newLegalSigner(ctx, admin.token, { companySlug: company.slug }, { key: spareKey });
+      await ctx.gqlOk(
+        `mutation($s: String!) { revokeCertificate(serialNumber: $s, reason: KEY_COMPROMISE) { revokedAt } }`,
+        { s: other.serialNumber },
+        admin.token,
+      );
+      await expectRefused(v.grantId, 1, sign(other, v.canonicalDocument), 'PKI_CERT_REVOKED', other.token);
+    });
+
+    it('refuses the working group’s lawyer signing as the grantor, and a lawyer of another group', async () => {
+      const v = await newDraft();
+      await expectRefused(
+        v.grantId,
+        1,
+        sign(grantee, v.canonicalDocument),
+        'GRANT_SIGNER_PARTY_MISMATCH',
+        grantee.token,
+        'GRANTOR',
+      );
+      const stranger = await newLegalSigner(
+        ctx,
+        admin.token,
+        { workingGroupSlug: 'humanoids' },
+        { key: spareKey },
+      );
+      await expectRefused(
+        v.grantId,
+        1,
+        sign(stranger, v.canonicalDocument),
+        'GRANT_SIGNER_NOT_A_PARTY',
+        grantor.token,
+      );
+    });
+
+    it('refuses the same person signing for both parties (GRANT_SAME_SIGNER)', async () => {
+      const v = await newDraft();
+      const both = await newLegalSigner(ctx, admin.token, { companySlug: company.slug }, { key: spareKey });
+      const asGroup = await newLegalSigner(
+        ctx,
+        admin.token,
+        { workingGroupSlug: group },
+        { email: both.email, key: spareKey },
+      );
+      await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(both, v.canonicalDocument) }, both.token);
+      await expectRefused(
+        v.grantId,
+        1,
+        sign(asGroup, v.canonicalDocument),
+        'GRANT_SAME_SIGNER',
+        asGroup.token,
+      );
+    });
+
+    it('refuses a replayed signature of an older version (GRANT_VERSION_MISMATCH) and a second signature of a party (GRANT_ALREADY_SIGNED)', async () => {
+      const v1 = await activeGrant();
+      const old = sign(grantor, v1.canonicalDocument);
+      const v2 = await newDraft({ amendsGrantId: v1.grantId, purpose: 'Amended purpose.' });
+      expect(v2.version).toBe(2);
+      await expectRefused(v1.grantId, 2, old, 'GRANT_VERSION_MISMATCH');
+      await expectRefused(v1.grantId, 1, sign(grantor, v1.canonicalDocument), 'GRANT_ALREADY_SIGNED');
+    });
+
+    it('lets exactly one of two competing amendments win', async () => {
+      const v1 = await activeGrant();
+      const a = await newDraft({ amendsGrantId: v1.grantId, purpose: 'Amendment A.' });
+      const b = await newDraft({ amendsGrantId: v1.grantId, purpose: 'Amendment B.' });
+      expect(JSON.parse(a.canonicalDocument).supersedes).toBe(v1.sha256);
+      expect(JSON.parse(b.canonicalDocument).supersedes).toBe(v1.sha256);
+      await ctx.gqlOk(
+        ATTACH,
+        { g: v1.grantId, v: a.version, s: sign(grantor, a.canonicalDocument) },
+        grantor.token,
+      );
+      await ctx.gqlOk(
+        ATTACH,
+        { g: v1.grantId, v: b.version, s: sign(grantor, b.canonicalDocument) },
+        grantor.token,
+      );
+      const results = await Promise.all(
+        [a, b].map((x) =>
+          ctx.gql(
+            ATTACH,
+            { g: v1.grantId, v: x.version, s: sign(grantee, x.canonicalDocument) },
+            grantee.token,
+          ),
+        ),
+      );
+      const won = results.filter((r) => !r.errors);
+      const lost = results.filter((r) => r.errors);
+      expect(won).toHaveLength(1);
+      expect(won[0].data?.attachGrantSignature.state).toBe('ACTIVE');
+      expect(lost[0].errors?.[0].extensions?.reason).toBe('GRANT_AMENDMENT_CONFLICT');
+      const g = await snapshot(v1.grantId);
+      const states = (g.versions as Array<{ version: number; state: string }>).map((x) => x.state).sort();
+      expect(states).toEqual(['ACTIVE', 'AWAITING_SIGNATURES', 'SUPERSEDED']);
+      expect(g.currentVersion.version).toBe(won[0].data?.attachGrantSignature.version);
+    });
+
+    it('refuses a 10 MB signature with GRANT_UPLOAD_TOO_LARGE', async () => {
+      const v = await newDraft();
+      await expectRefused(v.grantId, 1, 'A'.repeat(10 * 1024 * 1024), 'GRANT_UPLOAD_TOO_LARGE');
+    });
+
+    it('refuses a deeply nested termination document with GRANT_TOO_DEEP', async () => {
+      const v = await activeGrant();
+      const deep = `{"reason":${'['.repeat(100)}${']'.repeat(100)}}`;
+      const before = await snapshot(v.grantId);
+      const r = await ctx.gql(TERMINATE, { g: v.grantId, d: deep, s: sign(grantor, deep) }, grantor.token);
+      expect(r.errors?.[0].extensions?.reason).toBe('GRANT_TOO_DEEP');
+      expect(await snapshot(v.grantId)).toEqual(before);
+    });
+  });
+
+  describe('suspension and expiry', () => {
+    it('suspends an ACTIVE grant the moment a signer’s certificate is revoked, and re-signing restores it', async () => {
+      const signer = await newLegalSigner(ctx, admin.token, { workingGroupSlug: group }, { key: spareKey });
+      const v = await newDraft();
+      await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantor, v.canonicalDocument) }, grantor.token);
+      await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(signer, v.canonicalDocument) }, signer.token);
+      await expect(grants.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
+
+      await ctx.gqlOk(
+        `mutation($s: String!) { revokeCertificate(serialNumber: $s, reason: AFFILIATION_CHANGED) { revokedAt } }`,
+        { s: signer.serialNumber },
+        admin.token,
+      );
+      await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+        code: 'GRANT_SUSPENDED',
+      });
+      expect((await snapshot(v.grantId)).state).toBe('SUSPENDED');
+      const crl = await ctx.http.get('/pki/crl').expect(200);
+      expect(crl.text).toContain('BEGIN X509 CRL');
+
+      // The group's lawyer signs again with a valid certificate: ACTIVE again.
+      await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantee, v.canonicalDocument) }, grantee.token);
+      expect((await snapshot(v.grantId)).state).toBe('ACTIVE');
+      await expect(grants.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
+
+      const audit = await ctx.gqlOk(
+        `query($s: String!) { auditEntries(companySlug: $s) { entries { action subjectId details } } }`,
+        { s: company.slug },
+        admin.token,
+      );
+      const mine = (audit.auditEntries.entries as Array<{ action: string; subjectId: string }>).filter(
+        (e) => e.subjectId === v.grantId,
+      );
+      expect(mine.map((e) => e.action)).toEqual(
+        expect.arrayContaining(['grant.suspended', 'grant.reactivated']),
+      );
+    });
+
+    it('closes a grant past its term (GRANT_EXPIRED) and the sweep records the expiry', async () => {
+      const v = await activeGrant();
+      await ctx.dataSource.query(
+        `UPDATE grant_versions SET term_until = now() - interval '1 minute' WHERE grant_id = $1`,
+        [v.grantId],
+      );
+      await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+        code: 'GRANT_EXPIRED',
+      });
+      expect((await snapshot(v.grantId)).state).toBe('EXPIRED');
+      expect(await grants.sweep()).toBeGreaterThanOrEqual(1);
+      const rows: Array<{ state: string }> = await ctx.dataSource.query(
+        `SELECT state FROM grant_versions WHERE grant_id = $1`,
+        [v.grantId],
+      );
+      expect(rows).toEqual([{ state: 'EXPIRED' }]);
+    });
+
+    it('refuses a dataset that is not in the grant (GRANT_DATASET_NOT_GRANTED)', async () => {
+      const v = await activeGrant();
+      const other = await newDatasetVersion(ctx, company.id, COLUMNS);
+      await expect(grants.assertOpen(v.grantId, other.datasetId)).rejects.toMatchObject({
+        code: 'GRANT_DATASET_NOT_GRANTED',
+      });
+    });
+  });
+});
