@@ -125,6 +125,30 @@ describe('sign-in with personal API tokens (e2e)', () => {
   });
 });
 
+describe('REST routes (e2e)', () => {
+  it('answer a refused token with its status and reason, not a generic 500', async () => {
+    const ctx = await TestContext.create();
+    try {
+      const none = await ctx.http.get('/exports/some-ticket');
+      expect(none.status).toBe(401);
+      expect(none.body).toEqual({
+        error: {
+          code: 'UNAUTHENTICATED',
+          reason: 'AUTH_TOKEN_MISSING',
+          message: expect.stringContaining('Bearer'),
+        },
+      });
+      const bad = await ctx.http.get('/exports/some-ticket').set('authorization', 'Bearer mxh_nope');
+      expect(bad.status).toBe(401);
+      expect(bad.body.error.reason).toBe('AUTH_TOKEN_INVALID');
+      const unknownRoute = await ctx.http.get('/no-such-route');
+      expect(unknownRoute.status).toBe(404);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
 describe('request logs (e2e)', () => {
   it('are JSON lines with a request id, and never carry a token', async () => {
     const ctx = await TestContext.create();

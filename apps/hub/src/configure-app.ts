@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { HttpExceptionFilter } from './common/http-exception.filter';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -33,5 +34,6 @@ export function configureApp(app: INestApplication, logger: Logger): void {
       autoLogging: { ignore: (req) => req.url === '/health' },
     }),
   );
+  app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
 }

@@ -4,17 +4,9 @@ import type { Response } from 'express';
 import { Actor } from '../../common/actor';
 import { CurrentActor } from '../../common/current-actor.decorator';
 import { HubError } from '../../common/hub-error';
+import { errorBody, HTTP_STATUS } from '../../common/http-exception.filter';
 import { Permission, RequirePermission } from '../../common/permissions';
 import { QueriesService } from './queries.service';
-
-const STATUS: Record<HubError['category'], number> = {
-  BAD_USER_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  SERVICE_UNAVAILABLE: 503,
-};
 
 /** Streams a granted view through the hub (bearer token; path from the exportSlice mutation). */
 @Controller('exports')
@@ -35,9 +27,7 @@ export class ExportsController {
       opened = await this.queries.openExport(actor, ticket);
     } catch (err) {
       if (err instanceof HubError) {
-        res
-          .status(STATUS[err.category])
-          .json({ error: { code: err.category, reason: err.code, message: err.safeMessage } });
+        res.status(HTTP_STATUS[err.category]).json(errorBody(err));
         return;
       }
       this.logger.error({ msg: 'export failed to open' });
