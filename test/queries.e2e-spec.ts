@@ -228,6 +228,21 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
     for (const n of classes.values()) expect(n).toBeGreaterThanOrEqual(5);
   });
 
+  it('lets one materializer at a time build a view, so two racing builds both end READY and consistent', async () => {
+    const g = await newActiveGrant(ctx, f, {});
+    const views = ctx.app.get(ViewsService);
+    const todo = await views.reconcile();
+    const mine: string[] = await ctx.dataSource
+      .query('SELECT id FROM grant_views WHERE grant_id = $1', [g.grantId])
+      .then((rows: Array<{ id: string }>) => rows.map((r) => r.id));
+    expect(mine.length).toBe(1);
+    expect(todo.materialize).toContain(mine[0]);
+    const [a, b] = await Promise.all([views.materialize(mine[0]), views.materialize(mine[0])]);
+    expect([a.status, b.status]).toEqual(['READY', 'READY']);
+    const page = await ctx.gqlOk(SLICE, { g: g.grantId, d: f.dataset.datasetId, f: 5 }, f.analyst.token);
+    expect(page.slice.rowsReturned).toBe(5);
+  });
+
   it('counts queries per day atomically and refuses the one over the limit', async () => {
     const small = await newActiveGrant(ctx, f, { queriesPerDay: 3 });
     await materializeViews(ctx);

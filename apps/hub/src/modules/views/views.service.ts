@@ -54,6 +54,9 @@ function permanentCode(err: unknown): string | null {
  * the OWNER's bucket under shares/<grant>/<datasetVersion>/; a view is served only when its row
  * says READY and its manifest (written last) is the one recorded.
  */
+/** Advisory-lock namespace of view materialization (second key: hashtext(view id)). */
+const VIEW_LOCK_NAMESPACE = 0x76696577; // "view"
+
 @Injectable()
 export class ViewsService {
   private readonly logger = new Logger(ViewsService.name);
@@ -127,6 +130,23 @@ export class ViewsService {
    * transient failures mark it PENDING with the code and throw, so the job is retried.
    */
   async materialize(viewId: string): Promise<MaterializeOutcome> {
+    // One materializer per view across every worker and the demo seed: a session-level advisory
+    // lock on a connection of its own (released by PostgreSQL if this process dies). A second
+    // caller waits, then finds the view READY (or retries a FAILED/PENDING one from scratch).
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1, hashtext($2))', [VIEW_LOCK_NAMESPACE, viewId]);
+      return await this.materializeLocked(viewId);
+    } finally {
+      await lock
+        .query('SELECT pg_advisory_unlock($1, hashtext($2))', [VIEW_LOCK_NAMESPACE, viewId])
+        .catch(() => undefined);
+      await lock.release();
+    }
+  }
+
+  private async materializeLocked(viewId: string): Promise<MaterializeOutcome> {
     const repo = this.dataSource.getRepository(GrantViewEntity);
     const view = await repo.findOne({ where: { id: viewId } });
     if (!view) return { viewId, status: 'DELETED', errorCode: null };
