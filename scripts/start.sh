@@ -33,6 +33,8 @@ fi
 echo "building…"
 npm run --silent build
 node dist/apps/cli/src/main.js db migrate
+# The DEVELOPMENT ONLY alliance CA under certs/dev (kept when it exists; see certs/README.md).
+node dist/apps/cli/src/main.js pki init-dev --out certs/dev >/dev/null
 echo "seeding the demo alliance…"
 node dist/apps/cli/src/main.js demo seed >.run/demo-tokens.jsonl
 

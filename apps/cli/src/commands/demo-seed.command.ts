@@ -102,6 +102,10 @@ export function demoSeedCommand(): Command {
       const config = loadConfig();
       const { seedDemo } = await import('./demo-seed.js');
       const tokens = await seedDemo(config);
+      // The signed demo grant (hanbit-motors → ai-factory): before the views, which need it ACTIVE.
+      const { seedDemoGrant } = await import('./demo-grant.js');
+      const grant = await seedDemoGrant(config);
+      process.stderr.write(`maxhub: ${grant.status === 'ACTIVE' ? '' : 'note: '}${grant.note}\n`);
       // The demo grant's view must be READY before the hub starts answering the README's query.
       const { materializeDemoViews } = await import('./demo-views.js');
       for (const v of await materializeDemoViews(config)) {
