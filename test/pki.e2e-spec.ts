@@ -1,0 +1,178 @@
+import { X509Certificate } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { describeCertificate, fromPem } from '@maxhub/pki';
+import { newDatasetVersion, newKeyAndCsr, newLegalSigner, TestContext, uniq } from '@maxhub/testing';
+import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
+import { ATTACH, COLUMNS, DRAFT, draftInput, sign } from './grant-fixtures';
+
+const ISSUE = `mutation($input: IssueCertificateInput!) { issueCertificate(input: $input) { id serialNumber orgKind orgSlug role certificatePem notAfter person { email } } }`;
+
+/** Serial numbers (hex) listed on a PEM CRL. */
+function revokedSerials(crlPem: string): string[] {
+  const crl = new pkijs.CertificateRevocationList({
+    schema: asn1js.fromBER(fromPem(crlPem, 'X509 CRL')).result,
+  });
+  return (crl.revokedCertificates ?? []).map((r) =>
+    Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex').replace(/^00/, ''),
+  );
+}
+
+describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
+  let ctx: TestContext;
+  let admin: { token: string };
+  let company: { id: string; slug: string };
+  let key: { privateKeyPem: string; csrPem: string };
+
+  beforeAll(async () => {
+    ctx = await TestContext.create();
+    admin = await ctx.newUser({ admin: true });
+    company = await ctx.newCompany(admin.token);
+    key = newKeyAndCsr('Legal', company.slug, 'company');
+  }, 120_000);
+  afterAll(async () => ctx?.close());
+
+  it('issues a certificate binding the person, the company and LEGAL, chaining to GET /pki/ca', async () => {
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    const d = await ctx.gqlOk(
+      ISSUE,
+      {
+        input: {
+          csrPem: key.csrPem,
+          userEmail: legal.email,
+          orgKind: 'COMPANY',
+          companySlug: company.slug,
+          validityDays: 30,
+        },
+      },
+      admin.token,
+    );
+    expect(d.issueCertificate).toMatchObject({
+      orgKind: 'COMPANY',
+      orgSlug: company.slug,
+      role: 'LEGAL',
+      person: { email: legal.email },
+    });
+    const desc = describeCertificate(d.issueCertificate.certificatePem);
+    expect(desc.identity).toMatchObject({ orgKind: 'company', orgSlug: company.slug, role: 'LEGAL' });
+    expect(desc.keyUsages).toEqual(expect.arrayContaining(['digitalSignature', 'nonRepudiation']));
+    const chain = (await ctx.http.get('/pki/ca').expect(200)).text.split(/(?=-----BEGIN CERTIFICATE-----)/);
+    expect(chain).toHaveLength(2);
+    const [issuing, root] = chain.map((p) => new X509Certificate(p));
+    expect(new X509Certificate(d.issueCertificate.certificatePem).verify(issuing.publicKey)).toBe(true);
+    expect(issuing.verify(root.publicKey)).toBe(true);
+  });
+
+  it('refuses a person who does not hold LEGAL there (PKI_ROLE_NOT_HELD) and a non-operator (AUTH_ADMIN_REQUIRED)', async () => {
+    const publisher = await ctx.newCompanyMember(admin.token, company.slug, 'PUBLISHER');
+    const input = {
+      csrPem: key.csrPem,
+      userEmail: publisher.email,
+      orgKind: 'COMPANY',
+      companySlug: company.slug,
+      validityDays: 30,
+    };
+    const r = await ctx.gql(ISSUE, { input }, admin.token);
+    expect(r.errors?.[0].extensions?.reason).toBe('PKI_ROLE_NOT_HELD');
+    const r2 = await ctx.gql(ISSUE, { input }, publisher.token);
+    expect(r2.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'AUTH_ADMIN_REQUIRED' });
+  });
+
+  it('refuses a tampered CSR (PKI_CSR_INVALID)', async () => {
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    const der = fromPem(key.csrPem, 'CERTIFICATE REQUEST');
+    der[der.length - 10] ^= 0x01;
+    const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+    const r = await ctx.gql(
+      ISSUE,
+      {
+        input: {
+          csrPem: pem,
+          userEmail: legal.email,
+          orgKind: 'COMPANY',
+          companySlug: company.slug,
+          validityDays: 30,
+        },
+      },
+      admin.token,
+    );
+    expect(r.errors?.[0].extensions?.reason).toBe('PKI_CSR_INVALID');
+  });
+
+  it('publishes a new CRL listing a certificate the moment it is revoked, and lists certificates by role', async () => {
+    const signer = await newLegalSigner(ctx, admin.token, { companySlug: company.slug }, { key });
+    const before = (await ctx.http.get('/pki/crl').expect(200)).text;
+    expect(revokedSerials(before)).not.toContain(signer.serialNumber);
+    const r = await ctx.gqlOk(
+      `mutation($id: ID!) { revokeCertificate(id: $id, reason: KEY_COMPROMISE) { revokedAt revocationReason } }`,
+      { id: signer.certificateId },
+      admin.token,
+    );
+    expect(r.revokeCertificate.revocationReason).toBe('KEY_COMPROMISE');
+    const after = (await ctx.http.get('/pki/crl').expect(200)).text;
+    expect(revokedSerials(after)).toContain(signer.serialNumber);
+    const again = await ctx.gql(
+      `mutation($id: ID!) { revokeCertificate(id: $id, reason: KEY_COMPROMISE) { id } }`,
+      { id: signer.certificateId },
+      admin.token,
+    );
+    expect(again.errors?.[0].extensions?.reason).toBe('PKI_ALREADY_REVOKED');
+    // The holder sees their own certificates; the operator sees everyone's.
+    const own = await ctx.gqlOk(
+      `{ certificates(includeRevoked: true) { id serialNumber } }`,
+      {},
+      signer.token,
+    );
+    expect(own.certificates).toEqual([{ id: signer.certificateId, serialNumber: signer.serialNumber }]);
+    const current = await ctx.gqlOk(`{ certificates { id } }`, {}, signer.token);
+    expect(current.certificates).toEqual([]);
+    const all = await ctx.gqlOk(
+      `query($o: String!) { certificates(orgSlug: $o, includeRevoked: true) { id } }`,
+      { o: company.slug },
+      admin.token,
+    );
+    expect(all.certificates.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('suspends an ACTIVE grant when a signer’s certificate expires (sweep), and lists grants only to the parties', async () => {
+    const group = uniq('wg');
+    await ctx.gqlOk(
+      `mutation($input: CreateWorkingGroupInput!) { createWorkingGroup(input: $input) { id } }`,
+      { input: { slug: group, nameEn: 'PKI group', nameKo: '그룹' } },
+      admin.token,
+    );
+    const ds = await newDatasetVersion(ctx, company.id, COLUMNS);
+    const grantor = await newLegalSigner(ctx, admin.token, { companySlug: company.slug }, { key });
+    const grantee = await newLegalSigner(ctx, admin.token, { workingGroupSlug: group }, { key });
+    const v = (await ctx.gqlOk(DRAFT, { input: draftInput(company.slug, group, ds) }, grantor.token))
+      .draftGrant;
+    await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantor, v.canonicalDocument) }, grantor.token);
+    await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantee, v.canonicalDocument) }, grantee.token);
+
+    const listed = await ctx.gqlOk(`{ grants { id state } }`, {}, grantee.token);
+    expect(listed.grants).toEqual([{ id: v.grantId, state: 'ACTIVE' }]);
+    const outsider = await ctx.newWorkingGroupMember(admin.token, 'humanoids', 'LEGAL');
+    expect((await ctx.gqlOk(`{ grants { id } }`, {}, outsider.token)).grants).toEqual([]);
+
+    const grants = ctx.app.get(GrantsService);
+    await ctx.dataSource.query(
+      `UPDATE certificates SET not_after = now() - interval '1 second' WHERE id = $1`,
+      [grantee.certificateId],
+    );
+    await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+      code: 'GRANT_SUSPENDED',
+    });
+    expect(await grants.sweep()).toBeGreaterThanOrEqual(1);
+    const rows: Array<{ state: string; state_reason: string }> = await ctx.dataSource.query(
+      `SELECT state, state_reason FROM grant_versions WHERE grant_id = $1`,
+      [v.grantId],
+    );
+    expect(rows).toEqual([{ state: 'SUSPENDED', state_reason: 'PKI_CERT_EXPIRED' }]);
+  });
+
+  it('refuses to start in production without the alliance CA files', async () => {
+    await expect(TestContext.create({ NODE_ENV: 'production' })).rejects.toMatchObject({
+      code: 'PKI_CA_NOT_CONFIGURED',
+    });
+  });
+});
