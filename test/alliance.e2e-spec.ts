@@ -183,6 +183,18 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
     expect(r.errors?.[0].message).toMatch(/JANITOR/);
   });
 
+  it('refuses an unknown role sent as a variable with BAD_USER_INPUT and status 400', async () => {
+    const co = await ctx.newCompany(admin.token);
+    const r = await ctx.gql(
+      `mutation($i: AddCompanyMemberInput!) { addCompanyMember(input: $i) { role } }`,
+      { i: { companySlug: co.slug, email: 'x@example.kr', displayName: 'X', role: 'JANITOR' } },
+      admin.token,
+    );
+    expect(r.status).toBe(400);
+    expect(r.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VARIABLE_INVALID' });
+    expect(r.errors?.[0].message).toMatch(/JANITOR/);
+  });
+
   it('lets only the operator register companies', async () => {
     const someone = await ctx.newUser();
     const r = await ctx.gql(

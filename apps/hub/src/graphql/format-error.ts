@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isDatabaseUnavailable } from '../common/database-errors';
 import { HubError } from '../common/hub-error';
 
@@ -20,6 +20,16 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         reason: original.code,
         ...(original.details ? { details: original.details } : {}),
       },
+    };
+  }
+  // A variable that does not coerce to its declared type (an unknown enum value, a string for an
+  // Int) is the caller's input; Apollo labels it INTERNAL_SERVER_ERROR. The message echoes only
+  // what the caller sent.
+  if (original instanceof GraphQLError && !original.path && /^Variable "\$[^"]+" /.test(original.message)) {
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_VARIABLE_INVALID' },
     };
   }
   if (isDatabaseUnavailable(original)) {

@@ -73,9 +73,14 @@ export function limitsPlugin(opts: {
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
-          for (const e of response.body.singleResult.errors ?? []) {
+          const errors = response.body.singleResult.errors ?? [];
+          for (const e of errors) {
             if (e.extensions?.code === 'INTERNAL_SERVER_ERROR')
               (e.extensions as Record<string, unknown>).requestId = contextValue.req?.id;
+          }
+          // Bad variables never reached execution: answer 400 as for any other malformed request.
+          if (errors.length && errors.every((e) => e.extensions?.reason === 'GRAPHQL_VARIABLE_INVALID')) {
+            response.http.status = 400;
           }
         },
       };
