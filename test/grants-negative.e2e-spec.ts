@@ -5,7 +5,13 @@ import * as path from 'node:path';
 import forge from 'node-forge';
 import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
 import { GrantVersionEntity } from '@maxhub/db';
-import { createDevAlliancePki, signDetached, type DevAlliancePki, type MemberSubject } from '@maxhub/pki';
+import {
+  createDevAlliancePki,
+  describeCertificate,
+  signDetached,
+  type DevAlliancePki,
+  type MemberSubject,
+} from '@maxhub/pki';
 import {
   newDatasetVersion,
   newKeyAndCsr,
@@ -94,7 +100,8 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
   }
 
   beforeAll(async () => {
-    ca = createDevAlliancePki();
+    // Made ten days ago, so signing times in the recent past fall inside the CA's validity.
+    ca = createDevAlliancePki({ now: new Date(Date.now() - 10 * DAY) });
     lookalike = createDevAlliancePki(); // the same names as `ca`, other keys
     const dir = mkdtempSync(path.join(tmpdir(), 'maxhub-ca-'));
     writeFileSync(path.join(dir, 'root.crt'), ca.rootCertPem);
@@ -332,6 +339,27 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
         sign({ keyPem: grantor.keyPem, certPem: cert }, v.canonicalDocument),
         'PKI_KEY_USAGE',
       );
+    });
+
+    it('refuses a signing time backdated before the version was drafted (PKI_SIGNING_TIME_INVALID)', async () => {
+      const v = await newDraft();
+      // Inside the certificate's validity (so the chain checks pass), but before the draft existed.
+      const signingTime = describeCertificate(grantor.certPem).notBefore;
+      const sig = signDetached(Buffer.from(v.canonicalDocument), grantor.keyPem, grantor.certPem, [], {
+        signingTime,
+      });
+      await expectRefused(v.grantId, 1, sig.toString('base64'), 'PKI_SIGNING_TIME_INVALID');
+    });
+
+    it('refuses a hub-issued certificate that has expired even with a signing time inside its validity (PKI_CERT_EXPIRED)', async () => {
+      const v = await newDraft();
+      const lapsed = await newLegalSigner(ctx, admin.token, { companySlug: company.slug }, { key: spareKey });
+      const sig = sign(lapsed, v.canonicalDocument);
+      await ctx.dataSource.query(
+        `UPDATE certificates SET not_after = now() - interval '1 second' WHERE id = $1`,
+        [lapsed.certificateId],
+      );
+      await expectRefused(v.grantId, 1, sig, 'PKI_CERT_EXPIRED', lapsed.token);
     });
 
     it('refuses a revoked certificate (PKI_CERT_REVOKED)', async () => {

@@ -55,6 +55,8 @@ export interface OpenGrant {
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+/** Tolerated clock difference between a signer's machine and the hub. */
+const SIGNING_SKEW_MS = 300_000;
 const LIVE: GrantState[] = ['ACTIVE', 'SUSPENDED'];
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -482,6 +484,12 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
     this.assertSignable(target);
     const now = new Date();
     const verified = await this.verifyForVersion(grantId, target, der, now);
+    if (verified.signingTime.getTime() < target.createdAt.getTime() - SIGNING_SKEW_MS) {
+      throw badInput(
+        PkiErrorCode.PKI_SIGNING_TIME_INVALID,
+        'the signing time is before the version was drafted',
+      );
+    }
     const doc = parseCanonicalGrant(target.document);
     const party = this.partyOf(verified, doc, grant);
     if (claimedParty && claimedParty !== party) {
@@ -848,10 +856,13 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * The periodic sweep (also callable directly): versions past their term become EXPIRED;
-   * ACTIVE versions with a current signer certificate past its notAfter become SUSPENDED.
+   * ACTIVE versions with a current signer certificate past its notAfter become SUSPENDED; the
+   * CRL is reissued when it nears its nextUpdate.
    * Returns how many versions changed.
    */
   async sweep(now = new Date()): Promise<number> {
+    // Keeps the published CRL fresh even when nobody asks for it.
+    await this.pki.currentCrl(now);
     return this.dataSource.transaction(async (m) => {
       const expired: Array<{
         id: string;
@@ -969,10 +980,14 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
         v = await this.pki.verify(version.document, s.cmsDer, at);
       } catch (err) {
         const code = err instanceof PkiError || err instanceof HubError ? err.code : 'PKI_UNVERIFIABLE';
-        if (code === 'PKI_CERT_REVOKED') {
-          throw deny(E.GRANT_SUSPENDED, 'a signer’s certificate is revoked; that party must sign again', {
-            reason: code,
-          });
+        if (code === 'PKI_CERT_REVOKED' || code === 'PKI_CERT_EXPIRED') {
+          throw deny(
+            E.GRANT_SUSPENDED,
+            'a signer’s certificate is revoked or expired; that party must sign again',
+            {
+              reason: code,
+            },
+          );
         }
         throw deny(E.GRANT_SIGNATURE_INVALID, `the ${party.toLowerCase()}’s signature does not verify`, {
           pkiCode: code,

@@ -20,6 +20,7 @@ import {
   fromPem,
   issueCertificate,
   PkiError,
+  PkiErrorCode,
   verifyDetached,
   type CrlReason,
   type SignerIdentity,
@@ -439,8 +440,9 @@ export class PkiService implements OnModuleInit {
   /**
    * Verifies a detached CMS signature over `content` against the hub's trust anchor, its issuing
    * CA and the CRL in force at `now` — never anything the upload brings — and finds the hub's
-   * record of the signer certificate. Outcomes are cached per (signature, content, CRL number).
-   * Throws PkiError (PKI_* codes).
+   * record of the signer certificate, which must also be within its validity NOW (the library
+   * checks validity at the signing time). Outcomes are cached per (signature, content, CRL
+   * number). Throws PkiError (PKI_* codes) or HubError PKI_CERTIFICATE_UNKNOWN.
    */
   async verify(content: Buffer, cmsDer: Buffer, now = new Date()): Promise<VerifiedSigner> {
     const ca = await this.ca();
@@ -476,6 +478,11 @@ export class PkiService implements OnModuleInit {
       certificate.userId !== signer.personId
     ) {
       throw badInput(E.PKI_CERTIFICATE_UNKNOWN, 'the signer certificate is not one the hub issued');
+    }
+    // The library validates the path at the (signer-asserted) signing time; what opens data must
+    // also be valid now, so a backdated signing-time cannot revive an expired certificate.
+    if (signer.notAfter <= now || certificate.notAfter <= now) {
+      throw new PkiError(PkiErrorCode.PKI_CERT_EXPIRED, 'the signer certificate has expired');
     }
     return { signer, signingTime, certificate, crlNumber: crl.crlNumber };
   }
