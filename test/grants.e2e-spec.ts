@@ -93,6 +93,15 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
       grantee.token,
     );
     expect(a2.attachGrantSignature.state).toBe('ACTIVE');
+    const signers = await ctx.gqlOk(
+      `query($id: ID!) { grant(id: $id) { currentVersion { signatures { party signerName certificateSerial } } } }`,
+      { id: v.grantId },
+      grantor.token,
+    );
+    expect(signers.grant.currentVersion.signatures).toEqual([
+      { party: 'GRANTOR', signerName: 'Member', certificateSerial: grantor.serialNumber },
+      { party: 'GRANTEE', signerName: 'Member', certificateSerial: grantee.serialNumber },
+    ]);
 
     const grants = ctx.app.get(GrantsService);
     const open = await grants.assertOpen(v.grantId, ds.datasetId);

@@ -27,7 +27,7 @@ import {
   WorkingGroupEntity,
   type GrantState,
 } from '@maxhub/db';
-import { PkiError, PkiErrorCode } from '@maxhub/pki';
+import { describeCertificate, PkiError, PkiErrorCode } from '@maxhub/pki';
 import { DataSource, EntityManager, In, IsNull, QueryFailedError } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { badInput, conflict, forbidden, HubError, notFound } from '../../common/hub-error';
@@ -449,8 +449,11 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private certName(c: CertificateEntity): string {
-    const m = /CN=([^,]+)/.exec(c.certificatePem);
-    return m ? m[1] : c.userId;
+    try {
+      return describeCertificate(c.certificatePem).identity?.name ?? c.userId;
+    } catch {
+      return c.userId;
+    }
   }
 
   // ---------------------------------------------------------------- signing
