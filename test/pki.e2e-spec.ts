@@ -1,8 +1,12 @@
-import { X509Certificate } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { describeCertificate, fromPem } from '@maxhub/pki';
-import { newDatasetVersion, newKeyAndCsr, newLegalSigner, TestContext, uniq } from '@maxhub/testing';
+import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
+import { describeCertificate, fromPem, verifyDetached } from '@maxhub/pki';
+import { newDatasetVersion, newKeyAndCsr, newLegalSigner, runCli, TestContext, uniq } from '@maxhub/testing';
 import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
 import { ATTACH, COLUMNS, DRAFT, draftInput, sign } from './grant-fixtures';
 
@@ -168,6 +172,112 @@ describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
       [v.grantId],
     );
     expect(rows).toEqual([{ state: 'SUSPENDED', state_reason: 'PKI_CERT_EXPIRED' }]);
+  });
+
+  it('takes a lawyer from `maxhub pki request` through issuance and `pki pack` to a signature made from the PKCS#12', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'maxhub-legal-'));
+    const f = (n: string) => path.join(dir, n);
+    writeFileSync(f('pass'), 'correct horse battery staple\n');
+    const req = runCli([
+      'pki',
+      'request',
+      '--name',
+      'Lee Seo-yeon',
+      '--org',
+      company.slug,
+      '--out-key',
+      f('legal.key'),
+      '--out-csr',
+      f('legal.csr'),
+      '--passphrase-file',
+      f('pass'),
+    ]);
+    expect(req.status).toBe(0);
+    expect(readFileSync(f('legal.key'), 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+    expect(statSync(f('legal.key')).mode & 0o077).toBe(0);
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    const d = await ctx.gqlOk(
+      ISSUE,
+      {
+        input: {
+          csrPem: readFileSync(f('legal.csr'), 'utf8'),
+          userEmail: legal.email,
+          orgKind: 'COMPANY',
+          companySlug: company.slug,
+          validityDays: 30,
+        },
+      },
+      admin.token,
+    );
+    writeFileSync(f('legal.crt'), d.issueCertificate.certificatePem);
+    const pack = runCli([
+      'pki',
+      'pack',
+      '--key',
+      f('legal.key'),
+      '--key-passphrase-file',
+      f('pass'),
+      '--cert',
+      f('legal.crt'),
+      '--out',
+      f('legal.p12'),
+      '--passphrase-file',
+      f('pass'),
+    ]);
+    expect(pack.status).toBe(0);
+    const doc = canonicalBytes({
+      schema: TERMINATION_SCHEMA,
+      grantId: randomUUID(),
+      grantSha256: 'a'.repeat(64),
+      party: 'GRANTOR',
+      reason: 'PKCS#12 check.',
+      effectiveAt: '2026-01-01T00:00:00Z',
+    });
+    writeFileSync(f('termination.json'), doc);
+    const signed = runCli([
+      'contract',
+      'sign',
+      f('termination.json'),
+      '--p12',
+      f('legal.p12'),
+      '--passphrase-file',
+      f('pass'),
+    ]);
+    expect(signed.status).toBe(0);
+    const v = await verifyDetached({
+      content: doc,
+      signature: readFileSync(f('termination.json.p7s')),
+      trustAnchorsPem: [(await ctx.http.get('/pki/ca')).text.split(/(?=-----BEGIN CERTIFICATE-----)/)[1]],
+      intermediatesPem: [(await ctx.http.get('/pki/ca')).text],
+      crlsPem: [(await ctx.http.get('/pki/crl')).text],
+      now: new Date(),
+    });
+    expect(v.signer).toMatchObject({ orgKind: 'company', orgSlug: company.slug, role: 'LEGAL' });
+    writeFileSync(f('doc.json'), '{"a": 1}');
+    const refused = runCli([
+      'contract',
+      'sign',
+      f('doc.json'),
+      '--p12',
+      f('legal.p12'),
+      '--passphrase-file',
+      f('pass'),
+    ]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('CONTRACT_NOT_CANONICAL');
+    const wrong = runCli([
+      'pki',
+      'request',
+      '--name',
+      'X',
+      '--org',
+      company.slug,
+      '--out-key',
+      f('legal.key'),
+      '--out-csr',
+      f('x.csr'),
+    ]);
+    expect(wrong.status).toBe(1); // never overwrites a key
   });
 
   it('refuses to start in production without the alliance CA files', async () => {
