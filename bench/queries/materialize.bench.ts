@@ -5,12 +5,15 @@
  * row filter → pseudonyms, generalization, drop → two-pass k-anonymity → gzip chunks uploaded to
  * MinIO, manifest last), with peak RSS sampled every 25 ms. `rows` defaults to 10,000,000.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { inferSchema, initParser } from 'udsv';
-import { readCsv, readRows } from '@maxhub/formats';
+import { readCsv } from '@maxhub/formats';
 import { createClient, ensureBucket } from '@maxhub/storage';
-import { deleteView, materializeView, minioStore, s3RandomAccess } from '@maxhub/views';
-import { columnsOf, generate } from '../../libs/synthetic/src/index';
+import { deleteView, minioStore } from '@maxhub/views';
+import { generate } from '../../libs/synthetic/src/index';
 
 type BenchRecord = Record<string, unknown>;
 
@@ -30,34 +33,74 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: n
   }
 }
 
-/** The grant the benchmark materializes: what a real weld-line grant looks like. */
-export const BENCH_GRANT = {
-  columns: [
-    {
-      name: 'timestamp',
-      transform: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } },
-    },
-    { name: 'plant', transform: { kind: 'keep' } },
-    { name: 'line', transform: { kind: 'keep' } },
-    { name: 'station', transform: { kind: 'keep' } },
-    { name: 'operator_id', transform: { kind: 'pseudonymize', bits: 128 } },
-    { name: 'shift', transform: { kind: 'keep' } },
-    { name: 'weld_current_a', transform: { kind: 'noise', magnitude: 2, digits: 1 } },
-    { name: 'temperature_c', transform: { kind: 'keep' } },
-    { name: 'defect', transform: { kind: 'keep' } },
-  ],
-  rowFilter: [{ column: 'plant', op: 'in', values: ['Ulsan-1', 'Asan-2'] }],
-  kAnonymity: { k: 5, quasiIdentifiers: ['timestamp', 'plant', 'line', 'shift'], suppressionLimit: 0.05 },
-};
+export { BENCH_GRANT } from './grant';
 
+function rssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Options of {@link materializeInChild}. */
+export interface ChildMaterializeArgs {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  key: string;
+  size: number;
+  prefix: string;
+  uploadConcurrency?: number;
+  gzipLevel?: number;
+}
+
+/**
+ * Materializes in a fresh child process (dist/bench/queries/materialize-child.js, the worker's
+ * code path and node flags) that does nothing else, sampling its RSS from /proc every 25 ms.
+ */
+export async function materializeInChild(
+  args: ChildMaterializeArgs,
+  nodeFlags: readonly string[] = WORKER_NODE_FLAGS,
+): Promise<{ result: Record<string, number>; seconds: number; peakRssMiB: number }> {
+  const script = path.join(__dirname, 'materialize-child.js');
+  if (!existsSync(script)) throw new Error('run `npm run build` first (the child runs from dist)');
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, [...nodeFlags, script, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, rssMiB(child.pid!))), 25);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`materialize child failed: ${stderr.trim().split('\n')[0]}`);
+  return {
+    result: JSON.parse(stdout.trim()) as Record<string, number>,
+    seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+    peakRssMiB: Math.round(peak),
+  };
+}
+
+/** The node flags the worker runs with (scripts/start.sh, Dockerfile, docker-compose.yml). */
+export const WORKER_NODE_FLAGS: readonly string[] = (
+  process.env.WORKER_NODE_OPTIONS ?? '--max-semi-space-size=32'
+)
+  .split(' ')
+  .filter((f) => f.length > 0);
+
+/** Runs the benchmark on `rows` generated rows (default 10,000,000); returns JSON-lines-ready records. */
 export async function run(opts: { rows?: number; endpoint?: string } = {}): Promise<BenchRecord[]> {
   const rows = opts.rows ?? 10_000_000;
-  const client = createClient({
-    url: opts.endpoint ?? process.env.MINIO_ENDPOINT ?? 'http://127.0.0.1:9000',
-    region: 'us-east-1',
-    accessKey: process.env.MINIO_ACCESS_KEY ?? 'maxhub-dev',
-    secretKey: process.env.MINIO_SECRET_KEY ?? 'maxhub-dev-secret',
-  });
+  const endpoint = opts.endpoint ?? process.env.MINIO_ENDPOINT ?? 'http://127.0.0.1:9000';
+  const accessKey = process.env.MINIO_ACCESS_KEY ?? 'maxhub-dev';
+  const secretKey = process.env.MINIO_SECRET_KEY ?? 'maxhub-dev-secret';
+  const client = createClient({ url: endpoint, region: 'us-east-1', accessKey, secretKey });
   const bucket = `bench-views-${randomBytes(3).toString('hex')}`;
   await ensureBucket(client, bucket, 'us-east-1');
   const key = 'datasets/weld-line.csv';
@@ -120,40 +163,33 @@ export async function run(opts: { rows?: number; endpoint?: string } = {}): Prom
     });
 
     const store = minioStore(client, bucket);
-    const columns = columnsOf('weld-line');
-    const mat = await measure(() =>
-      materializeView({
-        store,
-        prefix: 'shares/bench/v1/',
-        grantId: '00000000-0000-4000-8000-000000000001',
-        masterSecret: randomBytes(32),
-        datasetColumns: columns,
-        granted: BENCH_GRANT,
-        openRows: () =>
-          readRows({
-            format: 'CSV',
-            source: s3RandomAccess(client, bucket, key, size),
-            encoding: 'utf-8',
-            columns,
-          }),
-      }),
-    );
-    const s = mat.result.view.summary;
+    const mat = await materializeInChild({
+      endpoint,
+      accessKey,
+      secretKey,
+      bucket,
+      key,
+      size,
+      prefix: 'shares/bench/v1/',
+    });
+    const s = mat.result;
     const fastestParse = Math.max(rows / udsv.seconds, rows / ours.seconds);
     out.push({
       bench: 'views.materialize',
       rows,
       bytes: size,
-      seconds: mat.seconds,
-      rowsPerSecond: Math.round(rows / mat.seconds),
-      ratioToFastestRawParse: Math.round((rows / mat.seconds / fastestParse) * 1000) / 1000,
+      seconds: s.seconds,
+      rowsPerSecond: Math.round(rows / s.seconds),
+      ratioToFastestRawParse: Math.round((rows / s.seconds / fastestParse) * 1000) / 1000,
       passes: 2,
       rowsOut: s.rowsOut,
       rowsFiltered: s.rowsFiltered,
       rowsSuppressed: s.rowsSuppressed,
-      chunks: mat.result.chunks.length,
-      viewBytes: s.bytes,
+      chunks: s.chunks,
+      viewBytes: s.viewBytes,
       peakRssMiB: mat.peakRssMiB,
+      process: 'child (materialization only)',
+      nodeFlags: WORKER_NODE_FLAGS.join(' '),
     });
     await deleteView(store, 'shares/bench/v1/');
   } finally {

@@ -144,12 +144,31 @@ export interface ClassifyingPipeline {
   apply(row: Record<string, CellValue>, rowIndex: number): Record<string, CellValue> | null;
   classKeyOf(output: Record<string, CellValue>): string;
   readonly kAnonymity?: { k: number; suppressionLimit: number; levels: Record<string, number> };
+  /** Columnar apply (see CompiledPipeline.applyBatch); needed by {@link Suppressor.applyBatch}. */
+  applyBatch?(
+    columns: Readonly<Record<string, readonly CellValue[]>>,
+    length: number,
+    firstRowIndex: number,
+    emit: (values: readonly CellValue[]) => void,
+  ): number;
+  /** Positions of the quasi-identifiers in applyBatch's output values. */
+  readonly quasiIdentifierPositions?: readonly number[];
 }
 
 /** Pass 2: the pipeline's rows, minus those in classes smaller than k. */
 export interface Suppressor {
   /** The de-identified row, or null when the row filter rejects it or its class is too small. */
   apply(row: Record<string, CellValue>, rowIndex: number): Record<string, CellValue> | null;
+  /**
+   * Columnar {@link apply}: emits (one reused array, in output order) the rows that pass the
+   * filter and whose class holds at least k rows; returns how many were emitted.
+   */
+  applyBatch(
+    columns: Readonly<Record<string, readonly CellValue[]>>,
+    length: number,
+    firstRowIndex: number,
+    emit: (values: readonly CellValue[]) => void,
+  ): number;
   /** The risk report of the release, known from pass 1. */
   readonly report: RiskReport;
 }
@@ -172,8 +191,26 @@ export function createSuppressor(pipeline: ClassifyingPipeline, counter: ClassCo
       `k-anonymity at the granted levels would suppress more than ${suppressionLimit * 100}% of the rows.`,
     );
   }
+  const positions = pipeline.quasiIdentifierPositions ?? [];
+  const qiValues: CellValue[] = new Array<CellValue>(positions.length).fill(null);
   return {
     report,
+    applyBatch(columns, length, firstRowIndex, emit) {
+      if (pipeline.applyBatch === undefined || pipeline.quasiIdentifierPositions === undefined) {
+        throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The pipeline has no columnar entry point.');
+      }
+      // No class is smaller than k: every row passing the filter is released, no lookups needed.
+      if (report.suppressedRows === 0) return pipeline.applyBatch(columns, length, firstRowIndex, emit);
+      let emitted = 0;
+      pipeline.applyBatch(columns, length, firstRowIndex, (values) => {
+        for (let i = 0; i < positions.length; i++) qiValues[i] = values[positions[i]];
+        if (counter.countOf(encodeClassKey(qiValues)) >= k) {
+          emit(values);
+          emitted++;
+        }
+      });
+      return emitted;
+    },
     apply(row, rowIndex) {
       const out = pipeline.apply(row, rowIndex);
       if (out === null) return null;

@@ -250,3 +250,64 @@ describe('fixed-level k-anonymity', () => {
     );
   });
 });
+
+describe('columnar entry points (applyBatch, countBatch)', () => {
+  const rows: Row[] = Array.from({ length: 60 }, (_, i) => ({
+    ...raw,
+    serial: `SN-${i}`,
+    operator: i % 13 === 0 ? `OP-RARE-${i}` : `OP-${i % 4}`,
+    line: `L${i % 3}`,
+    welded_at: `2025-02-13T0${i % 5}:15:42Z`,
+    current: 100 + i,
+    ok: i % 2 === 0,
+  }));
+  const byColumn = (rs: Row[]): Record<string, Row[string][]> =>
+    Object.fromEntries(columns.map((c) => [c.name, rs.map((r) => r[c.name] ?? null)]));
+  const ka = { k: 3, suppressionLimit: 0.5, levels: { line: 0, welded_at: 0 } };
+  const filter = [{ column: 'line', op: 'in', values: ['L0', 'L1'] }];
+
+  it('emits exactly what apply returns, row indexes offset by firstRowIndex', () => {
+    const p = compilePipeline(options({ rowFilter: filter }));
+    const got: unknown[][] = [];
+    const n = p.applyBatch(byColumn(rows), rows.length, 1000, (v) => got.push([...v]));
+    const want = rows
+      .map((r, i) => p.apply(r, 1000 + i))
+      .filter((r): r is Row => r !== null)
+      .map((r) => p.outputSchema.map((c) => r[c.name]));
+    expect(n).toBe(want.length);
+    expect(got).toEqual(want);
+  });
+
+  it('names the columns it reads: pass 1 only the QIs and filter columns', () => {
+    const p = compilePipeline(options({ rowFilter: filter, kAnonymity: ka }));
+    expect([...p.classKeyColumns].sort()).toEqual(['line', 'welded_at']);
+    expect(p.inputColumns).not.toContain('recipe');
+    expect(p.inputColumns).toContain('operator'); // the date shift's entity column
+  });
+
+  it('countBatch and the suppressor’s applyBatch match classKey and apply', () => {
+    const p = compilePipeline(
+      options({ rowFilter: filter, kAnonymity: { ...ka, levels: { line: 0, operator: 0 } } }),
+    );
+    const a = new ClassCounter();
+    const b = new ClassCounter();
+    rows.forEach((r, i) => a.add(p.classKey(r, i)));
+    const pass1 = Object.fromEntries(p.classKeyColumns.map((c) => [c, rows.map((r) => r[c] ?? null)]));
+    p.countBatch(pass1, rows.length, 0, b);
+    expect([...b.sizes()]).toEqual([...a.sizes()]);
+    const s = createSuppressor(p, a);
+    expect(s.report.suppressedRows).toBeGreaterThan(0);
+    const got: unknown[][] = [];
+    s.applyBatch(byColumn(rows), rows.length, 0, (v) => got.push([...v]));
+    const want = rows
+      .map((r, i) => s.apply(r, i))
+      .filter((r): r is Row => r !== null)
+      .map((r) => p.outputSchema.map((c) => r[c.name]));
+    expect(got).toEqual(want);
+  });
+
+  it('refuses a batch lacking a column it reads', () => {
+    const p = compilePipeline(options());
+    expect(() => p.applyBatch({ serial: ['x'] }, 1, 0, () => undefined)).toThrow(DeidentificationError);
+  });
+});

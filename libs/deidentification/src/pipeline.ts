@@ -70,6 +70,31 @@ export interface CompiledPipeline extends ClassifyingPipeline {
   classKey(row: Row, rowIndex: number): string | null;
   /** The class key of an output row of `apply`. */
   classKeyOf(output: Row): string;
+  /** Raw columns {@link apply}/{@link applyBatch} read (outputs' sources, filter and entity columns). */
+  readonly inputColumns: readonly string[];
+  /** Raw columns {@link classKey}/{@link countBatch} read (the QIs' sources and filter columns). */
+  readonly classKeyColumns: readonly string[];
+  /**
+   * Columnar {@link apply}: for each of `length` rows given by column (`columns[name][i]`, at
+   * least {@link inputColumns}) that passes the row filter, calls `emit` with its output values
+   * in {@link outputSchema} order. `emit` gets ONE reused array: copy what it keeps. Row i has
+   * row index `firstRowIndex + i` (noise depends on it). Returns the number of rows emitted.
+   */
+  applyBatch(
+    columns: Readonly<Record<string, readonly CellValue[]>>,
+    length: number,
+    firstRowIndex: number,
+    emit: (values: readonly CellValue[]) => void,
+  ): number;
+  /** Columnar {@link classKey}: adds the class key of every row passing the filter to `counter`. */
+  countBatch(
+    columns: Readonly<Record<string, readonly CellValue[]>>,
+    length: number,
+    firstRowIndex: number,
+    counter: { add(key: string | null): void },
+  ): void;
+  /** Position of each of {@link quasiIdentifiers} in the output values of {@link applyBatch}. */
+  readonly quasiIdentifierPositions: readonly number[];
 }
 
 type CellFn = (row: Row, rowIndex: number) => CellValue;
@@ -78,6 +103,8 @@ interface CompiledColumn {
   name: string;
   type: ColumnType;
   fn: CellFn;
+  /** Raw columns `fn` reads. */
+  reads: string[];
 }
 
 function parseTransform(column: string, raw: unknown): TransformSpec {
@@ -98,7 +125,7 @@ function compileColumn(
     case 'drop':
       return null;
     case 'keep':
-      return { name, type, fn: (row) => row[name] ?? null };
+      return { name, type, reads: [name], fn: (row) => row[name] ?? null };
     case 'pseudonymize': {
       const key = deriveKey(options.masterSecret, options.grantId, 'pseudonym', name);
       const p = createPseudonymizer(key, {
@@ -106,11 +133,16 @@ function compileColumn(
         encoding: options.pseudonymEncoding ?? 'hex',
         cacheSize: options.cacheSize,
       });
-      return { name, type: 'string', fn: (row) => p(row[name]) };
+      return { name, type: 'string', reads: [name], fn: (row) => p(row[name]) };
     }
     case 'generalize': {
       const g = compileGeneralization(spec.generalization, type, name);
-      return { name, type: generalizedType(spec.generalization, type), fn: (row) => g(row[name]) };
+      return {
+        name,
+        type: generalizedType(spec.generalization, type),
+        reads: [name],
+        fn: (row) => g(row[name]),
+      };
     }
     case 'shiftDate': {
       if (type !== 'date' && type !== 'timestamp') {
@@ -129,12 +161,12 @@ function compileColumn(
       // Keyed by the entity column, not the date column: all dates of one entity move together.
       const key = deriveKey(options.masterSecret, options.grantId, 'shift-date', entity);
       const shift = createDateShifter(key, spec.maxDays, type, name);
-      return { name, type, fn: (row) => shift(row[name], row[entity]) };
+      return { name, type, reads: [name, entity], fn: (row) => shift(row[name], row[entity]) };
     }
     case 'noise': {
       const key = deriveKey(options.masterSecret, options.grantId, 'noise', name);
       const noise = createNoiser(key, spec, type, name);
-      return { name, type, fn: (row, rowIndex) => noise(row[name], rowIndex) };
+      return { name, type, reads: [name], fn: (row, rowIndex) => noise(row[name], rowIndex) };
     }
   }
 }
@@ -187,6 +219,7 @@ function resolveKAnonymity(
     const column = compiled.find((c) => c.name === qi)!;
     const g = compileHierarchy(hierarchy, types[qi], qi)[level];
     column.type = 'string';
+    column.reads = [qi];
     column.fn = (row) => {
       const v = g(row[qi]);
       return typeof v === 'string' || v === null ? v : canonicalString(v);
@@ -231,6 +264,36 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
   const qiCount = qiFns.length;
   const qiValues: CellValue[] = new Array<CellValue>(qiCount).fill(null);
 
+  const filterColumns = (options.rowFilter ?? []).map((p) => (p as { column: string }).column);
+  const unique = (xs: string[]): string[] => [...new Set(xs)];
+  const inputColumns = unique([...compiled.flatMap((c) => c.reads), ...filterColumns]);
+  const classKeyColumns = unique([
+    ...quasiIdentifiers.flatMap((q) => compiled.find((c) => c.name === q)!.reads),
+    ...filterColumns,
+  ]);
+  const quasiIdentifierPositions = quasiIdentifiers.map((q) => names.indexOf(q));
+  const values: CellValue[] = new Array<CellValue>(n).fill(null);
+  /** A reused row over the batch's columns: the compiled closures read it, nothing keeps it. */
+  const rowView = (
+    columns: Readonly<Record<string, readonly CellValue[]>>,
+    read: readonly string[],
+  ): { row: Row; load: (i: number) => void } => {
+    const arrays = read.map((c) => {
+      const a = columns[c];
+      if (a === undefined) throw deidError(DeidErrorCode.INVALID_ARGUMENT, `The batch lacks column "${c}".`);
+      return a;
+    });
+    const row: Row = {};
+    for (const c of read) row[c] = null;
+    const m = read.length;
+    return {
+      row,
+      load: (i) => {
+        for (let j = 0; j < m; j++) row[read[j]] = arrays[j][i] ?? null;
+      },
+    };
+  };
+
   const requireK = (): void => {
     if (ka === undefined)
       throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The pipeline has no k-anonymity settings.');
@@ -253,6 +316,32 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
       if (filter !== null && !filter(row)) return null;
       for (let i = 0; i < qiCount; i++) qiValues[i] = qiFns[i](row, rowIndex);
       return encodeClassKey(qiValues);
+    },
+    inputColumns,
+    classKeyColumns,
+    quasiIdentifierPositions,
+    applyBatch(columns, length, firstRowIndex, emit) {
+      const { row, load } = rowView(columns, inputColumns);
+      let emitted = 0;
+      for (let r = 0; r < length; r++) {
+        load(r);
+        if (filter !== null && !filter(row)) continue;
+        const rowIndex = firstRowIndex + r;
+        for (let i = 0; i < n; i++) values[i] = fns[i](row, rowIndex);
+        emit(values);
+        emitted++;
+      }
+      return emitted;
+    },
+    countBatch(columns, length, firstRowIndex, counter) {
+      requireK();
+      const { row, load } = rowView(columns, classKeyColumns);
+      for (let r = 0; r < length; r++) {
+        load(r);
+        if (filter !== null && !filter(row)) continue;
+        for (let i = 0; i < qiCount; i++) qiValues[i] = qiFns[i](row, firstRowIndex + r);
+        counter.add(encodeClassKey(qiValues));
+      }
     },
     classKeyOf(output) {
       requireK();

@@ -104,6 +104,17 @@ export class ChunkedViewWriter {
     return out;
   }
 
+  /**
+   * Adds one row given as values in column order (the array is copied from, not kept); returns
+   * the chunk this row completed, if any. The columnar twin of {@link push}.
+   */
+  pushValues(values: readonly CellValue[]): EncodedChunk | undefined {
+    if (this.finished) throw new Error('ChunkedViewWriter is finished');
+    const data = this.data;
+    for (let j = 0; j < data.length; j++) data[j].push(values[j] ?? null);
+    return ++this.pending === this.chunkRows ? this.cut() : undefined;
+  }
+
   /** Ends the view: the last partial chunk (if any) and the index to upload last. */
   finish(): { chunks: EncodedChunk[]; index: ChunkedViewIndex } {
     const chunks = this.pending > 0 ? [this.cut()] : [];
@@ -152,8 +163,10 @@ export interface DecodedChunk {
 /** Decodes a chunk (gzip or plain, detected by magic bytes); `expectedSha256` is verified when given. */
 export function decodeChunk(bytes: Uint8Array, expectedSha256?: string): DecodedChunk {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bad = (why: string, cause?: unknown) => new FormatError('DATASET_CORRUPT_CHUNK', `The chunk is corrupt (${why})`, {}, { cause });
-  if (expectedSha256 !== undefined && createHash('sha256').update(buf).digest('hex') !== expectedSha256) throw bad('checksum');
+  const bad = (why: string, cause?: unknown) =>
+    new FormatError('DATASET_CORRUPT_CHUNK', `The chunk is corrupt (${why})`, {}, { cause });
+  if (expectedSha256 !== undefined && createHash('sha256').update(buf).digest('hex') !== expectedSha256)
+    throw bad('checksum');
   let parsed: unknown;
   try {
     const raw = buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
@@ -161,14 +174,27 @@ export function decodeChunk(bytes: Uint8Array, expectedSha256?: string): Decoded
   } catch (e) {
     throw bad('not gzip/JSON', e);
   }
-  const c = parsed as { v?: unknown; firstRow?: unknown; rowCount?: unknown; columns?: unknown; data?: unknown };
-  if (c.v !== 1 || typeof c.firstRow !== 'number' || typeof c.rowCount !== 'number' || !Array.isArray(c.columns) || !Array.isArray(c.data)) {
+  const c = parsed as {
+    v?: unknown;
+    firstRow?: unknown;
+    rowCount?: unknown;
+    columns?: unknown;
+    data?: unknown;
+  };
+  if (
+    c.v !== 1 ||
+    typeof c.firstRow !== 'number' ||
+    typeof c.rowCount !== 'number' ||
+    !Array.isArray(c.columns) ||
+    !Array.isArray(c.data)
+  ) {
     throw bad('shape');
   }
   const columns = c.columns as string[];
   const data = c.data as CellValue[][];
   const n = c.rowCount;
-  if (data.length !== columns.length || data.some((col) => !Array.isArray(col) || col.length !== n)) throw bad('column lengths');
+  if (data.length !== columns.length || data.some((col) => !Array.isArray(col) || col.length !== n))
+    throw bad('column lengths');
   const rows = new Array<Row>(n);
   for (let i = 0; i < n; i++) {
     const row: Row = {};

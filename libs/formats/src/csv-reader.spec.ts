@@ -23,7 +23,10 @@ async function all(data: string | Buffer, opts: Parameters<typeof readCsv>[1] = 
   return { records, lines, info: reader.info };
 }
 
-async function rejection(data: string | Buffer, opts: Parameters<typeof readCsv>[1] = {}): Promise<FormatError> {
+async function rejection(
+  data: string | Buffer,
+  opts: Parameters<typeof readCsv>[1] = {},
+): Promise<FormatError> {
   try {
     await all(data, opts);
   } catch (e) {
@@ -79,7 +82,11 @@ describe('readCsv', () => {
   });
 
   it('strips a UTF-8 byte order mark from the first column name', async () => {
-    const { info } = await all(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('이름,값\n가,1\n')]), {}, 2);
+    const { info } = await all(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('이름,값\n가,1\n')]),
+      {},
+      2,
+    );
     expect(info.columns).toEqual(['이름', '값']);
     expect(info.encoding).toBe('utf-8');
   });
@@ -132,7 +139,10 @@ describe('readCsv', () => {
   });
 
   it('rejects a CP949 file declared as UTF-8 with the line of the first undecodable byte', async () => {
-    const bytes = Buffer.concat([Buffer.from('plant,n\nUlsan,1\nAsan,2\n'), iconv.encode('울산,3\n', 'cp949')]);
+    const bytes = Buffer.concat([
+      Buffer.from('plant,n\nUlsan,1\nAsan,2\n'),
+      iconv.encode('울산,3\n', 'cp949'),
+    ]);
     const e = await rejection(bytes, { encoding: 'utf-8' });
     expect(e.code).toBe('DATASET_UNDECODABLE_BYTES');
     expect(e.line).toBe(4);
@@ -140,7 +150,10 @@ describe('readCsv', () => {
   });
 
   it('rejects invalid CP949 sequences with their line', async () => {
-    const bytes = Buffer.concat([iconv.encode('공장,n\n울산,1\n', 'cp949'), Buffer.from([0x41, 0x2c, 0x80, 0xff, 0x0a])]);
+    const bytes = Buffer.concat([
+      iconv.encode('공장,n\n울산,1\n', 'cp949'),
+      Buffer.from([0x41, 0x2c, 0x80, 0xff, 0x0a]),
+    ]);
     const e = await rejection(bytes, { encoding: 'cp949' });
     expect(e).toMatchObject({ code: 'DATASET_UNDECODABLE_BYTES', line: 3 });
   });
@@ -206,5 +219,36 @@ describe('readCsv', () => {
     const { createHash } = await import('node:crypto');
     expect(r.sha256).toBe(createHash('sha256').update(data).digest('hex'));
     expect(r.sizeBytes).toBe(data.length);
+  });
+});
+
+describe('readCsv select (projection)', () => {
+  const csv = 'a,b,c,d\n1,"x,y",3,4\n5,6,"7\n8",9\n\n10,11,12,13\n';
+
+  it('returns only the selected fields, in the selected order, at every chunk boundary', async () => {
+    const full = await all(csv, {}, 64);
+    for (const chunkSize of [1, 2, 3, 7, 64]) {
+      const got = await all(csv, { select: ['d', 'b'] }, chunkSize);
+      expect(got.records).toEqual(full.records.map((r) => [r[3], r[1]]));
+      expect(got.lines).toEqual(full.lines);
+      expect(got.info.columns).toEqual(['a', 'b', 'c', 'd']);
+    }
+  });
+
+  it('still refuses ragged rows (unquoted and quoted) with the line and row', async () => {
+    for (const bad of ['a,b,c\n1,2,3\n4,5\n', 'a,b,c\n1,2,3\n"4",5\n', 'a,b,c\n1,2,3\n4,5,6,7\n']) {
+      for (const chunkSize of [1, 5, 100]) {
+        const e = await all(bad, { select: ['c'] }, chunkSize).then(
+          () => undefined,
+          (err: unknown) => err as FormatError,
+        );
+        expect(e?.code).toBe('DATASET_RAGGED_ROW');
+        expect(e).toMatchObject({ line: 3, row: 2 });
+      }
+    }
+  });
+
+  it('refuses a selected column the header lacks', async () => {
+    expect((await rejection('a,b\n1,2\n', { select: ['z'] })).code).toBe('DATASET_SCHEMA_MISMATCH');
   });
 });

@@ -47,6 +47,12 @@ export interface TextReadOptions {
 export interface CsvReadOptions extends TextReadOptions {
   /** Declared delimiter; detected when absent. */
   delimiter?: CsvDelimiter;
+  /**
+   * Projection: only these columns (by header name, in this order) are sliced out of each
+   * record; the other fields are scanned (quotes, field count) but never become strings. The
+   * batches' `columns` are then these names. Unknown names are DATASET_SCHEMA_MISMATCH.
+   */
+  select?: readonly string[];
 }
 
 /** What a reader learned about the object; filled in as reading proceeds. */
@@ -103,7 +109,9 @@ export function sniffBinary(first: Uint8Array, declared: string): void {
   else if (magic(0x1f, 0x8b)) kind = 'gzip-compressed';
   else if (magic(0x25, 0x50, 0x44, 0x46)) kind = 'a PDF document';
   if (kind) {
-    throw new FormatError('DATASET_NOT_DECLARED_FORMAT', `The object is ${kind}, not ${declared}`, { line: 1 });
+    throw new FormatError('DATASET_NOT_DECLARED_FORMAT', `The object is ${kind}, not ${declared}`, {
+      line: 1,
+    });
   }
 }
 
@@ -122,6 +130,11 @@ export class CsvRecordParser {
   line = 1;
   private buf = '';
   private readonly delimCode: number;
+  private pick: Int32Array | undefined;
+  private pickSlot: Int32Array | undefined;
+  private expect = 0;
+  /** Set when a record had the wrong field count in projection mode (parsing stops there). */
+  ragged: { at: number; got: number } | undefined;
 
   constructor(readonly delimiter: CsvDelimiter) {
     this.delimCode = delimiter.charCodeAt(0);
@@ -132,6 +145,18 @@ export class CsvRecordParser {
     let n = this.line;
     for (let i = this.buf.indexOf('\n'); i !== -1; i = this.buf.indexOf('\n', i + 1)) n++;
     return n;
+  }
+
+  /**
+   * From now on, records hold only the fields at `indexes` (file positions, in that order), and a
+   * record with a field count other than `expect` stops parsing and sets {@link ragged}.
+   */
+  project(indexes: readonly number[], expect: number): void {
+    this.pick = Int32Array.from(indexes);
+    this.expect = expect;
+    const slot = new Int32Array(expect).fill(-1);
+    indexes.forEach((fileIndex, k) => (slot[fileIndex] = k));
+    this.pickSlot = slot;
   }
 
   /** Characters buffered without a complete record. */
@@ -158,7 +183,15 @@ export class CsvRecordParser {
         let end = nl;
         if (end > pos && buf.charCodeAt(end - 1) === 13) end--;
         if (end > pos) {
-          records.push(buf.slice(pos, end).split(delim));
+          if (this.pickSlot === undefined) records.push(buf.slice(pos, end).split(delim));
+          else {
+            const rec = this.pickLine(buf, pos, end);
+            if (rec === undefined) {
+              this.ragged = { at: records.length, got: this.lastCount };
+              break;
+            }
+            records.push(rec);
+          }
           lines.push(line);
         }
         line++;
@@ -167,13 +200,48 @@ export class CsvRecordParser {
       }
       const r = this.parseQuoted(buf, pos, final, line);
       if (!r) break;
-      records.push(r.fields);
+      if (this.pick !== undefined) {
+        if (r.fields.length !== this.expect) {
+          this.ragged = { at: records.length, got: r.fields.length };
+          break;
+        }
+        const picked = new Array<string>(this.pick.length);
+        for (let k = 0; k < this.pick.length; k++) picked[k] = r.fields[this.pick[k]];
+        records.push(picked);
+      } else records.push(r.fields);
       lines.push(line);
       line += r.newlines;
       pos = r.next;
     }
     this.buf = pos >= len ? '' : buf.slice(pos);
     this.line = line;
+  }
+
+  private lastCount = 0;
+
+  /** The picked fields of an unquoted line [pos, end), or undefined when its field count is wrong. */
+  private pickLine(buf: string, pos: number, end: number): string[] | undefined {
+    const slot = this.pickSlot!;
+    const expect = this.expect;
+    const rec = new Array<string>(this.pick!.length);
+    const dc = this.delimCode;
+    let field = 0;
+    let start = pos;
+    for (let i = pos; i <= end; i++) {
+      if (i === end || buf.charCodeAt(i) === dc) {
+        if (field < expect) {
+          const k = slot[field];
+          if (k >= 0) rec[k] = buf.slice(start, i);
+        }
+        field++;
+        start = i + 1;
+      }
+    }
+    if (field !== expect) {
+      this.lastCount = field;
+      return undefined;
+    }
+    return rec;
   }
 
   private parseQuoted(buf: string, pos: number, final: boolean, line: number): QuotedRecord | undefined {
@@ -190,7 +258,11 @@ export class CsvRecordParser {
           const q = buf.indexOf('"', j);
           if (q === -1) {
             if (final) {
-              throw new FormatError('DATASET_INVALID_QUOTING', `line ${line}: a quoted field is never closed`, { line });
+              throw new FormatError(
+                'DATASET_INVALID_QUOTING',
+                `line ${line}: a quoted field is never closed`,
+                { line },
+              );
             }
             return undefined;
           }
@@ -250,13 +322,19 @@ export function checkHeader(raw: readonly string[], line: number): string[] {
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     if (name.length === 0) {
-      throw new FormatError('DATASET_EMPTY_COLUMN_NAME', `line ${line}: column ${i + 1} has an empty name`, { line });
+      throw new FormatError('DATASET_EMPTY_COLUMN_NAME', `line ${line}: column ${i + 1} has an empty name`, {
+        line,
+      });
     }
     if (seen.has(name)) {
-      throw new FormatError('DATASET_DUPLICATE_COLUMN', `line ${line}: column ${JSON.stringify(name)} appears twice`, {
-        line,
-        column: name,
-      });
+      throw new FormatError(
+        'DATASET_DUPLICATE_COLUMN',
+        `line ${line}: column ${JSON.stringify(name)} appears twice`,
+        {
+          line,
+          column: name,
+        },
+      );
     }
     seen.add(name);
   }
@@ -306,17 +384,28 @@ export async function* decodeText(
     options.onBytes?.(chunk);
     if (first) {
       first = false;
-      if (chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
-        throw new FormatError('DATASET_UNDECODABLE_BYTES', 'line 1: UTF-16 is not supported; export as UTF-8 or CP949', { line: 1 });
+      if (
+        chunk.length >= 2 &&
+        ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))
+      ) {
+        throw new FormatError(
+          'DATASET_UNDECODABLE_BYTES',
+          'line 1: UTF-16 is not supported; export as UTF-8 or CP949',
+          { line: 1 },
+        );
       }
       sniffBinary(chunk, declared);
     }
     const nul = chunk.indexOf(0);
     if (nul !== -1) {
       const line = lineAtEnd() + newlinesBefore(chunk, nul);
-      throw new FormatError('DATASET_NOT_DECLARED_FORMAT', `line ${line}: NUL byte — binary data is not ${declared}`, {
-        line,
-      });
+      throw new FormatError(
+        'DATASET_NOT_DECLARED_FORMAT',
+        `line ${line}: NUL byte — binary data is not ${declared}`,
+        {
+          line,
+        },
+      );
     }
     let text: string;
     try {
@@ -324,7 +413,12 @@ export async function* decodeText(
     } catch (e) {
       if (e instanceof UndecodableBytes) {
         const line = lineAtEnd() + e.newlinesBefore;
-        throw new FormatError('DATASET_UNDECODABLE_BYTES', `line ${line}: ${e.reason}`, { line }, { cause: e });
+        throw new FormatError(
+          'DATASET_UNDECODABLE_BYTES',
+          `line ${line}: ${e.reason}`,
+          { line },
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -380,11 +474,39 @@ export function readCsv(source: ByteSource, options: CsvReadOptions = {}): Tabul
           if (parser.pendingChars > maxRecordChars) tooLarge(parser.line);
           return;
         }
-        columns = checkHeader(records[0], lines[0]);
-        ncol = columns.length;
-        info.columns = columns;
+        const header = checkHeader(records[0], lines[0]);
+        ncol = header.length;
+        info.columns = header;
         records.shift();
         lines.shift();
+        columns = header;
+        if (options.select !== undefined) {
+          const at = new Map(header.map((c, i) => [c, i]));
+          const indexes = options.select.map((name) => {
+            const i = at.get(name);
+            if (i === undefined) {
+              throw new FormatError(
+                'DATASET_SCHEMA_MISMATCH',
+                `column ${JSON.stringify(name)} is not in the file`,
+                { column: name },
+              );
+            }
+            return i;
+          });
+          // Records parsed together with the header: check and project them here.
+          for (; checked < records.length; checked++) {
+            if (records[checked].length !== ncol) ragged(checked, records[checked].length);
+            records[checked] = indexes.map((i) => records[checked][i]);
+          }
+          parser.project(indexes, ncol);
+          columns = [...options.select];
+        }
+      }
+      if (parser.ragged !== undefined) ragged(parser.ragged.at, parser.ragged.got);
+      if (options.select !== undefined) {
+        checked = records.length;
+        if (parser.pendingChars > maxRecordChars) tooLarge(parser.line);
+        return;
       }
       for (; checked < records.length; checked++) {
         if (records[checked].length !== ncol) {
@@ -399,8 +521,20 @@ export function readCsv(source: ByteSource, options: CsvReadOptions = {}): Tabul
       }
       if (parser.pendingChars > maxRecordChars) tooLarge(parser.line);
     };
+    const ragged = (at: number, got: number): never => {
+      const line = lines[at] ?? parser?.line ?? 1;
+      throw new FormatError(
+        'DATASET_RAGGED_ROW',
+        `line ${line}: ${got} field${got === 1 ? '' : 's'} where the header has ${ncol}`,
+        { line, row: firstRow + at },
+      );
+    };
     const tooLarge = (line: number): never => {
-      throw new FormatError('DATASET_RECORD_TOO_LARGE', `line ${line}: a record is larger than ${maxRecordChars} characters (unclosed quote?)`, { line });
+      throw new FormatError(
+        'DATASET_RECORD_TOO_LARGE',
+        `line ${line}: a record is larger than ${maxRecordChars} characters (unclosed quote?)`,
+        { line },
+      );
     };
     const flush = (): RecordBatch => {
       const batch: RecordBatch = { columns: columns!, records, lines, firstRow, cells: 'text' };

@@ -47,16 +47,25 @@ export {
   readParquetMetadata,
 } from './parquet-reader';
 export {
+  type ColumnBatch,
+  columnConverter,
   type ColumnDeclaration,
   type DatasetSource,
   isRandomAccess,
   openReader,
   type OpenReaderInput,
+  readColumns,
   readRows,
   rowConverter,
   sequentialStream,
 } from './rows';
-export { type InferredColumn, type InferredSchema, inferSchema, type InferSchemaInput, TypeInference } from './infer';
+export {
+  type InferredColumn,
+  type InferredSchema,
+  inferSchema,
+  type InferSchemaInput,
+  TypeInference,
+} from './infer';
 export { validateObject, type ValidateObjectInput, type ValidationResult } from './validate';
 export {
   CsvEncoder,

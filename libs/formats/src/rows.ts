@@ -10,7 +10,7 @@ import { FormatError } from './errors';
 import { readJsonl } from './jsonl-reader';
 import { type RandomAccessSource, readParquet } from './parquet-reader';
 import type { RecordBatch } from './records';
-import type { ColumnType, DatasetFormat, Row } from './schema';
+import type { CellValue, ColumnType, DatasetFormat, Row } from './schema';
 
 /** A column as a caller declares it (the publisher's schema, or a grant's view). */
 export interface ColumnDeclaration {
@@ -25,7 +25,9 @@ export type DatasetSource = ByteSource | RandomAccessSource;
 
 /** True when `s` is a {@link RandomAccessSource}. */
 export function isRandomAccess(s: DatasetSource): s is RandomAccessSource {
-  return typeof (s as RandomAccessSource).read === 'function' && typeof (s as RandomAccessSource).size === 'number';
+  return (
+    typeof (s as RandomAccessSource).read === 'function' && typeof (s as RandomAccessSource).size === 'number'
+  );
 }
 
 /** Streams a random-access source front to back in `chunkSize` reads (for CSV/JSONL on S3). */
@@ -46,6 +48,8 @@ export interface OpenReaderInput {
   delimiter?: CsvDelimiter;
   batchSize?: number;
   onBytes?: (chunk: Buffer) => void;
+  /** CSV only: slice only these columns out of each record (see {@link CsvReadOptions.select}). */
+  select?: readonly string[];
 }
 
 /** Opens the reader of any format. Parquet needs a {@link RandomAccessSource}. */
@@ -56,7 +60,9 @@ export function openReader(input: OpenReaderInput): TabularReader {
     case 'JSONL': {
       const bytes = isRandomAccess(source) ? sequentialStream(source) : source;
       const opts = { encoding: input.encoding, batchSize: input.batchSize, onBytes: input.onBytes };
-      return format === 'CSV' ? readCsv(bytes, { ...opts, delimiter: input.delimiter }) : readJsonl(bytes, opts);
+      return format === 'CSV'
+        ? readCsv(bytes, { ...opts, delimiter: input.delimiter, select: input.select })
+        : readJsonl(bytes, opts);
     }
     case 'PARQUET': {
       if (!isRandomAccess(source)) throw new TypeError('Parquet needs a RandomAccessSource');
@@ -75,35 +81,56 @@ export function openReader(input: OpenReaderInput): TabularReader {
 }
 
 /** Resolves declared columns against a file's columns: declared order → file index. */
-export function matchColumns(fileColumns: readonly string[], declared: readonly ColumnDeclaration[]): number[] {
+export function matchColumns(
+  fileColumns: readonly string[],
+  declared: readonly ColumnDeclaration[],
+): number[] {
   const index = new Map(fileColumns.map((c, i) => [c, i]));
   const declaredNames = new Set(declared.map((d) => d.name));
   for (const c of fileColumns) {
     if (!declaredNames.has(c)) {
-      throw new FormatError('DATASET_SCHEMA_MISMATCH', `column ${JSON.stringify(c)} is in the file but not declared`, { column: c });
+      throw new FormatError(
+        'DATASET_SCHEMA_MISMATCH',
+        `column ${JSON.stringify(c)} is in the file but not declared`,
+        { column: c },
+      );
     }
   }
   return declared.map((d) => {
     const i = index.get(d.name);
     if (i === undefined) {
-      throw new FormatError('DATASET_SCHEMA_MISMATCH', `declared column ${JSON.stringify(d.name)} is missing from the file`, {
-        column: d.name,
-      });
+      throw new FormatError(
+        'DATASET_SCHEMA_MISMATCH',
+        `declared column ${JSON.stringify(d.name)} is missing from the file`,
+        {
+          column: d.name,
+        },
+      );
     }
     return i;
   });
 }
 
 /** The error for a cell that is not of its column's type (no value in the message). */
-export function typeMismatch(batch: RecordBatch, i: number, column: string, type: ColumnType, why?: string): FormatError {
+export function typeMismatch(
+  batch: RecordBatch,
+  i: number,
+  column: string,
+  type: ColumnType,
+  why?: string,
+): FormatError {
   const line = batch.lines?.[i];
   const row = batch.firstRow + i;
   const pos = line !== undefined ? `line ${line}` : `row ${row}`;
-  return new FormatError('DATASET_TYPE_MISMATCH', `${pos}: column ${JSON.stringify(column)} expected ${type}${why ? ` (${why})` : ''}`, {
-    ...(line !== undefined ? { line } : {}),
-    row,
-    column,
-  });
+  return new FormatError(
+    'DATASET_TYPE_MISMATCH',
+    `${pos}: column ${JSON.stringify(column)} expected ${type}${why ? ` (${why})` : ''}`,
+    {
+      ...(line !== undefined ? { line } : {}),
+      row,
+      column,
+    },
+  );
 }
 
 /** The error for an empty cell in a non-nullable column. */
@@ -111,18 +138,25 @@ export function nullInRequired(batch: RecordBatch, i: number, column: string): F
   const line = batch.lines?.[i];
   const row = batch.firstRow + i;
   const pos = line !== undefined ? `line ${line}` : `row ${row}`;
-  return new FormatError('DATASET_NULL_IN_REQUIRED_COLUMN', `${pos}: column ${JSON.stringify(column)} is empty but required`, {
-    ...(line !== undefined ? { line } : {}),
-    row,
-    column,
-  });
+  return new FormatError(
+    'DATASET_NULL_IN_REQUIRED_COLUMN',
+    `${pos}: column ${JSON.stringify(column)} is empty but required`,
+    {
+      ...(line !== undefined ? { line } : {}),
+      row,
+      column,
+    },
+  );
 }
 
 /**
  * Builds a converter from raw batches to typed rows of the declared columns (in declared
  * order; the file may order them differently). Throws DATASET_TYPE_MISMATCH and friends.
  */
-export function rowConverter(declared: readonly ColumnDeclaration[], options: CellOptions = {}): (batch: RecordBatch) => Row[] {
+export function rowConverter(
+  declared: readonly ColumnDeclaration[],
+  options: CellOptions = {},
+): (batch: RecordBatch) => Row[] {
   let mapped: { columns: readonly string[]; index: number[] } | undefined;
   const n = declared.length;
   const names = declared.map((d) => d.name);
@@ -130,7 +164,8 @@ export function rowConverter(declared: readonly ColumnDeclaration[], options: Ce
   const text = declared.map((d) => textParser(d.type, options));
   const value = declared.map((d) => valueParser(d.type, options));
   return (batch) => {
-    if (!mapped || mapped.columns !== batch.columns) mapped = { columns: batch.columns, index: matchColumns(batch.columns, declared) };
+    if (!mapped || mapped.columns !== batch.columns)
+      mapped = { columns: batch.columns, index: matchColumns(batch.columns, declared) };
     const index = mapped.index;
     const parse = batch.cells === 'text' ? text : value;
     const out = new Array<Row>(batch.records.length);
@@ -156,4 +191,100 @@ export async function* readRows(
 ): AsyncGenerator<Row[]> {
   const convert = rowConverter(input.columns, input);
   for await (const batch of openReader(input)) yield convert(batch);
+}
+
+/**
+ * A batch of typed rows stored by column: `columns[name][i]` is row i's cell. What the
+ * materializer consumes: one array per needed column instead of one object per row.
+ */
+export interface ColumnBatch {
+  /** Rows in the batch. */
+  length: number;
+  /** 1-based data row number of the batch's first row. */
+  firstRow: number;
+  /** Typed cells of each selected column. */
+  columns: Record<string, CellValue[]>;
+}
+
+/**
+ * Builds a converter from raw batches to typed {@link ColumnBatch}es of the `wanted` columns only
+ * (a subset of the declared ones; the batch may hold more columns, or just these). Typing the
+ * columns nobody reads is skipped. Throws DATASET_TYPE_MISMATCH and friends.
+ */
+export function columnConverter(
+  wanted: readonly ColumnDeclaration[],
+  options: CellOptions = {},
+): (batch: RecordBatch) => ColumnBatch {
+  let mapped: { columns: readonly string[]; index: number[] } | undefined;
+  const text = wanted.map((d) => textParser(d.type, options));
+  const value = wanted.map((d) => valueParser(d.type, options));
+  return (batch) => {
+    if (!mapped || mapped.columns !== batch.columns) {
+      const at = new Map(batch.columns.map((c, i) => [c, i]));
+      const index = wanted.map((d) => {
+        const i = at.get(d.name);
+        if (i === undefined) {
+          throw new FormatError(
+            'DATASET_SCHEMA_MISMATCH',
+            `declared column ${JSON.stringify(d.name)} is missing from the file`,
+            {
+              column: d.name,
+            },
+          );
+        }
+        return i;
+      });
+      mapped = { columns: batch.columns, index };
+    }
+    const records = batch.records;
+    const n = records.length;
+    const columns: Record<string, CellValue[]> = {};
+    const isText = batch.cells === 'text';
+    for (let j = 0; j < wanted.length; j++) {
+      const d = wanted[j];
+      const k = mapped.index[j];
+      const parse = (isText ? text[j] : value[j]) as (x: unknown) => Parsed;
+      const required = d.nullable === false;
+      const out = new Array<CellValue>(n);
+      for (let i = 0; i < n; i++) {
+        const v = parse(records[i][k]);
+        if (v === INVALID) throw typeMismatch(batch, i, d.name, d.type);
+        if (v === null && required) throw nullInRequired(batch, i, d.name);
+        out[i] = v;
+      }
+      columns[d.name] = out;
+    }
+    return { length: n, firstRow: batch.firstRow, columns };
+  };
+}
+
+/**
+ * Reads typed columns: the whole object is checked against `columns` (the declared schema, as
+ * {@link readRows} does), but only the `select`ed columns are typed and returned — for CSV they
+ * are not even sliced out of the text. Default `select`: every declared column.
+ */
+export async function* readColumns(
+  input: OpenReaderInput & {
+    columns: readonly ColumnDeclaration[];
+    select?: readonly string[];
+  } & CellOptions,
+): AsyncGenerator<ColumnBatch> {
+  const byName = new Map(input.columns.map((c) => [c.name, c]));
+  const select = input.select ?? input.columns.map((c) => c.name);
+  const wanted = select.map((name) => {
+    const d = byName.get(name);
+    if (d === undefined) throw new TypeError(`selected column ${JSON.stringify(name)} is not declared`);
+    return d;
+  });
+  const convert = columnConverter(wanted, input);
+  const reader = openReader({ ...input, select: input.format === 'CSV' ? select : undefined });
+  let checked = false;
+  for await (const batch of reader) {
+    if (!checked) {
+      // The full header (CSV projection returns only the selected names in batches).
+      matchColumns(reader.info.columns.length > 0 ? reader.info.columns : batch.columns, input.columns);
+      checked = true;
+    }
+    yield convert(batch);
+  }
 }

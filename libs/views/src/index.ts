@@ -30,4 +30,4 @@ export {
   type SliceRequest,
   type SliceScope,
 } from './slice';
-export { s3RandomAccess, viewPrefix } from './source';
+export { datasetColumns, type DatasetObject, s3RandomAccess, s3Stream, viewPrefix } from './source';

@@ -1,6 +1,16 @@
 /** Reading a raw dataset object from S3, and where views live. */
 import type * as Minio from 'minio';
-import type { RandomAccessSource } from '@maxhub/formats';
+import {
+  type ByteSource,
+  type CellOptions,
+  type ColumnBatch,
+  type ColumnDeclaration,
+  type CsvDelimiter,
+  type DatasetFormat,
+  type DeclaredEncoding,
+  type RandomAccessSource,
+  readColumns,
+} from '@maxhub/formats';
 import { ViewError, ViewErrorCode } from './errors';
 
 /** The prefix of a grant's view of one dataset version in the owner's bucket. */
@@ -31,4 +41,71 @@ export function s3RandomAccess(
       }
     },
   };
+}
+
+/**
+ * The whole object as ONE streaming GET (for CSV and JSONL: sequential range reads cost a
+ * request round trip per MiB and copy every byte once more). The GET starts on first iteration;
+ * failures become VIEW_STORAGE_FAILED.
+ */
+export function s3Stream(client: Minio.Client, bucket: string, key: string): ByteSource {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let stream: AsyncIterable<Uint8Array>;
+      try {
+        stream = (await client.getObject(bucket, key)) as AsyncIterable<Uint8Array>;
+      } catch (cause) {
+        throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', { cause });
+      }
+      try {
+        yield* stream;
+      } catch (cause) {
+        throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', { cause });
+      }
+    },
+  };
+}
+
+/** What {@link datasetColumns} opens. */
+export interface DatasetObject extends CellOptions {
+  client: Minio.Client;
+  bucket: string;
+  key: string;
+  /** Object size in bytes (Parquet's footer is found from it). */
+  size: number;
+  format: DatasetFormat;
+  encoding?: DeclaredEncoding;
+  delimiter?: CsvDelimiter;
+  /** The dataset version's declared columns (the object is checked against all of them). */
+  columns: readonly ColumnDeclaration[];
+  /** Records per batch; default {@link MATERIALIZE_BATCH_SIZE}. */
+  batchSize?: number;
+}
+
+/**
+ * Records per batch when materializing. Small on purpose: a batch lives until it is converted,
+ * and batches that outlive a young-generation GC are copied and promoted (measured in
+ * bench/queries: GC was ~half the CPU time with 8,192-record batches).
+ */
+export const MATERIALIZE_BATCH_SIZE = 512;
+
+/**
+ * The `openColumns` of materializeView for a raw object in S3: CSV and JSONL are read through
+ * one streaming GET per pass, Parquet through range reads; only the selected columns are typed.
+ */
+export function datasetColumns(o: DatasetObject): (select: readonly string[]) => AsyncIterable<ColumnBatch> {
+  return (select) =>
+    readColumns({
+      format: o.format,
+      source:
+        o.format === 'PARQUET'
+          ? s3RandomAccess(o.client, o.bucket, o.key, o.size)
+          : s3Stream(o.client, o.bucket, o.key),
+      encoding: o.encoding,
+      delimiter: o.delimiter,
+      columns: o.columns,
+      select,
+      batchSize: o.batchSize ?? MATERIALIZE_BATCH_SIZE,
+      ...(o.naiveOffsetMinutes === undefined ? {} : { naiveOffsetMinutes: o.naiveOffsetMinutes }),
+    });
 }

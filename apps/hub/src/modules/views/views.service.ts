@@ -11,14 +11,14 @@ import {
   type GrantViewManifestSummary,
 } from '@maxhub/db';
 import { DeidentificationError } from '@maxhub/deidentification';
-import { FormatError, readRows, type ColumnType, type DatasetFormat } from '@maxhub/formats';
+import { FormatError, type ColumnType, type DatasetFormat } from '@maxhub/formats';
 import { CompanyStorage } from '@maxhub/storage';
 import {
   deleteView,
   manifestKey,
   materializeView,
   minioStore,
-  s3RandomAccess,
+  datasetColumns,
   ViewError,
   ViewErrorCode,
   viewPrefix,
@@ -288,14 +288,17 @@ export class ViewsService {
       datasetColumns: columns,
       granted,
       chunkRows: 10_000,
-      openRows: () =>
-        readRows({
-          format: dv.format as DatasetFormat,
-          source: s3RandomAccess(client, bucket, dv.objectKey, size),
-          encoding: (dv.encoding ?? undefined) as never,
-          delimiter: declared.delimiter,
-          columns,
-        }),
+      // CSV/JSONL: one streaming GET per pass; Parquet: range reads. Only needed columns are typed.
+      openColumns: datasetColumns({
+        client,
+        bucket,
+        key: dv.objectKey,
+        size,
+        format: dv.format as DatasetFormat,
+        encoding: (dv.encoding ?? undefined) as never,
+        delimiter: declared.delimiter,
+        columns,
+      }),
     });
   }
 

@@ -1,0 +1,75 @@
+/**
+ * Child process of the materialization benchmarks: materializes one raw weld-line object from
+ * MinIO exactly as the worker does (the views library's own opening of the raw object: one
+ * streaming GET for CSV/JSONL) and prints the view's summary as one JSON line. It does nothing
+ * else, so the parent's /proc sampling of its RSS measures the materialization alone.
+ *
+ * argv[2]: JSON { endpoint, accessKey, secretKey, bucket, key, size, prefix }.
+ */
+import { randomBytes } from 'node:crypto';
+import { createClient } from '@maxhub/storage';
+import { datasetColumns, materializeView, minioStore } from '@maxhub/views';
+import { columnsOf } from '../../libs/synthetic/src/index';
+import { BENCH_GRANT } from './grant';
+
+async function main(): Promise<void> {
+  const a = JSON.parse(process.argv[2] ?? '{}') as {
+    endpoint: string;
+    accessKey: string;
+    secretKey: string;
+    bucket: string;
+    key: string;
+    size: number;
+    prefix: string;
+    uploadConcurrency?: number;
+    gzipLevel?: number;
+    batchSize?: number;
+  };
+  const client = createClient({
+    url: a.endpoint,
+    region: 'us-east-1',
+    accessKey: a.accessKey,
+    secretKey: a.secretKey,
+  });
+  const columns = columnsOf('weld-line');
+  const started = process.hrtime.bigint();
+  const manifest = await materializeView({
+    store: minioStore(client, a.bucket),
+    prefix: a.prefix,
+    grantId: '00000000-0000-4000-8000-000000000001',
+    masterSecret: randomBytes(32),
+    datasetColumns: columns,
+    granted: BENCH_GRANT,
+    chunkRows: 10_000,
+    uploadConcurrency: a.uploadConcurrency,
+    gzipLevel: a.gzipLevel,
+    openColumns: datasetColumns({
+      client,
+      bucket: a.bucket,
+      key: a.key,
+      size: a.size,
+      format: 'CSV',
+      encoding: 'utf-8',
+      columns,
+      batchSize: a.batchSize,
+    }),
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const s = manifest.view.summary;
+  process.stdout.write(
+    JSON.stringify({
+      seconds,
+      rowsIn: s.rowsIn,
+      rowsOut: s.rowsOut,
+      rowsFiltered: s.rowsFiltered,
+      rowsSuppressed: s.rowsSuppressed,
+      chunks: manifest.chunks.length,
+      viewBytes: s.bytes,
+    }) + '\n',
+  );
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? (err as Error).message}\n`);
+  process.exit(1);
+});
