@@ -28,7 +28,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): unknown {
-    if (host.getType<string>() !== 'http') return exception;
+    // GraphQL (and any other context) handles its own errors: rethrow, never return — graphql-js
+    // would take a returned non-Error (pg throws plain objects on connect) for the field's value.
+    if (host.getType<string>() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request & { id?: string }>();
     if (res.headersSent) {
