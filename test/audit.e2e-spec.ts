@@ -1,17 +1,35 @@
+import { createDataSource, dropTestDatabase, ensureDatabase } from '@maxhub/db';
 import { runCli, TestContext } from '@maxhub/testing';
+
+/** A migrated database of this file's own: tampering with a chain must not break other files' runs. */
+async function privateDatabase(suffix: string): Promise<string> {
+  const url = process.env.MAXHUB_TEST_DATABASE_URL!.replace(/\/([^/]+)$/, `/$1_${suffix}`);
+  await ensureDatabase(url);
+  const ds = createDataSource(url, 1);
+  await ds.initialize();
+  await ds.runMigrations();
+  await ds.destroy();
+  return url;
+}
 
 describe('tamper-evident audit log (e2e)', () => {
   let ctx: TestContext;
+  let url: string;
   let admin: { token: string };
+  let company: { id: string; slug: string };
   beforeAll(async () => {
-    ctx = await TestContext.create();
+    url = await privateDatabase('audit');
+    ctx = await TestContext.create({ DATABASE_URL: url });
     admin = await ctx.newUser({ admin: true });
-    await ctx.newCompany(admin.token);
+    company = await ctx.newCompany(admin.token);
     await ctx.newCompany(admin.token);
   });
-  afterAll(async () => ctx?.close());
+  afterAll(async () => {
+    await ctx?.close();
+    if (url) await dropTestDatabase(url);
+  });
 
-  const env = () => ({ DATABASE_URL: ctx.config.database.url });
+  const env = () => ({ DATABASE_URL: url });
 
   it('verifies an untouched chain through GraphQL and the CLI', async () => {
     const d = await ctx.gqlOk(`{ verifyAuditChain { ok entries firstBrokenSeq } }`, {}, admin.token);
@@ -30,33 +48,6 @@ describe('tamper-evident audit log (e2e)', () => {
     await expect(ctx.dataSource.query(`DELETE FROM audit_entries WHERE seq = 1`)).rejects.toThrow(
       /append-only/,
     );
-  });
-
-  it('names the first tampered entry after a superuser rewrites a row with triggers bypassed', async () => {
-    const rows: Array<{ seq: string }> = await ctx.dataSource.query(
-      `SELECT seq FROM audit_entries WHERE action = 'company.registered' ORDER BY seq LIMIT 1`,
-    );
-    const seq = rows[0].seq;
-    await ctx.dataSource.transaction(async (m) => {
-      await m.query(`SET LOCAL session_replication_role = replica`);
-      await m.query(
-        `UPDATE audit_entries SET payload = replace(payload, '"ALLIANCE"', '"OWN_ENDPOINT"') WHERE seq = $1`,
-        [seq],
-      );
-    });
-    const cli = runCli(['audit', 'verify'], env());
-    expect(cli.status).toBe(1);
-    expect(cli.stdout).toContain(`BROKEN at entry ${seq}: HASH_MISMATCH`);
-    const d = await ctx.gqlOk(
-      `{ verifyAuditChain { ok firstBrokenSeq firstBrokenReason } }`,
-      {},
-      admin.token,
-    );
-    expect(d.verifyAuditChain).toEqual({
-      ok: false,
-      firstBrokenSeq: seq,
-      firstBrokenReason: 'HASH_MISMATCH',
-    });
   });
 
   it('refuses auditEntries of another company with NOT_FOUND', async () => {
@@ -79,18 +70,59 @@ describe('tamper-evident audit log (e2e)', () => {
       'company_member.added',
     ]);
   });
+
+  it('detects the deletion of the newest entries against a head recorded earlier', async () => {
+    const head = (await ctx.gqlOk(`{ verifyAuditChain { lastHash } }`, {}, admin.token)).verifyAuditChain
+      .lastHash as string;
+    expect(runCli(['audit', 'verify', '--expect-head', head], env()).status).toBe(0);
+    await ctx.newCompany(admin.token);
+    await ctx.dataSource.transaction(async (m) => {
+      await m.query(`SET LOCAL session_replication_role = replica`);
+      await m.query(
+        `DELETE FROM audit_entries WHERE seq >= (SELECT seq FROM audit_entries WHERE hash = $1)`,
+        [head],
+      );
+    });
+    const cli = runCli(['audit', 'verify', '--expect-head', head], env());
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toContain(`the expected head ${head} is missing`);
+  });
+
+  // Last in this file: it breaks the chain for good.
+  it('names the first tampered entry after a superuser rewrites a row with triggers bypassed', async () => {
+    const rows: Array<{ seq: string }> = await ctx.dataSource.query(
+      `SELECT seq FROM audit_entries WHERE action = 'company.registered' AND subject_id = $1`,
+      [company.id],
+    );
+    const seq = rows[0].seq;
+    await ctx.dataSource.transaction(async (m) => {
+      await m.query(`SET LOCAL session_replication_role = replica`);
+      const res: [unknown, number] = await m.query(
+        `UPDATE audit_entries SET payload = replace(payload, '"ALLIANCE"', '"OWN_ENDPOINT"') WHERE seq = $1`,
+        [seq],
+      );
+      expect(res[1]).toBe(1);
+    });
+    const cli = runCli(['audit', 'verify'], env());
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toContain(`BROKEN at entry ${seq}: HASH_MISMATCH`);
+    const d = await ctx.gqlOk(
+      `{ verifyAuditChain { ok firstBrokenSeq firstBrokenReason } }`,
+      {},
+      admin.token,
+    );
+    expect(d.verifyAuditChain).toEqual({
+      ok: false,
+      firstBrokenSeq: seq,
+      firstBrokenReason: 'HASH_MISMATCH',
+    });
+  });
 });
 
 describe('maxhub admin bootstrap (e2e, CLI)', () => {
   it('creates the first operator once and prints a working token, then refuses a second bootstrap', async () => {
     // A database of its own: bootstrap is once per hub.
-    const { createDataSource, ensureDatabase, dropTestDatabase } = await import('@maxhub/db');
-    const url = process.env.MAXHUB_TEST_DATABASE_URL!.replace(/\/([^/]+)$/, '/$1_boot');
-    await ensureDatabase(url);
-    const ds = createDataSource(url, 1);
-    await ds.initialize();
-    await ds.runMigrations();
-    await ds.destroy();
+    const url = await privateDatabase('boot');
     const env = {
       DATABASE_URL: url,
       HUB_MASTER_SECRET: 'a'.repeat(64),
