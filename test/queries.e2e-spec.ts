@@ -104,6 +104,25 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
     expect(mine.details.rowsSuppressed).toBeGreaterThan(0);
   });
 
+  it('shows the owner who granted what in the catalog, and other members nothing of it', async () => {
+    const q = `query($id: ID!) { dataset(id: $id) { owned grants { grantId grantVersion state workingGroupSlug datasetVersion } } }`;
+    const owner = await ctx.gqlOk(q, { id: f.dataset.datasetId }, f.grantor.token);
+    expect(owner.dataset.owned).toBe(true);
+    expect(owner.dataset.grants).toEqual(
+      expect.arrayContaining([
+        {
+          grantId: grant.grantId,
+          grantVersion: 1,
+          state: 'ACTIVE',
+          workingGroupSlug: f.group.slug,
+          datasetVersion: f.dataset.version,
+        },
+      ]),
+    );
+    const other = await ctx.gqlOk(q, { id: f.dataset.datasetId }, f.analyst.token);
+    expect(other.dataset).toEqual({ owned: false, grants: [] });
+  });
+
   it('refuses a member of the grantee group who is not an analyst', async () => {
     const r = await slice({ f: 10 }, f.groupLegal.token);
     expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

@@ -276,6 +276,32 @@ export class DatasetVersion {
   withdrawnAt!: Date | null;
 }
 
+@ObjectType({
+  description: 'A grant that opens (or would open) this dataset: the owner’s view of who granted what.',
+})
+export class DatasetGrant {
+  @Field(() => ID, { description: 'Grant id.' })
+  grantId!: string;
+
+  @Field(() => Int, { description: 'Grant version (amendments add versions).' })
+  grantVersion!: number;
+
+  @Field({
+    description:
+      'State of that grant version: DRAFT, AWAITING_SIGNATURES, ACTIVE, SUSPENDED, TERMINATED, EXPIRED or SUPERSEDED.',
+  })
+  state!: string;
+
+  @Field({ description: 'The grantee working group’s slug.' })
+  workingGroupSlug!: string;
+
+  @Field(() => Int, { description: 'The dataset version the grant pins.' })
+  datasetVersion!: number;
+
+  @Field({ description: 'End of the grant’s term.' })
+  termUntil!: Date;
+}
+
 @ObjectType({ description: 'A dataset a member company publishes, with its versions. Metadata only.' })
 export class Dataset {
   @Field(() => ID, { description: 'Dataset id.' })
@@ -303,6 +329,12 @@ export class Dataset {
     description: 'Versions, newest first: PUBLISHED ones for everyone; all states in the owner’s view.',
   })
   versions!: DatasetVersion[];
+
+  @Field(() => [DatasetGrant], {
+    description:
+      'Owner’s view: every grant version naming this dataset, newest first. Empty for other members.',
+  })
+  grants!: DatasetGrant[];
 
   @Field({ description: 'When the dataset was first published.' })
   createdAt!: Date;

@@ -39,6 +39,7 @@ import {
   ColumnClassEnum,
   ColumnTypeEnum,
   Dataset,
+  DatasetGrant,
   DatasetColumn,
   DatasetFormatEnum,
   DatasetVersion,
@@ -717,7 +718,57 @@ export class DatasetsService {
     const byCompany = new Map(companies.map((c) => [c.id, c]));
     const byDataset = new Map<string, DatasetVersionEntity[]>();
     for (const v of versions) byDataset.set(v.datasetId, [...(byDataset.get(v.datasetId) ?? []), v]);
-    return rows.map((r) => this.toDataset(r, byCompany.get(r.companyId)!, actor, byDataset.get(r.id) ?? []));
+    const grants = await this.grantsOf(rows.filter((r) => actor.companies.has(r.companyId)));
+    return rows.map((r) => ({
+      ...this.toDataset(r, byCompany.get(r.companyId)!, actor, byDataset.get(r.id) ?? []),
+      grants: grants.get(r.id) ?? [],
+    }));
+  }
+
+  /**
+   * Who granted what, for the owner: every grant version of the owning companies that names one
+   * of these datasets (read from the signed documents themselves), newest first.
+   */
+  private async grantsOf(owned: DatasetEntity[]): Promise<Map<string, DatasetGrant[]>> {
+    const out = new Map<string, DatasetGrant[]>();
+    if (!owned.length) return out;
+    const wanted = new Set(owned.map((r) => r.id));
+    const rows: Array<{
+      grant_id: string;
+      version: number;
+      state: string;
+      slug: string;
+      term_until: Date;
+      document: Buffer;
+    }> = await this.dataSource.query(
+      `SELECT v.grant_id, v.version, v.state, w.slug, v.term_until, v.document
+           FROM grant_versions v
+           JOIN grants g ON g.id = v.grant_id
+           JOIN working_groups w ON w.id = g.grantee_working_group_id
+          WHERE g.grantor_company_id = ANY($1)
+          ORDER BY v.created_at DESC`,
+      [[...new Set(owned.map((r) => r.companyId))]],
+    );
+    for (const row of rows) {
+      const doc = JSON.parse(row.document.toString('utf8')) as {
+        datasets?: Array<{ datasetId: string; version: number }>;
+      };
+      for (const d of doc.datasets ?? []) {
+        if (!wanted.has(d.datasetId)) continue;
+        out.set(d.datasetId, [
+          ...(out.get(d.datasetId) ?? []),
+          {
+            grantId: row.grant_id,
+            grantVersion: row.version,
+            state: row.state,
+            workingGroupSlug: row.slug,
+            datasetVersion: d.version,
+            termUntil: row.term_until,
+          },
+        ]);
+      }
+    }
+    return out;
   }
 
   private toDataset(
@@ -738,6 +789,7 @@ export class DatasetsService {
       owned,
       latestPublished: latest ? this.toVersion(latest, owned) : null,
       versions: visible.map((v) => this.toVersion(v, owned)),
+      grants: [],
       createdAt: row.createdAt,
     };
   }
