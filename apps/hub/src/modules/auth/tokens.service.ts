@@ -4,9 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
 import {
   ApiTokenEntity,
-  CompanyMemberEntity,
   UserEntity,
-  WorkingGroupMemberEntity,
   type CompanyRole,
   type WorkingGroupRole,
 } from '@maxhub/db';
@@ -49,38 +47,48 @@ export class TokensService {
         'the token is invalid, revoked or expired',
       );
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) throw invalid();
-    const row = await this.dataSource
-      .getRepository(ApiTokenEntity)
-      .createQueryBuilder('t')
-      .innerJoinAndSelect('t.user', 'u')
-      .where('t.token_hash = :h', { h: hashToken(token) })
-      .andWhere('t.revoked_at IS NULL')
-      .andWhere('t.expires_at > now()')
-      .getOne();
-    if (!row?.user) throw invalid();
-    const [companyRoles, groupRoles] = await Promise.all([
-      this.dataSource.getRepository(CompanyMemberEntity).find({ where: { userId: row.userId } }),
-      this.dataSource.getRepository(WorkingGroupMemberEntity).find({ where: { userId: row.userId } }),
-    ]);
-    const companies = new Map<string, Set<CompanyRole>>();
-    for (const m of companyRoles)
-      companies.set(m.companyId, (companies.get(m.companyId) ?? new Set()).add(m.role));
-    const workingGroups = new Map<string, Set<WorkingGroupRole>>();
-    for (const m of groupRoles) {
-      workingGroups.set(m.workingGroupId, (workingGroups.get(m.workingGroupId) ?? new Set()).add(m.role));
-    }
-    // Record use at most once a minute per token: cheap, and enough to spot stale tokens.
-    await this.dataSource.query(
-      `UPDATE api_tokens SET last_used_at = now()
-       WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-      [row.id],
+    // One round trip for the token, its user and every membership (this runs on every request).
+    const rows: Array<{
+      token_id: string;
+      user_id: string;
+      email: string;
+      display_name: string;
+      is_admin: boolean;
+      stale: boolean;
+      companies: Array<{ id: string; role: CompanyRole }> | null;
+      groups: Array<{ id: string; role: WorkingGroupRole }> | null;
+    }> = await this.dataSource.query(
+      `SELECT t.id AS token_id, u.id AS user_id, u.email, u.display_name, u.is_admin,
+              (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale,
+              (SELECT json_agg(json_build_object('id', cm.company_id, 'role', cm.role))
+                 FROM company_members cm WHERE cm.user_id = u.id) AS companies,
+              (SELECT json_agg(json_build_object('id', wm.working_group_id, 'role', wm.role))
+                 FROM working_group_members wm WHERE wm.user_id = u.id) AS groups
+         FROM api_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()`,
+      [hashToken(token)],
     );
+    const row = rows[0];
+    if (!row) throw invalid();
+    const companies = new Map<string, Set<CompanyRole>>();
+    for (const m of row.companies ?? []) companies.set(m.id, (companies.get(m.id) ?? new Set()).add(m.role));
+    const workingGroups = new Map<string, Set<WorkingGroupRole>>();
+    for (const m of row.groups ?? [])
+      workingGroups.set(m.id, (workingGroups.get(m.id) ?? new Set()).add(m.role));
+    // Record use at most once a minute per token: cheap, and enough to spot stale tokens.
+    if (row.stale) {
+      await this.dataSource.query(
+        `UPDATE api_tokens SET last_used_at = now()
+         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [row.token_id],
+      );
+    }
     return {
-      userId: row.user.id,
-      email: row.user.email,
-      displayName: row.user.displayName,
-      isAdmin: row.user.isAdmin,
-      tokenId: row.id,
+      userId: row.user_id,
+      email: row.email,
+      displayName: row.display_name,
+      isAdmin: row.is_admin,
+      tokenId: row.token_id,
       companies,
       workingGroups,
     };
