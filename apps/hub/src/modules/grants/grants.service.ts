@@ -975,12 +975,13 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       .getRepository(GrantSignatureEntity)
       .find({ where: { grantVersionId: version.id, replacedAt: IsNull() } });
     const signers = new Set<string>();
+    const crl = await this.pki.currentCrl(at);
     for (const party of ['GRANTOR', 'GRANTEE'] as const) {
       const s = sigs.find((x) => x.party === party);
       if (!s) throw deny(E.GRANT_SIGNATURE_INVALID, `the ${party.toLowerCase()}’s signature is missing`);
       let v: VerifiedSigner;
       try {
-        v = await this.pki.verify(version.document, s.cmsDer, at);
+        v = await this.pki.verify(version.document, s.cmsDer, at, crl);
       } catch (err) {
         const code = err instanceof PkiError || err instanceof HubError ? err.code : 'PKI_UNVERIFIABLE';
         if (code === 'PKI_CERT_REVOKED' || code === 'PKI_CERT_EXPIRED') {

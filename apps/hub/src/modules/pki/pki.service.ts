@@ -444,9 +444,15 @@ export class PkiService implements OnModuleInit {
    * checks validity at the signing time). Outcomes are cached per (signature, content, CRL
    * number). Throws PkiError (PKI_* codes) or HubError PKI_CERTIFICATE_UNKNOWN.
    */
-  async verify(content: Buffer, cmsDer: Buffer, now = new Date()): Promise<VerifiedSigner> {
+  async verify(
+    content: Buffer,
+    cmsDer: Buffer,
+    now = new Date(),
+    currentCrl?: CurrentCrl,
+  ): Promise<VerifiedSigner> {
     const ca = await this.ca();
-    const crl = await this.currentCrl(now);
+    // A caller verifying several signatures at once reads the CRL once (still fresh per call).
+    const crl = currentCrl ?? (await this.currentCrl(now));
     const key = `${sha256(cmsDer)}:${sha256(content)}:${crl.crlNumber}`;
     let outcome = this.verifications.get(key);
     if (!outcome) {
