@@ -69,6 +69,8 @@ node -e '
 const lines = require("fs").readFileSync(".run/demo-tokens.jsonl", "utf8").trim().split("\n").map(JSON.parse);
 for (const l of lines) console.log(`  ${l.roles.padEnd(42)} ${l.email.padEnd(36)} ${l.token}`);
 '
+# The README's two first queries, with the demo grant's ids and the right tokens filled in.
+node scripts/print-demo-examples.js "$PORT"
 echo
 echo "  Ctrl-C stops the hub$( [ "$started_minio" = 1 ] && echo ' and MinIO')."
 wait "${pids[0]}"

@@ -1,3 +1,4 @@
+import * as Minio from 'minio';
 import { Readable } from 'node:stream';
 import { encodeClassKey } from '@maxhub/deidentification';
 import { capturedLogs, TestContext, type GqlResult } from '@maxhub/testing';
@@ -260,6 +261,43 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
     expect([a.status, b.status]).toEqual(['READY', 'READY']);
     const page = await ctx.gqlOk(SLICE, { g: g.grantId, d: f.dataset.datasetId, f: 5 }, f.analyst.token);
     expect(page.slice.rowsReturned).toBe(5);
+  });
+
+  it('refuses to build a view from an object replaced after validation, and serves nothing from it', async () => {
+    const other = await newQueryFixture(ctx, 120);
+    const g = await newActiveGrant(ctx, other, {});
+    const [{ object_key: key }]: Array<{ object_key: string }> = await ctx.dataSource.query(
+      'SELECT object_key FROM dataset_versions WHERE id = $1',
+      [other.dataset.versionId],
+    );
+    const minio = new Minio.Client({
+      endPoint: '127.0.0.1',
+      port: Number(new URL(ctx.config.minio.endpoint).port),
+      useSSL: false,
+      accessKey: ctx.config.minio.accessKey,
+      secretKey: ctx.config.minio.secretKey,
+    });
+    const validated = await minio.statObject(other.company.bucket, key);
+    await ctx.dataSource.query('UPDATE dataset_versions SET object_etag = $2 WHERE id = $1', [
+      other.dataset.versionId,
+      validated.etag,
+    ]);
+    // Same size, different bytes: as if someone reused a still-valid presigned PUT URL.
+    const original = await minio.getObject(other.company.bucket, key);
+    const chunks: Buffer[] = [];
+    for await (const c of original) chunks.push(c as Buffer);
+    const tampered = Buffer.from(Buffer.concat(chunks).toString('latin1').replace(/L1/g, 'L9'), 'latin1');
+    await minio.putObject(other.company.bucket, key, tampered);
+    await materializeViews(ctx);
+    const rows: Array<{ status: string; error_code: string }> = await ctx.dataSource.query(
+      'SELECT status, error_code FROM grant_views WHERE grant_id = $1',
+      [g.grantId],
+    );
+    expect(rows).toEqual([{ status: 'FAILED', error_code: 'VIEW_SOURCE_CHANGED' }]);
+    const r = await ctx.gql(SLICE, { g: g.grantId, d: other.dataset.datasetId, f: 5 }, other.analyst.token);
+    emitted.push(JSON.stringify(r));
+    expect(r.data).toBeNull();
+    expect(r.errors?.[0].extensions?.reason).toMatch(/^VIEW_/);
   });
 
   it('counts queries per day atomically and refuses the one over the limit', async () => {

@@ -12,4 +12,9 @@ export enum ViewsErrorCode {
   VIEW_STORAGE_UNAVAILABLE = 'VIEW_STORAGE_UNAVAILABLE',
   /** The dataset version the grant pins is not published (or was withdrawn). */
   VIEW_DATASET_VERSION_UNAVAILABLE = 'VIEW_DATASET_VERSION_UNAVAILABLE',
+  /**
+   * The raw object no longer is the one validation checked (replaced through a still-valid
+   * upload URL, or removed): the view is not built from bytes nobody validated.
+   */
+  VIEW_SOURCE_CHANGED = 'VIEW_SOURCE_CHANGED',
 }

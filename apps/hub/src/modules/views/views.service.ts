@@ -272,7 +272,21 @@ export class ViewsService {
       .where('c.id = :id', { id: view.companyId })
       .getOneOrFail();
     const { client, bucket } = this.storage.forCompany(owner);
-    const size = Number(dv.sizeBytes ?? (await client.statObject(bucket, dv.objectKey)).size);
+    // A presigned upload URL stays valid until it expires, even after publication: make sure the
+    // object is still the one validation read (ETag and size), before and after reading it.
+    const assertUnchanged = async () => {
+      const stat = await client.statObject(bucket, dv.objectKey).catch((err: unknown) => {
+        if ((err as { code?: string }).code === 'NotFound') return null;
+        throw err;
+      });
+      const changed =
+        !stat ||
+        (dv.sizeBytes !== null && stat.size !== Number(dv.sizeBytes)) ||
+        (dv.objectEtag !== null && stat.etag !== dv.objectEtag);
+      if (changed) throw new PermanentFailure(ViewsErrorCode.VIEW_SOURCE_CHANGED);
+      return stat.size;
+    };
+    const size = await assertUnchanged();
     const columns = dv.columns.map((c) => ({
       name: c.name,
       type: c.type as ColumnType,
@@ -280,7 +294,7 @@ export class ViewsService {
       nullable: c.nullable,
     }));
     const declared = dv.declared as { delimiter?: ',' | ';' | '\t' | '|'; naiveOffsetMinutes?: number };
-    return materializeView({
+    const manifest = await materializeView({
       store,
       prefix: view.prefix,
       grantId: view.grantId,
@@ -300,6 +314,8 @@ export class ViewsService {
         columns,
       }),
     });
+    await assertUnchanged();
+    return manifest;
   }
 
   /**
