@@ -86,6 +86,15 @@ const EnvSchema = z.object({
   JOBS_POLLING_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
   /** Validation jobs one worker process runs at once. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  SLICE_MAX_PAGE_ROWS: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  SLICE_ORDER_BY_MAX_ROWS: z.coerce.number().int().min(0).max(10_000_000).default(200_000),
+  SLICE_SCAN_BUDGET_ROWS: z.coerce.number().int().min(1000).max(100_000_000).default(2_000_000),
+  VIEW_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 ** 2)
+    .default(256 * 1024 ** 2),
+  EXPORT_LINK_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   PKI_ROOT_CERT_FILE: z.string().optional(),
   PKI_ISSUING_CERT_FILE: z.string().optional(),
   PKI_ISSUING_KEY_FILE: z.string().optional(),
@@ -102,6 +111,14 @@ export interface HubConfig {
   tokens: { defaultTtlDays: number };
   graphql: { maxDepth: number; maxComplexity: number; sandbox: boolean };
   uploads: { maxBytes: number; urlTtlSeconds: number; partBytes: number };
+  /** Query limits beyond each grant's own (rowsPerQuery, queriesPerDay). */
+  queries: {
+    maxPageRows: number;
+    orderByMaxRows: number;
+    scanBudgetRows: number;
+    viewCacheBytes: number;
+    exportLinkTtlSeconds: number;
+  };
   jobs: {
     expireBaseSeconds: number;
     minBytesPerSecond: number;
@@ -148,6 +165,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
       sandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV === 'development',
+    },
+    queries: {
+      maxPageRows: e.SLICE_MAX_PAGE_ROWS,
+      orderByMaxRows: e.SLICE_ORDER_BY_MAX_ROWS,
+      scanBudgetRows: e.SLICE_SCAN_BUDGET_ROWS,
+      viewCacheBytes: e.VIEW_CACHE_BYTES,
+      exportLinkTtlSeconds: e.EXPORT_LINK_TTL_SECONDS,
     },
     uploads: {
       maxBytes: e.UPLOAD_MAX_BYTES,

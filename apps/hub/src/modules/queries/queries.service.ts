@@ -26,17 +26,6 @@ import { GrantAccessService, type OpenGrant } from './grant-access.service';
 import { QueriesErrorCode as E } from './queries.errors';
 import { ExportFormat, SliceExport, SlicePage, SlicePredicateInput, SliceOrderInput } from './queries.models';
 
-/** Largest page any grant may ask for, whatever its rowsPerQuery says. */
-export const SLICE_HARD_CAP = 10_000;
-/** Views up to this many rows may be sorted on a column. */
-export const ORDER_BY_MAX_ROWS = 200_000;
-/** Rows one filtered page may scan before it returns what it has and a cursor. */
-export const SCAN_BUDGET_ROWS = 2_000_000;
-/** Decoded chunks kept in memory by this process. */
-export const CHUNK_CACHE_BYTES = 256 * 1024 * 1024;
-/** How long an export path works. */
-export const EXPORT_TTL_SECONDS = 15 * 60;
-
 /** What a slice call asks. */
 export interface SliceArgs {
   grantId: string;
@@ -114,14 +103,14 @@ function fromViewError(err: ViewError, grantId: string): HubError {
 @Injectable()
 export class QueriesService {
   private readonly logger = new Logger(QueriesService.name);
-  private readonly cache = createChunkCache(CHUNK_CACHE_BYTES);
+  private readonly cache: ReturnType<typeof createChunkCache>;
   /** Parsed manifests of READY views, by view id (bounded; re-verified against the row's hash). */
   private readonly readers = new Map<string, { sha: string; reader: ViewReader }>();
   private readonly ticketKey: Buffer;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(HUB_CONFIG) config: HubConfig,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly grants: GrantAccessService,
     private readonly views: ViewsService,
     private readonly audit: AuditService,
@@ -130,6 +119,7 @@ export class QueriesService {
       .update(config.secrets.master)
       .update('maxhub/export-ticket/v1')
       .digest();
+    this.cache = createChunkCache(config.queries.viewCacheBytes);
   }
 
   /** One page of a granted slice. */
@@ -199,7 +189,7 @@ export class QueriesService {
     };
     try {
       const { reader } = await this.authorize(actor, ctx);
-      const expires = Math.floor(Date.now() / 1000) + EXPORT_TTL_SECONDS;
+      const expires = Math.floor(Date.now() / 1000) + this.config.queries.exportLinkTtlSeconds;
       const payload = Buffer.from(
         JSON.stringify({ g: grantId, d: datasetId, f: format, u: actor.userId, e: expires }),
       ).toString('base64url');
@@ -397,9 +387,9 @@ export class QueriesService {
 
   private limitsOf(open: OpenGrant): SliceLimits {
     return {
-      maxFirst: Math.min(open.document.limits.rowsPerQuery, SLICE_HARD_CAP),
-      orderByMaxRows: ORDER_BY_MAX_ROWS,
-      scanBudgetRows: SCAN_BUDGET_ROWS,
+      maxFirst: Math.min(open.document.limits.rowsPerQuery, this.config.queries.maxPageRows),
+      orderByMaxRows: this.config.queries.orderByMaxRows,
+      scanBudgetRows: this.config.queries.scanBudgetRows,
     };
   }
 
