@@ -12,15 +12,7 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
   beforeAll(async () => {
     ctx = await TestContext.create();
     admin = await ctx.newUser({ admin: true });
-    const u = new URL(ctx.config.minio.endpoint);
-    minio = new Minio.Client({
-      endPoint: u.hostname,
-      port: Number(u.port),
-      useSSL: false,
-      accessKey: ctx.config.minio.accessKey,
-      secretKey: ctx.config.minio.secretKey,
-      pathStyle: true,
-    });
+    minio = ctx.minio();
   });
   afterAll(async () => ctx?.close());
 

@@ -35,15 +35,7 @@ describe('publishing datasets (e2e, real PostgreSQL, MinIO and worker)', () => {
     admin = await ctx.newUser({ admin: true });
     company = await ctx.newCompany(admin.token);
     publisher = await ctx.newCompanyMember(admin.token, company.slug, 'PUBLISHER');
-    const u = new URL(ctx.config.minio.endpoint);
-    minio = new Minio.Client({
-      endPoint: u.hostname,
-      port: Number(u.port),
-      useSSL: false,
-      accessKey: ctx.config.minio.accessKey,
-      secretKey: ctx.config.minio.secretKey,
-      pathStyle: true,
-    });
+    minio = ctx.minio();
   });
   afterAll(async () => ctx?.close());
 

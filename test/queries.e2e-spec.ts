@@ -1,4 +1,3 @@
-import * as Minio from 'minio';
 import { Readable } from 'node:stream';
 import { encodeClassKey } from '@maxhub/deidentification';
 import { capturedLogs, TestContext, type GqlResult } from '@maxhub/testing';
@@ -270,13 +269,7 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
       'SELECT object_key FROM dataset_versions WHERE id = $1',
       [other.dataset.versionId],
     );
-    const minio = new Minio.Client({
-      endPoint: '127.0.0.1',
-      port: Number(new URL(ctx.config.minio.endpoint).port),
-      useSSL: false,
-      accessKey: ctx.config.minio.accessKey,
-      secretKey: ctx.config.minio.secretKey,
-    });
+    const minio = ctx.minio();
     const validated = await minio.statObject(other.company.bucket, key);
     await ctx.dataSource.query('UPDATE dataset_versions SET object_etag = $2 WHERE id = $1', [
       other.dataset.versionId,

@@ -6,6 +6,7 @@ import { HubConfig, loadConfig } from '@maxhub/config';
 import { DatasetVersionEntity, UserEntity } from '@maxhub/db';
 import type { DatasetFormat } from '@maxhub/formats';
 import { generate, type SyntheticKind } from '@maxhub/synthetic';
+import * as Minio from 'minio';
 import pino from 'pino';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -132,6 +133,19 @@ export class TestContext {
 
   get dataSource(): DataSource {
     return this.app.get(DataSource);
+  }
+
+  /** A client of the alliance MinIO the app uses (to check or tamper with objects behind its back). */
+  minio(): Minio.Client {
+    const u = new URL(this.config.minio.endpoint);
+    return new Minio.Client({
+      endPoint: u.hostname,
+      port: Number(u.port),
+      useSSL: u.protocol === 'https:',
+      accessKey: this.config.minio.accessKey,
+      secretKey: this.config.minio.secretKey,
+      pathStyle: true,
+    });
   }
 
   get http() {
