@@ -49,9 +49,9 @@ const TRANSFORMS: Record<string, Record<string, unknown>> = {
   timestamp: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } },
   operator_id: { kind: 'pseudonymize', bits: 128 },
   machine_serial: { kind: 'drop' },
-  weld_current_a: { kind: 'noise', magnitude: 0.02, relative: true },
-  voltage_v: { kind: 'noise', magnitude: 0.02, relative: true },
-  wire_feed_m_min: { kind: 'noise', magnitude: 0.02, relative: true },
+  weld_current_a: { kind: 'noise', magnitude: 0.02, relative: true, digits: 2 },
+  voltage_v: { kind: 'noise', magnitude: 0.02, relative: true, digits: 2 },
+  wire_feed_m_min: { kind: 'noise', magnitude: 0.02, relative: true, digits: 2 },
 };
 
 /**

@@ -63,6 +63,7 @@ export async function seedDemo(config: HubConfig): Promise<DemoToken[]> {
     };
     for (const c of DEMO.companies) {
       if (await ds.getRepository(CompanyEntity).exists({ where: { slug: c.slug } })) continue;
+      await removeOrphanDemoBucket(app.get(CompanyStorage), c.slug);
       await alliance.registerCompany(actor, {
         slug: c.slug,
         name: c.name,
@@ -181,4 +182,25 @@ async function publishDemoDatasets(
       retryLimit: 0,
     });
   }
+}
+
+/**
+ * A demo company's bucket left on the local MinIO by an earlier development database (the
+ * database was dropped, the MinIO data folder kept). Registration rightly refuses to adopt a
+ * bucket it did not create; for the fictional demo companies only, the seed empties and removes
+ * such an orphan first, and says so. Real companies never go through here.
+ */
+async function removeOrphanDemoBucket(storage: CompanyStorage, slug: string): Promise<void> {
+  const bucket = storage.bucketNameFor(slug);
+  const client = storage.alliance;
+  if (!(await client.bucketExists(bucket))) return;
+  const names: string[] = [];
+  for await (const o of client.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) {
+    if (o.name) names.push(o.name);
+  }
+  for (let i = 0; i < names.length; i += 1000) await client.removeObjects(bucket, names.slice(i, i + 1000));
+  await client.removeBucket(bucket);
+  process.stderr.write(
+    `maxhub: removed the orphan demo bucket ${bucket} left by an earlier development database\n`,
+  );
 }
