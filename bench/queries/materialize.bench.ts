@@ -7,7 +7,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { pipeline } from 'node:stream/promises';
 import * as path from 'node:path';
 import { inferSchema, initParser } from 'udsv';
 import { readCsv } from '@maxhub/formats';
@@ -106,9 +109,15 @@ export async function run(opts: { rows?: number; endpoint?: string } = {}): Prom
   const key = 'datasets/weld-line.csv';
   const out: BenchRecord[] = [];
   try {
-    const up = await measure(() =>
-      client.putObject(bucket, key, generate({ kind: 'weld-line', rows, format: 'CSV', seed: 'bench' })),
-    );
+    // Generated to disk first, then uploaded with its size known: a multi-GB stream of unknown
+    // length to putObject has failed here with EPIPE.
+    const tmp = await mkdtemp(path.join(tmpdir(), 'maxhub-bench-'));
+    const file = path.join(tmp, 'weld-line.csv');
+    const up = await measure(async () => {
+      await pipeline(generate({ kind: 'weld-line', rows, format: 'CSV', seed: 'bench' }), createWriteStream(file));
+      await client.fPutObject(bucket, key, file);
+      await rm(tmp, { recursive: true, force: true });
+    });
     const size = (await client.statObject(bucket, key)).size;
     out.push({ bench: 'views.generate-upload', rows, bytes: size, seconds: up.seconds });
 
