@@ -16,8 +16,7 @@
 import type { CellValue } from '../../formats/src/schema';
 import { DeidErrorCode, deidError } from './errors';
 
-// eslint-disable-next-line no-control-regex
-const NON_ASCII_OR_EDGE_SPACE = /[^\x00-\x7f]|^[ \t\r\n]|[ \t\r\n]$/;
+const NON_ASCII_OR_EDGE_SPACE = /\P{ASCII}|^[ \t\r\n]|[ \t\r\n]$/u;
 
 /** The canonical string of a cell per the rule above; `null` for null/undefined. */
 export function canonicalString(value: CellValue | undefined): string | null {

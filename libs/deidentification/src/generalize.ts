@@ -114,8 +114,7 @@ function compileRound(digits: number, type: ColumnType, column: string): General
   };
 }
 
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 
 function compilePrefix(keep: number): Generalizer {
   return (value) => {

@@ -131,8 +131,8 @@ export interface MemberSubject {
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Control characters (C0, DEL and C1: `\p{Cc}`) are refused in certificate subject text. */
+const CONTROL = /\p{Cc}/u;
 
 function checkText(value: string, field: string, max: number): void {
   if (value.length === 0 || value.length > max || CONTROL.test(value) || value.trim() !== value) {
