@@ -293,6 +293,42 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
     expect(r.errors?.[0].extensions?.reason).toMatch(/^VIEW_/);
   });
 
+  it('stops opening a grant’s view when its pinned dataset version is withdrawn, and removes the view', async () => {
+    const other = await newQueryFixture(ctx, 120);
+    const g = await newActiveGrant(ctx, other, {});
+    await materializeViews(ctx);
+    const vars = { g: g.grantId, d: other.dataset.datasetId, f: 5 };
+    expect((await ctx.gqlOk(SLICE, vars, other.analyst.token)).slice.rowsReturned).toBe(5);
+    const [{ prefix }]: Array<{ prefix: string }> = await ctx.dataSource.query(
+      'SELECT prefix FROM grant_views WHERE grant_id = $1',
+      [g.grantId],
+    );
+    const publisher = await ctx.newCompanyMember(other.admin.token, other.company.slug, 'PUBLISHER');
+    const w = await ctx.gqlOk(
+      `mutation($v: ID!) { withdrawDatasetVersion(versionId: $v) { status } }`,
+      { v: other.dataset.versionId },
+      publisher.token,
+    );
+    expect(w.withdrawDatasetVersion.status).toBe('WITHDRAWN');
+    const r = await ctx.gql(SLICE, vars, other.analyst.token);
+    emitted.push(JSON.stringify(r));
+    expect(r.data).toBeNull();
+    expect(r.errors?.[0].extensions?.reason).toBe('VIEW_DELETED');
+    expect(r.errors?.[0].message).toContain('DATASET_VERSION_WITHDRAWN');
+    const left: string[] = [];
+    for await (const o of ctx.minio().listObjectsV2(other.company.bucket, prefix, true) as AsyncIterable<{
+      name: string;
+    }>)
+      left.push(o.name);
+    expect(left).toEqual([]);
+    await materializeViews(ctx);
+    const rows: Array<{ status: string }> = await ctx.dataSource.query(
+      'SELECT status FROM grant_views WHERE grant_id = $1',
+      [g.grantId],
+    );
+    expect(rows).toEqual([{ status: 'DELETED' }]);
+  });
+
   it('counts queries per day atomically and refuses the one over the limit', async () => {
     const small = await newActiveGrant(ctx, f, { queriesPerDay: 3 });
     await materializeViews(ctx);

@@ -35,6 +35,7 @@ import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
 import { JOB_QUEUES, JobsService } from '../../jobs/jobs.service';
 import { AllianceService } from '../alliance/alliance.service';
 import { AuditService } from '../audit/audit.service';
+import { ViewsService } from '../views/views.service';
 import {
   ColumnClassEnum,
   ColumnTypeEnum,
@@ -99,6 +100,7 @@ export class DatasetsService {
     private readonly audit: AuditService,
     private readonly alliance: AllianceService,
     private readonly jobs: JobsService,
+    private readonly views: ViewsService,
   ) {}
 
   // ---- access ---------------------------------------------------------------------------
@@ -631,17 +633,31 @@ export class DatasetsService {
         .execute();
       if (!res.affected)
         throw conflict(E.DATASET_VERSION_NOT_PUBLISHED, 'only a PUBLISHED version can be withdrawn');
+      // Grants pinned to this version stop opening it: their views are retired in this commit.
+      const retired = await this.views.retireViewsOfDatasetVersion(
+        m,
+        found.version.id,
+        'DATASET_VERSION_WITHDRAWN',
+      );
       await this.audit.append(m, {
         actorUserId: actor.userId,
         action: 'dataset_version.withdrawn',
         companyId: found.dataset.companyId,
         subjectType: 'dataset_version',
         subjectId: found.version.id,
-        details: { datasetId: found.dataset.id, version: found.version.version },
+        details: {
+          datasetId: found.dataset.id,
+          version: found.version.version,
+          viewsRetired: retired.length,
+        },
       });
-      return m.getRepository(DatasetVersionEntity).findOneByOrFail({ id: found.version.id });
+      return {
+        row: await m.getRepository(DatasetVersionEntity).findOneByOrFail({ id: found.version.id }),
+        retired,
+      };
     });
-    return this.toVersion(v, true);
+    await this.views.removeStoredViews(v.retired);
+    return this.toVersion(v.row, true);
   }
 
   // ---- catalog --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import {
   type ViewManifest,
   type ViewStore,
 } from '@maxhub/views';
-import { DataSource, In, Not } from 'typeorm';
+import { DataSource, type EntityManager, In, Not } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ViewsErrorCode } from './views.errors';
 
@@ -316,6 +316,41 @@ export class ViewsService {
     });
     await assertUnchanged();
     return manifest;
+  }
+
+  /**
+   * Marks, inside the caller's transaction, every view built from a dataset version as DELETED
+   * with a reason (its publisher withdrew the version): from that commit on nothing of it is
+   * served and an export in progress stops at its next chunk. Call {@link removeStoredViews}
+   * with the result after the commit to delete the objects from the owner's bucket.
+   */
+  async retireViewsOfDatasetVersion(
+    m: EntityManager,
+    datasetVersionId: string,
+    reason: string,
+  ): Promise<Array<{ id: string; companyId: string; prefix: string }>> {
+    const rows: Array<{ id: string; company_id: string; prefix: string }> = await m
+      .query(
+        `UPDATE grant_views SET status = 'DELETED', deleted_at = now(), error_code = $2
+          WHERE dataset_version_id = $1 AND status <> 'DELETED'
+          RETURNING id, company_id, prefix`,
+        [datasetVersionId, reason],
+      )
+      .then((r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? r[0] : r) as never);
+    return rows.map((r) => ({ id: r.id, companyId: r.company_id, prefix: r.prefix }));
+  }
+
+  /** Deletes retired views' objects from their owners' buckets (best effort; they are no longer served). */
+  async removeStoredViews(views: Array<{ companyId: string; prefix: string }>): Promise<void> {
+    for (const v of views) {
+      await deleteView(await this.storeFor(v.companyId), v.prefix).catch((err: unknown) =>
+        this.logger.warn({
+          msg: 'could not delete a retired view’s objects',
+          prefix: v.prefix,
+          err: String(err),
+        }),
+      );
+    }
   }
 
   /**
