@@ -1,3 +1,5 @@
+import { QueryFailedError } from 'typeorm';
+
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -35,4 +37,19 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     e = driverError ?? cause ?? thrownValue;
   }
   return false;
+}
+
+/** True when `err` is PostgreSQL refusing a duplicate on the named unique constraint or index. */
+export function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const d =
+    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : null;
+  return d?.code === '23505' && d.constraint === constraint;
+}
+
+/**
+ * The rows of an `UPDATE … RETURNING` run through `manager.query`: TypeORM's postgres driver
+ * answers `[rows, affectedCount]` for UPDATE and DELETE, and plain rows otherwise.
+ */
+export function returnedRows<T>(result: [unknown[], number] | unknown[]): T[] {
+  return (Array.isArray(result[0]) ? result[0] : result) as T[];
 }

@@ -20,7 +20,7 @@ import {
 } from '@maxhub/storage';
 import { Inject } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
-import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { AccessService } from '../../common/access.service';
 import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
@@ -43,6 +43,7 @@ import {
   AddWorkingGroupMemberInput,
   CreateWorkingGroupInput,
 } from './dto/members.input';
+import { isUniqueViolation } from '../../common/database-errors';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -72,14 +73,6 @@ function checkEmail(email: string): string {
   if (e.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e))
     throw badInput(E.ALLIANCE_EMAIL_INVALID, 'the e-mail address is not valid');
   return e;
-}
-
-function isUniqueViolation(err: unknown, constraint: string): boolean {
-  return (
-    err instanceof QueryFailedError &&
-    (err.driverError as { code?: string; constraint?: string }).code === '23505' &&
-    (err.driverError as { constraint?: string }).constraint === constraint
-  );
 }
 
 @Injectable()

@@ -28,7 +28,7 @@ import {
   type GrantState,
 } from '@maxhub/db';
 import { describeCertificate, PkiError, PkiErrorCode } from '@maxhub/pki';
-import { DataSource, EntityManager, In, IsNull, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { badInput, conflict, forbidden, HubError, notFound } from '../../common/hub-error';
 import { AuditRecord, AuditService } from '../audit/audit.service';
@@ -36,6 +36,7 @@ import { PkiService, VerifiedSigner } from '../pki/pki.service';
 import { DraftGrantInput } from './dto/draft-grant.input';
 import { GrantErrorCode as E } from './grants.errors';
 import { Grant, GrantPartyEnum, GrantSignature, GrantStateEnum, GrantVersion } from './grant.models';
+import { isUniqueViolation, returnedRows } from '../../common/database-errors';
 
 /** Largest signature the hub accepts (a CMS with a three-certificate chain is ~6 KB). */
 export const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -103,12 +104,6 @@ function signatureDer(signature: string): Buffer {
     throw badInput(E.GRANT_UPLOAD_TOO_LARGE, `a signature may be at most ${MAX_SIGNATURE_BYTES} bytes`);
   }
   return der;
-}
-
-function isUniqueViolation(err: unknown, constraint: string): boolean {
-  const d =
-    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : null;
-  return d?.code === '23505' && d.constraint === constraint;
 }
 
 /**
@@ -882,7 +877,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
           RETURNING v.id, v.grant_id, v.version, v.sha256, g.grantor_company_id AS grantor, g.grantee_working_group_id AS grantee`,
           [now],
         )
-        .then((r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? r[0] : r) as never);
+        .then(returnedRows<never>);
       for (const r of expired) {
         await this.audit.append(
           m,
@@ -909,7 +904,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
           RETURNING v.id, v.grant_id, v.version, v.sha256, g.grantor_company_id AS grantor, g.grantee_working_group_id AS grantee`,
           [now],
         )
-        .then((r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? r[0] : r) as never);
+        .then(returnedRows<never>);
       for (const r of lapsed) {
         await this.audit.append(
           m,

@@ -28,6 +28,7 @@ import {
 import { DataSource, type EntityManager, In, Not } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ViewsErrorCode } from './views.errors';
+import { returnedRows } from '../../common/database-errors';
 
 /** Grant states in which views exist (SUSPENDED keeps the view but serves nothing). */
 const LIVE_STATES = ['ACTIVE', 'SUSPENDED'];
@@ -336,7 +337,7 @@ export class ViewsService {
           RETURNING id, company_id, prefix`,
         [datasetVersionId, reason],
       )
-      .then((r: [unknown[], number] | unknown[]) => (Array.isArray(r[0]) ? r[0] : r) as never);
+      .then(returnedRows<never>);
     return rows.map((r) => ({ id: r.id, companyId: r.company_id, prefix: r.prefix }));
   }
 
