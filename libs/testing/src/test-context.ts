@@ -12,6 +12,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../../apps/hub/src/app.module';
 import { configureApp } from '../../../apps/hub/src/configure-app';
+import { normalizeBusinessRegistrationNumber } from '../../../apps/hub/src/modules/alliance/brn';
 import { TokensService } from '../../../apps/hub/src/modules/auth/tokens.service';
 import { WorkerModule } from '../../../apps/worker/src/worker.module';
 
@@ -59,12 +60,13 @@ export function uniq(prefix = 't'): string {
 /** A valid Korean business registration number, different on every call. */
 export function newBusinessRegistrationNumber(): string {
   for (;;) {
-    const d = [...randomBytes(9)].map((b) => b % 10);
-    const w = [1, 3, 7, 1, 3, 7, 1, 3, 5];
-    let sum = d.reduce((s, v, i) => s + v * w[i], 0);
-    sum += Math.floor((d[8] * 5) / 10);
-    const check = (10 - (sum % 10)) % 10;
-    if (d[0] !== 0) return [...d, check].join('');
+    const body = [...randomBytes(9)].map((b) => b % 10).join('');
+    if (body[0] === '0') continue;
+    // The check digit is whichever one the hub's own validator accepts.
+    for (let d = 0; d <= 9; d++) {
+      const brn = normalizeBusinessRegistrationNumber(body + d);
+      if (brn) return brn;
+    }
   }
 }
 
