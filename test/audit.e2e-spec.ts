@@ -1,14 +1,10 @@
-import { createDataSource, dropTestDatabase, ensureDatabase } from '@maxhub/db';
+import { dropTestDatabase, migrateDatabase } from '@maxhub/db';
 import { runCli, TestContext } from '@maxhub/testing';
 
 /** A migrated database of this file's own: tampering with a chain must not break other files' runs. */
 async function privateDatabase(suffix: string): Promise<string> {
   const url = process.env.MAXHUB_TEST_DATABASE_URL!.replace(/\/([^/]+)$/, `/$1_${suffix}`);
-  await ensureDatabase(url);
-  const ds = createDataSource(url, 1);
-  await ds.initialize();
-  await ds.runMigrations();
-  await ds.destroy();
+  await migrateDatabase(url);
   return url;
 }
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { createDataSource, ensureDatabase } from '../libs/db/src';
+import { migrateDatabase } from '../libs/db/src';
 
 /**
  * Runs once per test run: makes sure a real MinIO answers on loopback (starting the project's
@@ -25,10 +25,6 @@ export default async function globalSetup(): Promise<void> {
 
   const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
   const url = `${base}/maxhub_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  await ensureDatabase(url);
-  const ds = createDataSource(url, 2);
-  await ds.initialize();
-  await ds.runMigrations();
-  await ds.destroy();
+  await migrateDatabase(url);
   process.env.MAXHUB_TEST_DATABASE_URL = url;
 }

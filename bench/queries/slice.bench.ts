@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { createDataSource, ensureDatabase } from '@maxhub/db';
+import { migrateDatabase } from '@maxhub/db';
 import { encodeCursor } from '@maxhub/views';
 import { Client } from 'pg';
 import { ViewsService } from '../../apps/hub/src/modules/views/views.service';
@@ -47,11 +47,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
   const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
   const dbName = `maxhub_bench_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const url = `${base}/${dbName}`;
-  await ensureDatabase(url);
-  const ds = createDataSource(url, 2);
-  await ds.initialize();
-  await ds.runMigrations();
-  await ds.destroy();
+  await migrateDatabase(url);
   const previousUrl = process.env.MAXHUB_TEST_DATABASE_URL;
   process.env.MAXHUB_TEST_DATABASE_URL = url;
   const out: BenchRecord[] = [];

@@ -65,3 +65,19 @@ export async function dropTestDatabase(url: string): Promise<void> {
     await ds.destroy();
   }
 }
+
+/**
+ * Creates the database when missing and applies pending migrations, one transaction each.
+ * Returns the names of the migrations applied and whether the database was created.
+ */
+export async function migrateDatabase(url: string): Promise<{ created: boolean; applied: string[] }> {
+  const created = await ensureDatabase(url);
+  const ds = createDataSource(url, 2);
+  await ds.initialize();
+  try {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return { created, applied: applied.map((m) => m.name) };
+  } finally {
+    await ds.destroy();
+  }
+}

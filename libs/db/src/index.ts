@@ -1,4 +1,10 @@
-export { dataSourceOptions, createDataSource, ensureDatabase, dropTestDatabase } from './data-source';
+export {
+  dataSourceOptions,
+  createDataSource,
+  ensureDatabase,
+  dropTestDatabase,
+  migrateDatabase,
+} from './data-source';
 export { ENTITIES } from './entities';
 export { CompanyEntity } from './entities/company.entity';
 export { WorkingGroupEntity } from './entities/working-group.entity';

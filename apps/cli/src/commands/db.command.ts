@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadDatabaseConfig } from '@maxhub/config';
-import { createDataSource, ensureDatabase } from '@maxhub/db';
+import { createDataSource, migrateDatabase } from '@maxhub/db';
 
 /** `maxhub db migrate|revert`: creates the database when missing and applies (or undoes) migrations. */
 export function dbCommand(): Command {
@@ -9,18 +9,9 @@ export function dbCommand(): Command {
     .description('create the database if missing and apply pending migrations')
     .action(async () => {
       const { url } = loadDatabaseConfig();
-      if (await ensureDatabase(url))
-        process.stdout.write(`created database ${new URL(url).pathname.slice(1)}\n`);
-      const ds = createDataSource(url, 2);
-      await ds.initialize();
-      try {
-        const applied = await ds.runMigrations({ transaction: 'each' });
-        process.stdout.write(
-          applied.length ? `applied ${applied.map((m) => m.name).join(', ')}\n` : 'database is up to date\n',
-        );
-      } finally {
-        await ds.destroy();
-      }
+      const { created, applied } = await migrateDatabase(url);
+      if (created) process.stdout.write(`created database ${new URL(url).pathname.slice(1)}\n`);
+      process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'database is up to date\n');
     });
   db.command('revert')
     .description('undo the most recent migration')
