@@ -25,16 +25,36 @@ export function encodeClassKey(values: readonly CellValue[]): string {
   return key;
 }
 
-/** Pass 1: counts rows per equivalence class. */
+/**
+ * Pass 1: counts rows per equivalence class. Each class also remembers the `at` tag of its first
+ * row (the single-pass materializer passes the chunk the row went to), so that after counting
+ * the first place holding a row of a too-small class is known ({@link firstTagBelow}).
+ */
 export class ClassCounter {
   private readonly counts = new Map<string, number>();
+  private readonly firstTags = new Map<string, number>();
   private total = 0;
 
   /** Counts one row of the class `key` (null keys, i.e. filtered rows, are ignored). */
-  add(key: string | null): void {
+  add(key: string | null, at = 0): void {
     if (key === null) return;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const n = this.counts.get(key);
+    if (n === undefined) {
+      this.counts.set(key, 1);
+      if (at !== 0) this.firstTags.set(key, at);
+    } else this.counts.set(key, n + 1);
     this.total++;
+  }
+
+  /** The smallest `at` tag of the first row of a class smaller than k; undefined when none is. */
+  firstTagBelow(k: number): number | undefined {
+    let first: number | undefined;
+    for (const [key, n] of this.counts) {
+      if (n >= k) continue;
+      const at = this.firstTags.get(key) ?? 0;
+      if (first === undefined || at < first) first = at;
+    }
+    return first;
   }
 
   /** Rows counted in the class `key` (0 if none). */

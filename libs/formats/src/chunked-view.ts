@@ -58,6 +58,12 @@ export interface ChunkedViewOptions {
   compression?: 'gzip' | 'none';
   /** zlib level for gzip; default 1 (fastest; see bench). */
   gzipLevel?: number;
+  /**
+   * Continue a view from chunk `index`, whose first row is `row` (rewriting the tail of a view:
+   * the chunks before it are kept). `finish` then lists only this writer's chunks, and its
+   * `rowCount` counts the rows before `row` too. Default: a new view.
+   */
+  start?: { index: number; row: number };
 }
 
 /** Object name of chunk `i` (zero-padded so names sort in row order). */
@@ -76,7 +82,8 @@ export class ChunkedViewWriter {
   private readonly names: string[];
   private data: CellValue[][];
   private pending = 0;
-  private rowCount = 0;
+  private rowCount: number;
+  private readonly firstIndex: number;
   private readonly chunks: ChunkInfo[] = [];
   private finished = false;
 
@@ -88,6 +95,8 @@ export class ChunkedViewWriter {
     if (!(this.chunkRows >= 1)) throw new RangeError('chunkRows must be at least 1');
     this.compression = options.compression ?? 'gzip';
     this.level = options.gzipLevel ?? 1;
+    this.firstIndex = options.start?.index ?? 0;
+    this.rowCount = options.start?.row ?? 0;
     this.names = columns.map((c) => c.name);
     this.data = this.names.map(() => []);
   }
@@ -139,7 +148,7 @@ export class ChunkedViewWriter {
     const raw = Buffer.from(json, 'utf8');
     const bytes = this.compression === 'gzip' ? gzipSync(raw, { level: this.level }) : raw;
     const info: ChunkInfo = {
-      index: this.chunks.length,
+      index: this.firstIndex + this.chunks.length,
       firstRow,
       rowCount,
       byteSize: bytes.length,
@@ -160,8 +169,19 @@ export interface DecodedChunk {
   rows: Row[];
 }
 
-/** Decodes a chunk (gzip or plain, detected by magic bytes); `expectedSha256` is verified when given. */
-export function decodeChunk(bytes: Uint8Array, expectedSha256?: string): DecodedChunk {
+/** A decoded chunk by column: `data[j][i]` is row i's cell of `columns[j]`. */
+export interface DecodedChunkColumns {
+  firstRow: number;
+  rowCount: number;
+  columns: string[];
+  data: CellValue[][];
+}
+
+/**
+ * Decodes a chunk into its columns (gzip or plain, detected by magic bytes), without building
+ * row objects; `expectedSha256` is verified when given.
+ */
+export function decodeChunkColumns(bytes: Uint8Array, expectedSha256?: string): DecodedChunkColumns {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bad = (why: string, cause?: unknown) =>
     new FormatError('DATASET_CORRUPT_CHUNK', `The chunk is corrupt (${why})`, {}, { cause });
@@ -195,13 +215,19 @@ export function decodeChunk(bytes: Uint8Array, expectedSha256?: string): Decoded
   const n = c.rowCount;
   if (data.length !== columns.length || data.some((col) => !Array.isArray(col) || col.length !== n))
     throw bad('column lengths');
+  return { firstRow: c.firstRow, rowCount: n, columns, data };
+}
+
+/** Decodes a chunk (gzip or plain, detected by magic bytes); `expectedSha256` is verified when given. */
+export function decodeChunk(bytes: Uint8Array, expectedSha256?: string): DecodedChunk {
+  const { firstRow, rowCount: n, columns, data } = decodeChunkColumns(bytes, expectedSha256);
   const rows = new Array<Row>(n);
   for (let i = 0; i < n; i++) {
     const row: Row = {};
     for (let j = 0; j < columns.length; j++) row[columns[j]] = data[j][i]!;
     rows[i] = row;
   }
-  return { firstRow: c.firstRow, columns, rows };
+  return { firstRow, columns, rows };
 }
 
 /** Decodes a chunk into its rows. */

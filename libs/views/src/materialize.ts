@@ -2,27 +2,42 @@
  * Materialization of one granted dataset version: raw rows → the grant's row filter →
  * transforms → k-anonymity → chunks in the owner's bucket, the manifest written last.
  *
- * Fixed-level k-anonymity needs the class sizes before any row is released, so the raw object
- * is read twice (pass 1 counts classes, pass 2 emits); memory is one batch, one chunk in flight
- * per upload slot and the class counts — never the object. A retry starts from scratch: every
- * object under the prefix is deleted first, so a crash never leaves a view that looks complete.
+ * Fixed-level k-anonymity needs the class sizes before the view can be released. The raw object
+ * is read ONCE: its rows are transformed, counted by class and written as chunks in the same
+ * pass, staged under the view's prefix in the owner's bucket (nothing is served before the
+ * manifest exists, and the manifest is written last). When some classes turn out smaller than
+ * k, the staged chunks from the first one holding such a row are read back, those rows dropped
+ * and the tail re-chunked (suppression is rare and clustered, and re-reading compressed chunks
+ * is far cheaper than parsing the raw object again). The older two-pass path (pass 1 counts,
+ * pass 2 emits only released rows) stays available (`passes: 2`) and yields the same view.
+ *
+ * Memory is one batch, one chunk in flight per upload slot and the class counts — never the
+ * object. A retry starts from scratch: every object under the prefix is deleted first, so a
+ * crash never leaves a view that looks complete; a refused or failed materialization removes
+ * what it staged.
  */
 import {
   type CellValue,
+  CHUNKED_VIEW_FORMAT,
+  type ChunkInfo,
   type ColumnBatch,
   ChunkedViewWriter,
   chunkObjectName,
   type ColumnType,
+  decodeChunkColumns,
   type EncodedChunk,
   type Row,
 } from '@maxhub/formats';
 import {
   ClassCounter,
+  type CompiledPipeline,
   compilePipeline,
   createSuppressor,
+  encodeClassKey,
   KAnonymitySpecSchema,
   type PipelineColumn,
   type ResolvedKAnonymity,
+  type Suppressor,
 } from '@maxhub/deidentification';
 import { ViewError, ViewErrorCode } from './errors';
 import { manifestKey, type ViewManifest, type ViewSummary } from './manifest';
@@ -66,8 +81,15 @@ export interface MaterializeInput {
   uploadConcurrency?: number;
   /** gzip level of the chunks; default 1 (measured in bench/formats and bench/queries). */
   gzipLevel?: number;
-  /** Called after each pass-2 batch with rows read so far. */
+  /** Called after each batch of the emitting pass with rows read so far. */
   onProgress?: (rowsRead: number) => void;
+  /**
+   * 1 (default): one read of the raw object, chunks staged while counting classes, the chunks
+   * holding suppressed rows rewritten afterwards. 2: pass 1 counts classes, pass 2 emits only
+   * released rows (the raw object is read twice). Both write the same view; without
+   * k-anonymity there is only one pass either way.
+   */
+  passes?: 1 | 2;
 }
 
 /**
@@ -141,10 +163,147 @@ function columnSource(input: MaterializeInput): (select: readonly string[]) => A
   };
 }
 
+/** Uploads chunks with at most `limit` PUTs in flight; the first failure is rethrown. */
+class ChunkUploader {
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly store: ViewStore,
+    private readonly prefix: string,
+    private readonly limit: number,
+  ) {}
+
+  async upload(chunks: readonly EncodedChunk[]): Promise<void> {
+    for (const c of chunks) {
+      while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+      if (this.failure !== undefined) throw this.failure;
+      const p: Promise<void> = this.store
+        .put(`${this.prefix}${chunkObjectName(c.info.index)}`, c.bytes)
+        .catch((err: unknown) => {
+          this.failure ??= err instanceof Error ? err : new Error('a chunk upload failed');
+        })
+        .finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
+  }
+
+  /** Waits for every upload; throws the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+/** What one emitting pass produced. */
+interface Written {
+  rowsIn: number;
+  rowsOut: number;
+  chunks: ChunkInfo[];
+}
+
+/**
+ * Reads the object once (the `inputColumns`), applies `applyBatch` and writes the emitted rows
+ * as chunks; `onRow` sees each emitted row's values and the chunk it goes to.
+ */
+async function writePass(
+  input: MaterializeInput,
+  pipeline: CompiledPipeline,
+  applyBatch: Suppressor['applyBatch'],
+  uploader: ChunkUploader,
+  onRow?: (values: readonly CellValue[], chunk: number) => void,
+): Promise<Written> {
+  const chunkRows = input.chunkRows ?? 10_000;
+  const writer = new ChunkedViewWriter(pipeline.outputSchema, { chunkRows, gzipLevel: input.gzipLevel ?? 1 });
+  let rowsIn = 0;
+  let rowsOut = 0;
+  const done: EncodedChunk[] = [];
+  const emit =
+    onRow === undefined
+      ? (values: readonly CellValue[]): void => {
+          const c = writer.pushValues(values);
+          if (c !== undefined) done.push(c);
+        }
+      : (values: readonly CellValue[]): void => {
+          onRow(values, Math.floor(rowsOut / chunkRows));
+          rowsOut++;
+          const c = writer.pushValues(values);
+          if (c !== undefined) done.push(c);
+        };
+  const open = columnSource(input);
+  let emitted = 0;
+  for await (const batch of open(pipeline.inputColumns)) {
+    emitted += applyBatch(batch.columns, batch.length, rowsIn, emit);
+    rowsIn += batch.length;
+    if (done.length > 0) await uploader.upload(done.splice(0));
+    input.onProgress?.(rowsIn);
+  }
+  const end = writer.finish();
+  await uploader.upload(end.chunks);
+  await uploader.drain();
+  return { rowsIn, rowsOut: emitted, chunks: end.index.chunks };
+}
+
+/**
+ * Drops the rows of classes smaller than k from the staged chunks `from` onwards and re-chunks
+ * them in place (every chunk but the last keeps `chunkRows` rows, row numbers stay contiguous).
+ * A rewritten chunk j is uploaded only after staged chunk j was read, so nothing is overwritten
+ * before it is consumed. Returns the view's chunks.
+ */
+async function rewriteTail(
+  input: MaterializeInput,
+  pipeline: CompiledPipeline,
+  counter: ClassCounter,
+  k: number,
+  staged: readonly ChunkInfo[],
+  from: number,
+  uploader: ChunkUploader,
+): Promise<ChunkInfo[]> {
+  const { store, prefix } = input;
+  const kept = staged.slice(0, from);
+  if (from >= staged.length) return kept;
+  const writer = new ChunkedViewWriter(pipeline.outputSchema, {
+    chunkRows: input.chunkRows ?? 10_000,
+    gzipLevel: input.gzipLevel ?? 1,
+    start: { index: from, row: staged[from].firstRow },
+  });
+  const positions = pipeline.quasiIdentifierPositions;
+  const qiValues = new Array<CellValue>(positions.length).fill(null);
+  const width = pipeline.outputSchema.length;
+  const values = new Array<CellValue>(width).fill(null);
+  const read = (info: ChunkInfo): Promise<Buffer | undefined> =>
+    store.get(`${prefix}${chunkObjectName(info.index)}`);
+  let next = read(staged[from]);
+  const done: EncodedChunk[] = [];
+  for (let i = from; i < staged.length; i++) {
+    const bytes = await next;
+    if (i + 1 < staged.length) next = read(staged[i + 1]);
+    if (bytes === undefined)
+      throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'a staged chunk of the view is missing');
+    const chunk = decodeChunkColumns(bytes, staged[i].sha256);
+    const data = chunk.data;
+    for (let r = 0; r < chunk.rowCount; r++) {
+      for (let q = 0; q < positions.length; q++) qiValues[q] = data[positions[q]][r];
+      if (counter.countOf(encodeClassKey(qiValues)) < k) continue;
+      for (let j = 0; j < width; j++) values[j] = data[j][r];
+      const c = writer.pushValues(values);
+      if (c !== undefined) done.push(c);
+    }
+    if (done.length > 0) await uploader.upload(done.splice(0));
+  }
+  const end = writer.finish();
+  await uploader.upload(end.chunks);
+  await uploader.drain();
+  const chunks = [...kept, ...end.index.chunks];
+  // Staged chunks past the new end would otherwise lie beside the view.
+  await store.remove(staged.slice(chunks.length).map((c) => `${prefix}${chunkObjectName(c.index)}`));
+  return chunks;
+}
+
 /**
  * Materializes the view and returns its manifest. Throws DeidentificationError for a grant the
  * engine refuses (DEID_SUPPRESSION_LIMIT_EXCEEDED, …) and ViewError for storage failures; in
- * both cases no manifest exists afterwards.
+ * both cases no manifest exists afterwards, and what was staged is removed (best effort).
  */
 export async function materializeView(input: MaterializeInput): Promise<ViewManifest> {
   const started = Date.now();
@@ -160,81 +319,79 @@ export async function materializeView(input: MaterializeInput): Promise<ViewMani
     rowFilter: input.granted.rowFilter,
     kAnonymity,
   });
+  const uploader = new ChunkUploader(store, prefix, Math.max(1, input.uploadConcurrency ?? 2));
 
-  const open = columnSource(input);
-  let applyBatch = pipeline.applyBatch.bind(pipeline);
+  let written: Written;
+  let chunks: ChunkInfo[];
   let risk: ViewSummary['risk'] = null;
-  let counted = 0;
-  if (kAnonymity !== undefined) {
-    // Pass 1 types only the columns the class keys and the row filter read.
-    const counter = new ClassCounter();
-    let i = 0;
-    for await (const batch of open(pipeline.classKeyColumns)) {
-      pipeline.countBatch(batch.columns, batch.length, i, counter);
-      i += batch.length;
+  let passedFilter: number;
+  try {
+    if (kAnonymity === undefined) {
+      written = await writePass(input, pipeline, pipeline.applyBatch.bind(pipeline), uploader);
+      chunks = written.chunks;
+      passedFilter = written.rowsOut;
+    } else if (input.passes === 2) {
+      // Pass 1 types only the columns the class keys and the row filter read.
+      const counter = new ClassCounter();
+      let i = 0;
+      for await (const batch of columnSource(input)(pipeline.classKeyColumns)) {
+        pipeline.countBatch(batch.columns, batch.length, i, counter);
+        i += batch.length;
+      }
+      const suppressor = createSuppressor(pipeline, counter);
+      risk = suppressor.report;
+      written = await writePass(input, pipeline, suppressor.applyBatch.bind(suppressor), uploader);
+      chunks = written.chunks;
+      passedFilter = counter.rows;
+    } else {
+      const counter = new ClassCounter();
+      const positions = pipeline.quasiIdentifierPositions;
+      const qiValues = new Array<CellValue>(positions.length).fill(null);
+      written = await writePass(
+        input,
+        pipeline,
+        pipeline.applyBatch.bind(pipeline),
+        uploader,
+        (values, chunk) => {
+          for (let q = 0; q < positions.length; q++) qiValues[q] = values[positions[q]];
+          // Tags are chunk + 1 (0 is the counter's "untagged").
+          counter.add(encodeClassKey(qiValues), chunk + 1);
+        },
+      );
+      // The same report and the same refusal (DEID_SUPPRESSION_LIMIT_EXCEEDED) as two passes.
+      risk = createSuppressor(pipeline, counter).report;
+      passedFilter = counter.rows;
+      const first = risk.suppressedRows > 0 ? counter.firstTagBelow(kAnonymity.k) : undefined;
+      chunks =
+        first === undefined
+          ? written.chunks
+          : await rewriteTail(input, pipeline, counter, kAnonymity.k, written.chunks, first - 1, uploader);
     }
-    counted = counter.rows;
-    const suppressor = createSuppressor(pipeline, counter);
-    risk = suppressor.report;
-    applyBatch = suppressor.applyBatch.bind(suppressor);
+  } catch (err) {
+    // No manifest was written; do not leave staged rows (perhaps of a refused release) behind.
+    await deleteView(store, prefix).catch(() => undefined);
+    throw err;
   }
 
-  const writer = new ChunkedViewWriter(pipeline.outputSchema, {
-    chunkRows: input.chunkRows ?? 10_000,
-    gzipLevel: input.gzipLevel ?? 1,
-  });
-  const inFlight = new Set<Promise<void>>();
-  const limit = Math.max(1, input.uploadConcurrency ?? 2);
-  let failure: Error | undefined;
-  let bytes = 0;
-  const upload = async (chunks: EncodedChunk[]): Promise<void> => {
-    for (const c of chunks) {
-      bytes += c.bytes.length;
-      while (inFlight.size >= limit) await Promise.race(inFlight);
-      if (failure !== undefined) throw failure;
-      const p: Promise<void> = store
-        .put(`${prefix}${chunkObjectName(c.info.index)}`, c.bytes)
-        .catch((err: unknown) => {
-          failure ??= err instanceof Error ? err : new Error('a chunk upload failed');
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
-  };
-
-  let rowsIn = 0;
-  let rowsOut = 0;
-  const done: EncodedChunk[] = [];
-  const emit = (values: readonly CellValue[]): void => {
-    const c = writer.pushValues(values);
-    if (c !== undefined) done.push(c);
-  };
-  for await (const batch of open(pipeline.inputColumns)) {
-    rowsOut += applyBatch(batch.columns, batch.length, rowsIn, emit);
-    rowsIn += batch.length;
-    if (done.length > 0) await upload(done.splice(0));
-    input.onProgress?.(rowsIn);
-  }
-  const end = writer.finish();
-  await upload(end.chunks);
-  await Promise.all(inFlight);
-  if (failure !== undefined) throw failure;
-
-  // Rows that passed the row filter: counted in pass 1 with k-anonymity, else rows out.
-  const passedFilter = kAnonymity !== undefined ? counted : rowsOut;
+  const rowsOut = chunks.reduce((n, c) => n + c.rowCount, 0);
   const summary: ViewSummary = {
-    rowsIn,
-    rowsFiltered: rowsIn - passedFilter,
+    rowsIn: written.rowsIn,
+    rowsFiltered: written.rowsIn - passedFilter,
     rowsSuppressed: passedFilter - rowsOut,
     rowsOut,
     quasiIdentifiers: [...pipeline.quasiIdentifiers],
     k: kAnonymity?.k ?? null,
     risk,
-    bytes,
+    bytes: chunks.reduce((n, c) => n + c.byteSize, 0),
     millis: Date.now() - started,
   };
   const manifest: ViewManifest = {
-    ...end.index,
+    format: CHUNKED_VIEW_FORMAT,
+    columns: pipeline.outputSchema.map((c) => ({ ...c })),
+    rowCount: rowsOut,
+    chunkRows: input.chunkRows ?? 10_000,
+    compression: 'gzip',
+    chunks,
     view: { grantId: input.grantId, summary, createdAt: new Date().toISOString() },
   };
   await store.put(manifestKey(prefix), Buffer.from(JSON.stringify(manifest), 'utf8'));

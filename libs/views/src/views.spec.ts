@@ -102,7 +102,7 @@ describe('materializeView', () => {
     for (const size of classes.values()) expect(size).toBeGreaterThanOrEqual(30);
   });
 
-  it('openColumns over a CSV (projected passes) writes the same view as openRows', async () => {
+  it('openColumns over a CSV (projected passes, two-pass path) writes the same view as openRows', async () => {
     const n = 2500;
     const rows = rawRows(n);
     const csv =
@@ -125,6 +125,7 @@ describe('materializeView', () => {
       datasetColumns: columns,
       granted: { ...granted, ...extra },
       chunkRows: 100,
+      passes: 2,
       openColumns: (select) => {
         selects.push([...select]);
         return readColumns({ format: 'CSV', source: Readable.from([csv]), columns, select, batchSize: 128 });
@@ -135,6 +136,182 @@ describe('materializeView', () => {
     expect(mb.chunks).toEqual(ma.chunks);
     expect(mb.view.summary).toEqual({ ...ma.view.summary, millis: mb.view.summary.millis });
     expect([...b.objects.keys()].sort()).toEqual([...a.objects.keys()].sort());
+  });
+
+  it('reads the object once with k-anonymity, and writes what the two-pass path writes', async () => {
+    const n = 2500;
+    const csv =
+      columns.map((c) => c.name).join(',') +
+      '\n' +
+      rawRows(n)
+        .map((r) => columns.map((c) => String(r[c.name])).join(','))
+        .join('\n') +
+      '\n';
+    const extra = {
+      rowFilter: [{ column: 'line', op: 'ne', value: 'L3' }],
+      kAnonymity: { k: 30, quasiIdentifiers: ['line', 'shift'], suppressionLimit: 0.05 },
+    };
+    const run = async (passes: 1 | 2) => {
+      const store = memoryStore();
+      const selects: string[][] = [];
+      const manifest = await materializeView({
+        store,
+        prefix: 'shares/g1/v1/',
+        grantId: 'g1',
+        masterSecret: SECRET,
+        datasetColumns: columns,
+        granted: { ...granted, ...extra },
+        chunkRows: 100,
+        passes,
+        openColumns: (select) => {
+          selects.push([...select]);
+          return readColumns({
+            format: 'CSV',
+            source: Readable.from([csv]),
+            columns,
+            select,
+            batchSize: 128,
+          });
+        },
+      });
+      return { store, manifest, selects };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.selects).toHaveLength(1);
+    expect(one.selects[0]).not.toContain('recipe');
+    // Rare shifts sit in nearly every chunk: the suppression rewrites most of the view.
+    expect(one.manifest.view.summary.rowsSuppressed).toBeGreaterThan(0);
+    expect(one.manifest.chunks).toEqual(two.manifest.chunks);
+    expect(one.manifest.view.summary).toEqual({
+      ...two.manifest.view.summary,
+      millis: one.manifest.view.summary.millis,
+    });
+    expect([...one.store.objects.keys()].sort()).toEqual([...two.store.objects.keys()].sort());
+  });
+
+  it('single pass: every class keeps k rows, row numbers stay contiguous, and the view equals the two-pass one (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 900 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 2, max: 12 }),
+        fc.array(fc.integer({ min: 0, max: 899 }), { maxLength: 12 }),
+        async (n, chunkRows, k, rare) => {
+          const rows = rawRows(n);
+          // Rows made unique on their class, scattered over several chunks.
+          for (const at of rare) if (at < n) rows[at] = { ...rows[at], shift: `U${at}` };
+          const materialize = async (passes: 1 | 2) => {
+            const store = memoryStore();
+            const prefix = 'shares/g1/v1/';
+            try {
+              const manifest = await materializeView({
+                store,
+                prefix,
+                grantId: 'g1',
+                masterSecret: SECRET,
+                datasetColumns: columns,
+                granted: {
+                  ...granted,
+                  kAnonymity: { k, quasiIdentifiers: ['line', 'shift'], suppressionLimit: 0.5 },
+                },
+                openRows: source(rows, 37),
+                chunkRows,
+                passes,
+              });
+              return { store, prefix, manifest };
+            } catch (e) {
+              return { store, prefix, error: (e as { code?: string }).code };
+            }
+          };
+          const one = await materialize(1);
+          const two = await materialize(2);
+          expect(one.error).toEqual(two.error);
+          if (one.manifest === undefined || two.manifest === undefined) {
+            expect(one.store.objects.size).toBe(0);
+            return;
+          }
+          expect(one.manifest.chunks).toEqual(two.manifest.chunks);
+          expect(one.manifest.view.summary).toEqual({
+            ...two.manifest.view.summary,
+            millis: one.manifest.view.summary.millis,
+          });
+          expect([...one.store.objects.keys()].sort()).toEqual([...two.store.objects.keys()].sort());
+          const reader = await ViewReader.open(one.store, one.prefix, createChunkCache(1 << 22));
+          const classes = new Map<string, number>();
+          let seen = 0;
+          for await (const { rows: part } of reader.chunks()) {
+            for (const r of part) {
+              const key = encodeClassKey([r.line, r.shift]);
+              classes.set(key, (classes.get(key) ?? 0) + 1);
+              seen++;
+            }
+          }
+          expect(seen).toBe(one.manifest.rowCount);
+          for (const size of classes.values()) expect(size).toBeGreaterThanOrEqual(k);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('single pass: rewrites only the chunks from the first one holding a suppressed row', async () => {
+    const rows = rawRows(1000).map((r) => ({ ...r, shift: 'A' }));
+    rows[640] = { ...rows[640], shift: 'ALONE' };
+    rows[910] = { ...rows[910], shift: 'ALSO-ALONE' };
+    const store = memoryStore();
+    const puts: string[] = [];
+    const put = store.put.bind(store);
+    store.put = (key, bytes) => {
+      puts.push(key);
+      return put(key, bytes);
+    };
+    const manifest = await materializeView({
+      store,
+      prefix: 'shares/g1/v1/',
+      grantId: 'g1',
+      masterSecret: SECRET,
+      datasetColumns: columns,
+      granted: {
+        ...granted,
+        kAnonymity: { k: 5, quasiIdentifiers: ['line', 'shift'], suppressionLimit: 0.01 },
+      },
+      openRows: source(rows),
+      chunkRows: 100,
+    });
+    expect(manifest.rowCount).toBe(998);
+    expect(manifest.view.summary.rowsSuppressed).toBe(2);
+    expect(manifest.chunks.map((c) => c.rowCount)).toEqual([100, 100, 100, 100, 100, 100, 100, 100, 100, 98]);
+    // Staged 0–9, then 6–9 rewritten, then the manifest.
+    const rewritten = puts.slice(10, -1).map((k) => k.replace('shares/g1/v1/', ''));
+    expect(rewritten).toEqual([6, 7, 8, 9].map((i) => `chunk-00000${i}.json.gz`));
+    expect(await store.list('shares/g1/v1/')).toHaveLength(11);
+    const reader = await ViewReader.open(store, 'shares/g1/v1/', createChunkCache(1 << 22));
+    const all = await reader.rows(0, 2000);
+    expect(all).toHaveLength(998);
+    expect(all.some((r) => String(r.shift).includes('ALONE'))).toBe(false);
+  });
+
+  it('single pass: a release over the suppression limit leaves neither a manifest nor staged chunks', async () => {
+    const store = memoryStore();
+    const rows = rawRows(1000).map((r, i) => (i % 9 === 0 ? { ...r, shift: `U${i}` } : r));
+    await expect(
+      materializeView({
+        store,
+        prefix: 'shares/g1/v1/',
+        grantId: 'g1',
+        masterSecret: SECRET,
+        datasetColumns: columns,
+        granted: {
+          ...granted,
+          kAnonymity: { k: 3, quasiIdentifiers: ['line', 'shift'], suppressionLimit: 0.05 },
+        },
+        openRows: source(rows),
+        chunkRows: 100,
+      }),
+    ).rejects.toMatchObject({ code: 'DEID_SUPPRESSION_LIMIT_EXCEEDED' });
+    expect(await store.get(manifestKey('shares/g1/v1/'))).toBeUndefined();
+    expect(await store.list('shares/g1/v1/')).toEqual([]);
   });
 
   it('refuses hierarchies without signed levels', async () => {
