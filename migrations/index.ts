@@ -3,6 +3,7 @@ import { Datasets1764100000000 } from './1764100000000-datasets';
 import { Publishing1764150000000 } from './1764150000000-publishing';
 import { PkiGrants1764200000000 } from './1764200000000-pki-grants';
 import { ViewsQueries1764300000000 } from './1764300000000-views-queries';
+import { AuditedAccesses1764400000000 } from './1764400000000-audited-accesses';
 
 /** Every migration, in order. Never edit a merged one: add a new file. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Publishing1764150000000,
   PkiGrants1764200000000,
   ViewsQueries1764300000000,
+  AuditedAccesses1764400000000,
 ];

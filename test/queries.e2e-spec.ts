@@ -10,6 +10,7 @@ import {
   type QueryFixture,
 } from '../libs/testing/src/views';
 import { createChunkCache, ViewReader } from '@maxhub/views';
+import { AuditService } from '../apps/hub/src/modules/audit/audit.service';
 import { ViewsService } from '../apps/hub/src/modules/views/views.service';
 import { bufferSource, readCsv, readJsonl, readParquet } from '@maxhub/formats';
 
@@ -368,6 +369,54 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
       [grant.grantId],
     );
     expect(after[0].queries).toBe(before[0].queries);
+  });
+
+  it('decides concurrent queries in shared transactions without mixing them up: each counted query has its own entry in one unbroken chain, and a refused entry fails only its own query', async () => {
+    const a = await newActiveGrant(ctx, f, { queriesPerDay: 1000 });
+    const b = await newActiveGrant(ctx, f, { queriesPerDay: 1000 });
+    await materializeViews(ctx);
+    const [{ seq: before }]: Array<{ seq: string }> = await ctx.dataSource.query(
+      'SELECT coalesce(max(seq), 0)::text AS seq FROM audit_entries',
+    );
+    // Entries about grant A cannot be written; B's, decided in the same batches, must be unaffected.
+    await ctx.dataSource.query(`CREATE OR REPLACE FUNCTION test_refuse_grant_audit() RETURNS trigger AS $$
+      BEGIN IF NEW.action = 'query.slice' AND NEW.subject_id = '${a.grantId}' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await ctx.dataSource.query(
+      `CREATE TRIGGER test_refuse_grant_audit BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION test_refuse_grant_audit()`,
+    );
+    let results: Array<{ grant: string; r: GqlResult }>;
+    try {
+      results = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const g = i % 4 === 0 ? a.grantId : b.grantId;
+          return { grant: g, r: await ctx.gql(SLICE, { g, d: f.dataset.datasetId, f: 3 }, f.analyst.token) };
+        }),
+      );
+    } finally {
+      await ctx.dataSource.query('DROP TRIGGER test_refuse_grant_audit ON audit_entries');
+      await ctx.dataSource.query('DROP FUNCTION test_refuse_grant_audit()');
+    }
+    results.forEach(({ r }) => emitted.push(JSON.stringify(r)));
+    const ofA = results.filter((x) => x.grant === a.grantId);
+    const ofB = results.filter((x) => x.grant === b.grantId);
+    expect(ofA.map((x) => reasonOf(x.r))).toEqual(ofA.map(() => 'SLICE_AUDIT_UNAVAILABLE'));
+    expect(ofB.filter((x) => !x.r.errors).length).toBe(30);
+    const usage: Array<{ grant_id: string; queries: number }> = await ctx.dataSource.query(
+      'SELECT grant_id, queries FROM grant_query_usage WHERE grant_id = ANY($1)',
+      [[a.grantId, b.grantId]],
+    );
+    expect(usage).toEqual([{ grant_id: b.grantId, queries: 30 }]);
+    const entries: Array<{ seq: string; subject_id: string; details: string }> = await ctx.dataSource.query(
+      `SELECT seq::text, subject_id, payload AS details FROM audit_entries
+        WHERE seq > $1 AND action = 'query.slice' ORDER BY seq`,
+      [before],
+    );
+    expect(entries.map((e) => e.subject_id)).toEqual(Array.from({ length: 30 }, () => b.grantId));
+    // Each served page's query hash is in exactly one entry.
+    const hashes = ofB.map((x) => (x.r.data as { slice: { queryHash: string } }).slice.queryHash);
+    for (const h of new Set(hashes))
+      expect(entries.filter((e) => e.details.includes(h)).length).toBe(hashes.filter((x) => x === h).length);
+    await expect(ctx.app.get(AuditService).verify()).resolves.toMatchObject({ ok: true });
   });
 
   it('gives one raw identifier different pseudonyms under two grants and in two columns', async () => {

@@ -1,4 +1,12 @@
-import { auditPayload, chainHash, GENESIS_HASH, StoredAuditEntry, verifyChain } from './chain';
+import fc from 'fast-check';
+import {
+  auditPayload,
+  auditPayloadAroundSeq,
+  chainHash,
+  GENESIS_HASH,
+  StoredAuditEntry,
+  verifyChain,
+} from './chain';
 
 function makeChain(n: number): StoredAuditEntry[] {
   const out: StoredAuditEntry[] = [];
@@ -57,5 +65,33 @@ describe('audit chain', () => {
     c[2].payload = c[2].payload.replace('"n":3', '"n":9');
     c[2].hash = chainHash(c[2].prevHash, c[2].payload);
     expect((await verifyChain(c)).firstBroken).toEqual({ seq: 4, reason: 'PREV_HASH_MISMATCH' });
+  });
+
+  it('splits a payload around seq so that head + seq + tail is the canonical payload', () => {
+    const text = fc.oneof(fc.string(), fc.constantFrom(',"seq":0,"subjectId":', '"seq":0', '\\",\\"seq'));
+    const nullable = fc.option(text, { nil: null });
+    fc.assert(
+      fc.property(
+        fc.record({
+          occurredAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          actorUserId: nullable,
+          action: text,
+          companyId: nullable,
+          workingGroupId: nullable,
+          subjectType: text,
+          subjectId: nullable,
+          details: fc.dictionary(
+            fc.oneof(fc.string(), fc.constant('seq')),
+            fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.constant({ seq: 0 })),
+          ),
+        }),
+        fc.nat(),
+        (fields, seq) => {
+          const { head, tail } = auditPayloadAroundSeq(fields);
+          expect(head + String(seq) + tail).toBe(auditPayload({ ...fields, seq }));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -39,6 +39,23 @@ export function auditPayload(fields: AuditFields): string {
   return out;
 }
 
+/**
+ * The canonical payload of an entry whose sequence number is not known yet, split around it:
+ * `head + String(seq) + tail === auditPayload({ ...fields, seq })` for every non-negative integer
+ * seq. Lets the database, which assigns seq under the chain's lock, finish the payload without
+ * re-implementing RFC 8785 (migration 1764400000000, `maxhub_record_accesses`).
+ */
+export function auditPayloadAroundSeq(fields: Omit<AuditFields, 'seq'>): { head: string; tail: string } {
+  const whole = auditPayload({ ...fields, seq: 0 });
+  // "seq" sorts after "occurredAt" and before "subjectId"; only string or null values follow it,
+  // so the last `,"seq":0,"subjectId":` is the top-level member (a string cannot hold `,"` unescaped).
+  const marker = ',"seq":0,"subjectId":';
+  const at = whole.lastIndexOf(marker);
+  if (at < 0) throw new Error('audit payload has no top-level seq');
+  const start = at + ',"seq":'.length;
+  return { head: whole.slice(0, start), tail: whole.slice(start + 1) };
+}
+
 /** SHA-256 (hex) chaining an entry to its predecessor: H(prevHash ‖ "\n" ‖ payload). */
 export function chainHash(prevHash: string, payload: string): string {
   return createHash('sha256').update(prevHash).update('\n').update(payload, 'utf8').digest('hex');

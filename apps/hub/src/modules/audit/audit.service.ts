@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { auditPayload, chainHash, GENESIS_HASH, verifyStoredChain } from '@maxhub/audit';
+import { auditPayload, auditPayloadAroundSeq, chainHash, GENESIS_HASH, verifyStoredChain } from '@maxhub/audit';
 import { AuditEntryEntity } from '@maxhub/db';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -16,12 +16,127 @@ export interface AuditRecord {
   details?: Record<string, string | number | boolean | null>;
 }
 
+/** A data access to decide: count it against the grant's day and, when it counts, audit it. */
+export interface AccessRecord extends AuditRecord {
+  usage: {
+    grantId: string;
+    /** The UTC day (YYYY-MM-DD) the query counts against. */
+    day: string;
+    rowsReturned: number;
+    /** The grant's queries per day: the access does not count (and is not served) beyond it. */
+    queriesPerDay: number;
+  };
+}
+
+/** What the decision was: `counted` false means the day's queries were used up (nothing audited). */
+export interface AccessDecision {
+  counted: boolean;
+  seq: number | null;
+}
+
+interface PendingAccess {
+  item: Record<string, unknown>;
+  resolve: (d: AccessDecision) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Accesses decided in one statement at most (the batch's JSON stays small). */
+const MAX_ACCESS_BATCH = 256;
+
 // One lock id for the whole chain: appends are serialized so two transactions can never fork it.
 const AUDIT_LOCK_ID = 0x6d617868; // "maxh"
 
 @Injectable()
 export class AuditService {
+  private readonly logger = new Logger(AuditService.name);
+  private readonly pending: PendingAccess[] = [];
+  private flushing = false;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Decides a data access: counts it against the grant's queries per day and, when it counts,
+   * appends its audit entry — in one transaction, which has committed when the promise
+   * resolves. Rejects (and so nothing may be served) when that transaction fails.
+   *
+   * Group commit: accesses arriving while a decision is being written wait and are then decided
+   * together by ONE call of `maxhub_record_accesses` (one statement, one commit, the chain's
+   * lock taken once). Each still gets its own usage check and its own entry, in arrival order.
+   * Under no load a call is decided at once; under load the lock and the commit's WAL flush
+   * are shared instead of queued for.
+   */
+  recordAccess(record: AccessRecord): Promise<AccessDecision> {
+    const fields = {
+      occurredAt: new Date().toISOString(),
+      actorUserId: record.actorUserId,
+      action: record.action,
+      companyId: record.companyId ?? null,
+      workingGroupId: record.workingGroupId ?? null,
+      subjectType: record.subjectType,
+      subjectId: record.subjectId ?? null,
+      details: record.details ?? {},
+    };
+    const { head, tail } = auditPayloadAroundSeq(fields);
+    const item = {
+      grantId: record.usage.grantId,
+      day: record.usage.day,
+      rows: record.usage.rowsReturned,
+      limit: record.usage.queriesPerDay,
+      occurredAt: fields.occurredAt,
+      actorUserId: fields.actorUserId,
+      action: fields.action,
+      companyId: fields.companyId,
+      workingGroupId: fields.workingGroupId,
+      subjectType: fields.subjectType,
+      subjectId: fields.subjectId,
+      head,
+      tail,
+    };
+    return new Promise<AccessDecision>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.flushing) void this.flushAccesses();
+    });
+  }
+
+  private async flushAccesses(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_ACCESS_BATCH);
+        try {
+          const decided = await this.decideBatch(batch.map((p) => p.item));
+          batch.forEach((p, i) => p.resolve(decided[i]));
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0].reject(err);
+            continue;
+          }
+          // One bad item must not take the others down: decide them one by one.
+          this.logger.warn({ msg: 'an access batch failed; deciding its items one by one', size: batch.length });
+          for (const p of batch) {
+            try {
+              p.resolve((await this.decideBatch([p.item]))[0]);
+            } catch (one) {
+              p.reject(one);
+            }
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async decideBatch(items: ReadonlyArray<Record<string, unknown>>): Promise<AccessDecision[]> {
+    const rows: Array<{ idx: number; counted: boolean; seq: string | null }> = await this.dataSource.query(
+      'SELECT idx, counted, seq FROM maxhub_record_accesses($1::jsonb)',
+      [JSON.stringify(items)],
+    );
+    if (rows.length !== items.length) throw new Error('the access batch was not decided item by item');
+    const out: AccessDecision[] = new Array<AccessDecision>(items.length);
+    for (const r of rows) out[r.idx] = { counted: r.counted, seq: r.seq === null ? null : Number(r.seq) };
+    return out;
+  }
 
   /**
    * Appends an entry inside the caller's transaction (`manager`), so the entry and the change

@@ -32,7 +32,7 @@ import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { badInput, conflict, forbidden, HubError, notFound } from '../../common/hub-error';
 import { AuditRecord, AuditService } from '../audit/audit.service';
-import { PkiService, VerifiedSigner } from '../pki/pki.service';
+import { PkiService, SignerCertificate, VerifiedSigner } from '../pki/pki.service';
 import { DraftGrantInput } from './dto/draft-grant.input';
 import { GrantErrorCode as E } from './grants.errors';
 import { Grant, GrantPartyEnum, GrantSignature, GrantStateEnum, GrantVersion } from './grant.models';
@@ -47,8 +47,8 @@ export const MAX_DRAFT_BYTES = MAX_DOCUMENT_BYTES;
 
 /** What `assertOpen` hands the query engine: the verified terms that govern this access. */
 export interface OpenGrant {
-  grant: GrantEntity;
-  version: GrantVersionEntity;
+  grant: Pick<GrantEntity, 'id' | 'grantorCompanyId' | 'granteeWorkingGroupId'>;
+  version: Pick<GrantVersionEntity, 'id' | 'version' | 'sha256' | 'state' | 'termFrom' | 'termUntil'>;
   /** The verified grant document (parsed from the signed canonical bytes). */
   document: GrantDocument;
   /** The terms for the requested dataset. */
@@ -107,6 +107,67 @@ function signatureDer(signature: string): Buffer {
 }
 
 /**
+ * Everything {@link GrantsService.assertOpen} judges, read in ONE query: the grant, its live
+ * (ACTIVE or SUSPENDED) version or else the state of its latest, SHA-256 of the stored document
+ * and signatures computed by the database now, the certificate records the signatures name, and
+ * the newest CRL number of the issuing CA ($2).
+ */
+const ACCESS_SNAPSHOT_SQL = `
+SELECT g.grantor_company_id AS "grantorCompanyId", g.grantee_working_group_id AS "granteeWorkingGroupId",
+       lv.id AS "versionId", lv.version, lv.state, lv.state_reason AS "stateReason",
+       lv.term_from AS "termFrom", lv.term_until AS "termUntil", lv.sha256,
+       encode(sha256(lv.document), 'hex') AS "documentSha256",
+       latest.state AS "latestState",
+       crl.crl_number::text AS "crlNumber",
+       (SELECT coalesce(json_agg(json_build_object(
+                 'party', s.party, 'certificateId', s.certificate_id,
+                 'cmsSha256', encode(sha256(s.cms_der), 'hex'),
+                 'serialNumber', c.serial_number, 'issuerFingerprint', c.issuer_fingerprint,
+                 'fingerprintSha256', c.fingerprint_sha256, 'userId', c.user_id,
+                 'notAfter', c.not_after, 'revokedAt', c.revoked_at)), '[]'::json)
+          FROM grant_signatures s JOIN certificates c ON c.id = s.certificate_id
+         WHERE s.grant_version_id = lv.id AND s.replaced_at IS NULL) AS signatures
+  FROM grants g
+  LEFT JOIN LATERAL (SELECT v.* FROM grant_versions v
+                      WHERE v.grant_id = g.id AND v.state IN ('ACTIVE', 'SUSPENDED')
+                      ORDER BY v.version DESC LIMIT 1) lv ON true
+  LEFT JOIN LATERAL (SELECT v.state FROM grant_versions v
+                      WHERE v.grant_id = g.id ORDER BY v.version DESC LIMIT 1) latest ON true
+  LEFT JOIN LATERAL (SELECT r.crl_number FROM crls r
+                      WHERE r.issuer_fingerprint = $2 ORDER BY r.crl_number DESC LIMIT 1) crl ON true
+ WHERE g.id = $1`;
+
+interface AccessSnapshot {
+  grantorCompanyId: string;
+  granteeWorkingGroupId: string;
+  versionId: string | null;
+  version: number | null;
+  state: GrantState | null;
+  stateReason: string | null;
+  termFrom: Date | null;
+  termUntil: Date | null;
+  sha256: string | null;
+  documentSha256: string | null;
+  latestState: GrantState | null;
+  crlNumber: string | null;
+  signatures: Array<{
+    party: 'GRANTOR' | 'GRANTEE';
+    certificateId: string;
+    cmsSha256: string;
+    serialNumber: string;
+    issuerFingerprint: string;
+    fingerprintSha256: string;
+    userId: string;
+    notAfter: string;
+    revokedAt: string | null;
+  }>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Parsed grant documents by the SHA-256 of their bytes (parsing is deterministic). */
+const MAX_PARSED_DOCUMENTS = 1_000;
+
+/**
  * NDA grants: drafting against dataset schemas, signatures verified under the alliance PKI,
  * activation, amendment, termination, expiry and suspension, and the check every data access
  * makes (`assertOpen`). Every state change appends to the audit log in its own transaction.
@@ -115,6 +176,7 @@ function signatureDer(signature: string): Buffer {
 export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(GrantsService.name);
   private timer?: NodeJS.Timeout;
+  private readonly parsedDocuments = new Map<string, GrantDocument>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -928,55 +990,85 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
    * force (cached per signature and CRL number, so this is cheap). Otherwise throws HubError:
    * NOT_FOUND GRANT_NOT_FOUND; FORBIDDEN GRANT_NOT_ACTIVE | GRANT_SUSPENDED | GRANT_EXPIRED |
    * GRANT_TERMINATED | GRANT_DOCUMENT_TAMPERED | GRANT_SIGNATURE_INVALID (details.pkiCode) |
-   * GRANT_DATASET_NOT_GRANTED. It does not check who calls: the caller checks membership.
+   * GRANT_DATASET_NOT_GRANTED. It does not check who calls: the caller passes `authorizeParties`,
+   * which sees the grant's parties before any of its state is judged (and throws to refuse).
    */
-  async assertOpen(grantId: string, datasetId: string, at: Date = new Date()): Promise<OpenGrant> {
+  async assertOpen(
+    grantId: string,
+    datasetId: string,
+    at: Date = new Date(),
+    authorizeParties?: (grant: OpenGrant['grant']) => void,
+  ): Promise<OpenGrant> {
     const deny = (code: E, message: string, details?: HubError['details']) =>
       new HubError('FORBIDDEN', code, message, { details });
-    const grant = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id: grantId } });
-    if (!grant) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
-    const versions = await this.dataSource
-      .getRepository(GrantVersionEntity)
-      .find({ where: { grantId }, order: { version: 'DESC' } });
-    const version = versions.find((v) => LIVE.includes(v.state));
-    if (!version) {
-      const latest = versions[0];
-      if (latest?.state === 'TERMINATED') throw deny(E.GRANT_TERMINATED, 'the grant was terminated');
-      if (latest?.state === 'EXPIRED') throw deny(E.GRANT_EXPIRED, 'the grant’s term has ended');
+    if (!UUID.test(grantId)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
+    const ca = await this.pki.ca();
+    const rows: AccessSnapshot[] = await this.dataSource.query(ACCESS_SNAPSHOT_SQL, [
+      grantId,
+      ca.issuerFingerprint,
+    ]);
+    const snap = rows[0];
+    if (!snap) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
+    const parties = {
+      id: grantId,
+      grantorCompanyId: snap.grantorCompanyId,
+      granteeWorkingGroupId: snap.granteeWorkingGroupId,
+    };
+    authorizeParties?.(parties);
+    if (snap.versionId === null || snap.version === null || snap.termFrom === null || snap.termUntil === null) {
+      if (snap.latestState === 'TERMINATED') throw deny(E.GRANT_TERMINATED, 'the grant was terminated');
+      if (snap.latestState === 'EXPIRED') throw deny(E.GRANT_EXPIRED, 'the grant’s term has ended');
       throw deny(E.GRANT_NOT_ACTIVE, 'the grant is not active (not yet signed by both parties)');
     }
-    if (version.termUntil <= at) throw deny(E.GRANT_EXPIRED, 'the grant’s term has ended');
-    if (version.state === 'SUSPENDED') {
+    const versionId = snap.versionId;
+    if (snap.termUntil <= at) throw deny(E.GRANT_EXPIRED, 'the grant’s term has ended');
+    if (snap.state === 'SUSPENDED') {
       throw deny(
         E.GRANT_SUSPENDED,
         'a signer’s certificate is revoked or expired; that party must sign again',
         {
-          reason: version.stateReason,
+          reason: snap.stateReason,
         },
       );
     }
-    if (at < version.termFrom) throw deny(E.GRANT_NOT_ACTIVE, 'the grant’s term has not started yet');
+    if (at < snap.termFrom) throw deny(E.GRANT_NOT_ACTIVE, 'the grant’s term has not started yet');
+    // The document's bytes were hashed by the database in the same query: a tampered row is
+    // caught here whether or not its parse is cached.
     let document: GrantDocument;
     try {
-      if (sha256(version.document) !== version.sha256) throw new Error('hash');
-      document = parseCanonicalGrant(version.document);
-      if (document.grantId !== grantId || document.version !== version.version) throw new Error('identity');
+      if (snap.documentSha256 !== snap.sha256 || snap.sha256 === null) throw new Error('hash');
+      document = await this.parsedDocument(versionId, snap.sha256);
+      if (document.grantId !== grantId || document.version !== snap.version) throw new Error('identity');
     } catch {
       throw deny(E.GRANT_DOCUMENT_TAMPERED, 'the stored grant no longer matches what was signed');
     }
     const dataset = document.datasets.find((d) => d.datasetId === datasetId);
     if (!dataset) throw deny(E.GRANT_DATASET_NOT_GRANTED, 'the dataset is not part of this grant');
-    const sigs = await this.dataSource
-      .getRepository(GrantSignatureEntity)
-      .find({ where: { grantVersionId: version.id, replacedAt: IsNull() } });
+    const crl = await this.pki.crlNumbered(snap.crlNumber, at);
     const signers = new Set<string>();
-    const crl = await this.pki.currentCrl(at);
     for (const party of ['GRANTOR', 'GRANTEE'] as const) {
-      const s = sigs.find((x) => x.party === party);
+      const s = snap.signatures.find((x) => x.party === party);
       if (!s) throw deny(E.GRANT_SIGNATURE_INVALID, `the ${party.toLowerCase()}’s signature is missing`);
-      let v: VerifiedSigner;
+      let v: VerifiedSigner<SignerCertificate>;
       try {
-        v = await this.pki.verify(version.document, s.cmsDer, at, crl);
+        v = await this.pki.verifyStored(
+          {
+            cmsSha256: s.cmsSha256,
+            contentSha256: snap.sha256,
+            certificate: {
+              id: s.certificateId,
+              serialNumber: s.serialNumber,
+              issuerFingerprint: s.issuerFingerprint,
+              fingerprintSha256: s.fingerprintSha256,
+              userId: s.userId,
+              notAfter: new Date(s.notAfter),
+              revokedAt: s.revokedAt === null ? null : new Date(s.revokedAt),
+            },
+            load: () => this.storedSignatureBytes(versionId, party),
+          },
+          at,
+          crl,
+        );
       } catch (err) {
         const code = err instanceof PkiError || err instanceof HubError ? err.code : 'PKI_UNVERIFIABLE';
         if (code === 'PKI_CERT_REVOKED' || code === 'PKI_CERT_EXPIRED') {
@@ -992,11 +1084,6 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
           pkiCode: code,
         });
       }
-      if (v.certificate.notAfter <= at) {
-        throw deny(E.GRANT_SUSPENDED, 'a signer’s certificate has expired; that party must sign again', {
-          reason: 'PKI_CERT_EXPIRED',
-        });
-      }
       if (signerMatchesParty(v.signer, document) !== party || v.certificate.id !== s.certificateId) {
         throw deny(
           E.GRANT_SIGNATURE_INVALID,
@@ -1009,7 +1096,50 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       signers.add(v.certificate.userId);
     }
     if (signers.size !== 2) throw deny(E.GRANT_SIGNATURE_INVALID, 'the two signers must be different people');
-    return { grant, version, document, dataset };
+    return {
+      grant: parties,
+      version: {
+        id: versionId,
+        version: snap.version,
+        sha256: snap.sha256,
+        state: snap.state!,
+        termFrom: snap.termFrom,
+        termUntil: snap.termUntil,
+      },
+      document,
+      dataset,
+    };
+  }
+
+  /** The parsed document of a version whose bytes hash to `sha` (read and parsed once per hash). */
+  private async parsedDocument(versionId: string, sha: string): Promise<GrantDocument> {
+    const known = this.parsedDocuments.get(sha);
+    if (known) return known;
+    const rows: Array<{ document: Buffer }> = await this.dataSource.query(
+      'SELECT document FROM grant_versions WHERE id = $1',
+      [versionId],
+    );
+    const bytes = rows[0]?.document;
+    if (!bytes || sha256(bytes) !== sha) throw new Error('hash');
+    const document = parseCanonicalGrant(bytes);
+    if (this.parsedDocuments.size >= MAX_PARSED_DOCUMENTS) this.parsedDocuments.clear();
+    this.parsedDocuments.set(sha, document);
+    return document;
+  }
+
+  /** The stored bytes a party's current signature covers (read only when its outcome is not cached). */
+  private async storedSignatureBytes(
+    versionId: string,
+    party: 'GRANTOR' | 'GRANTEE',
+  ): Promise<{ content: Buffer; cmsDer: Buffer }> {
+    const rows: Array<{ document: Buffer; cms_der: Buffer }> = await this.dataSource.query(
+      `SELECT v.document, s.cms_der FROM grant_versions v
+         JOIN grant_signatures s ON s.grant_version_id = v.id AND s.party = $2 AND s.replaced_at IS NULL
+        WHERE v.id = $1`,
+      [versionId, party],
+    );
+    if (!rows[0]) throw new PkiError(PkiErrorCode.PKI_SIGNATURE_INVALID, 'the stored signature is gone');
+    return { content: rows[0].document, cmsDer: rows[0].cms_der };
   }
 
   private event(

@@ -53,12 +53,30 @@ export interface CurrentCrl {
   nextUpdate: Date;
 }
 
+/** The columns of the hub's certificate record a signature check compares with the signer. */
+export type SignerCertificate = Pick<
+  CertificateEntity,
+  'id' | 'serialNumber' | 'issuerFingerprint' | 'fingerprintSha256' | 'userId' | 'notAfter' | 'revokedAt'
+>;
+
 /** A signature that verified under the alliance profile, with the hub's record of its certificate. */
-export interface VerifiedSigner {
+export interface VerifiedSigner<C extends SignerCertificate = CertificateEntity> {
   signer: SignerIdentity;
   signingTime: Date;
-  certificate: CertificateEntity;
+  certificate: C;
   crlNumber: string;
+}
+
+/**
+ * A signature stored by the hub, as the access check reads it in one query: hashes of the stored
+ * bytes computed by the database at that moment, and the certificate record the signature names.
+ * The bytes themselves are loaded only when the outcome is not cached.
+ */
+export interface StoredSignature {
+  cmsSha256: string;
+  contentSha256: string;
+  certificate: SignerCertificate;
+  load(): Promise<{ content: Buffer; cmsDer: Buffer }>;
 }
 
 /** Called inside the revoking transaction (e.g. to suspend the grants the certificate signed). */
@@ -453,9 +471,63 @@ export class PkiService implements OnModuleInit {
     const ca = await this.ca();
     // A caller verifying several signatures at once reads the CRL once (still fresh per call).
     const crl = currentCrl ?? (await this.currentCrl(now));
-    const key = `${sha256(cmsDer)}:${sha256(content)}:${crl.crlNumber}`;
+    const ok = await this.outcome(ca, crl, now, sha256(cmsDer), sha256(content), () =>
+      Promise.resolve({ content, cmsDer }),
+    );
+    const certificate = await this.dataSource.getRepository(CertificateEntity).findOne({
+      where: { issuerFingerprint: ca.issuerFingerprint, serialNumber: ok.signer.serialNumber },
+    });
+    return this.signerOf(ca, crl, now, ok, certificate);
+  }
+
+  /**
+   * {@link verify} for a signature the caller read by its hashes ({@link StoredSignature}): the
+   * same checks, against the certificate record the signature names, which must be the one the
+   * signer's certificate is (issuer, serial, fingerprint, person). No query when the outcome is
+   * cached for these bytes and this CRL number.
+   */
+  async verifyStored(sig: StoredSignature, now: Date, crl: CurrentCrl): Promise<VerifiedSigner<SignerCertificate>> {
+    const ca = await this.ca();
+    const ok = await this.outcome(ca, crl, now, sig.cmsSha256, sig.contentSha256, sig.load);
+    const matches =
+      sig.certificate.issuerFingerprint === ca.issuerFingerprint &&
+      sig.certificate.serialNumber === ok.signer.serialNumber;
+    return this.signerOf(ca, crl, now, ok, matches ? sig.certificate : null);
+  }
+
+  /**
+   * The CRL in force when the caller already knows the newest CRL number (read in its own
+   * query): the cached one when the numbers match and it is not due for reissue, else
+   * {@link currentCrl}.
+   */
+  async crlNumbered(crlNumber: string | null, now = new Date()): Promise<CurrentCrl> {
+    const c = this.crlCache;
+    if (
+      crlNumber !== null &&
+      c?.crlNumber === crlNumber &&
+      c.nextUpdate.getTime() - now.getTime() > CRL_REFRESH_MARGIN_MS
+    )
+      return c;
+    return this.currentCrl(now);
+  }
+
+  /** The cached (or computed) library outcome for these bytes under this CRL; throws its PkiError. */
+  private async outcome(
+    ca: AllianceCa,
+    crl: CurrentCrl,
+    now: Date,
+    cmsSha256: string,
+    contentSha256: string,
+    load: () => Promise<{ content: Buffer; cmsDer: Buffer }>,
+  ): Promise<VerifiedSignatureLike> {
+    const key = `${cmsSha256}:${contentSha256}:${crl.crlNumber}`;
     let outcome = this.verifications.get(key);
     if (!outcome) {
+      const { content, cmsDer } = await load();
+      if (sha256(cmsDer) !== cmsSha256 || sha256(content) !== contentSha256) {
+        // The stored bytes changed between the two reads: judge them again on the next call.
+        throw new PkiError(PkiErrorCode.PKI_SIGNATURE_INVALID, 'the stored signature changed while it was read');
+      }
       try {
         const ok = await verifyDetached({
           content,
@@ -474,12 +546,22 @@ export class PkiService implements OnModuleInit {
       this.verifications.set(key, outcome);
     }
     if ('error' in outcome) throw outcome.error;
-    const { signer, signingTime } = outcome.ok;
-    const certificate = await this.dataSource.getRepository(CertificateEntity).findOne({
-      where: { issuerFingerprint: ca.issuerFingerprint, serialNumber: signer.serialNumber },
-    });
+    return outcome.ok;
+  }
+
+  /** The hub's record must be the signer's certificate, and valid NOW. */
+  private signerOf<C extends SignerCertificate>(
+    ca: AllianceCa,
+    crl: CurrentCrl,
+    now: Date,
+    ok: VerifiedSignatureLike,
+    certificate: C | null,
+  ): VerifiedSigner<C> {
+    const { signer, signingTime } = ok;
     if (
       !certificate ||
+      certificate.issuerFingerprint !== ca.issuerFingerprint ||
+      certificate.serialNumber !== signer.serialNumber ||
       certificate.fingerprintSha256 !== signer.fingerprintSha256 ||
       certificate.userId !== signer.personId
     ) {

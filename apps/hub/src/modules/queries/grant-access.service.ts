@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { GrantDataset, GrantDocument } from '@maxhub/contracts';
-import { GrantEntity } from '@maxhub/db';
-import { DataSource } from 'typeorm';
-import { notFound } from '../../common/hub-error';
+import type { GrantEntity } from '@maxhub/db';
 import { GrantsService } from '../grants/grants.service';
-import { QueriesErrorCode as E } from './queries.errors';
 
 /** An open grant, as the queries module needs it. */
 export interface OpenGrant {
@@ -20,42 +16,38 @@ export interface OpenGrant {
   workingGroupId: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The grant's parties, handed to the caller's membership check before any state is judged. */
+export type GrantParties = Pick<GrantEntity, 'id' | 'grantorCompanyId' | 'granteeWorkingGroupId'>;
 
 /**
- * The one place queries ask "is this grant open for this dataset now?". The parties come from
- * the grant row; whether it is open from the grants module (GrantsService.assertOpen).
+ * The one place queries ask "is this grant open for this dataset now?" — GrantsService.assertOpen,
+ * fail closed, with the caller's check of who asks run first (so someone outside the grant learns
+ * nothing about its state).
  */
 @Injectable()
 export class GrantAccessService {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly grantsService: GrantsService,
-  ) {}
-
-  /** The grant row (parties), or NOT_FOUND. */
-  async parties(grantId: string): Promise<GrantEntity> {
-    if (!UUID.test(grantId))
-      throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
-    const g = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id: grantId } });
-    if (!g) throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
-    return g;
-  }
+  constructor(private readonly grantsService: GrantsService) {}
 
   /**
    * Asserts the grant is open for the dataset at `at` — ACTIVE, within term, stored bytes intact,
-   * both signatures verifying now (GrantsService.assertOpen, fail closed) — or throws its GRANT_* reason.
+   * both signatures verifying now — after `authorize` accepted its parties; or throws the reason
+   * (authorize's own, GRANT_NOT_FOUND, or a GRANT_* refusal).
    */
-  async assertOpen(grant: GrantEntity, datasetId: string, at: Date): Promise<OpenGrant> {
-    const { version: gv, document, dataset } = await this.grantsService.assertOpen(grant.id, datasetId, at);
+  async assertOpen(
+    grantId: string,
+    datasetId: string,
+    at: Date,
+    authorize: (parties: GrantParties) => void,
+  ): Promise<OpenGrant> {
+    const open = await this.grantsService.assertOpen(grantId, datasetId, at, authorize);
     return {
-      grantId: grant.id,
-      grantVersionId: gv.id,
-      version: gv.version,
-      document,
-      dataset,
-      companyId: grant.grantorCompanyId,
-      workingGroupId: grant.granteeWorkingGroupId,
+      grantId,
+      grantVersionId: open.version.id,
+      version: open.version.version,
+      document: open.document,
+      dataset: open.dataset,
+      companyId: open.grant.grantorCompanyId,
+      workingGroupId: open.grant.granteeWorkingGroupId,
     };
   }
 }

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
-import { GrantViewEntity, type GrantEntity } from '@maxhub/db';
+import type { GrantViewEntity } from '@maxhub/db';
 import { writeCsv, writeJsonl, writeParquet, type ColumnDeclaration, type Row } from '@maxhub/formats';
 import {
   compileSlice,
@@ -20,6 +20,7 @@ import { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor';
 import { forbidden, HubError, notFound, unavailable } from '../../common/hub-error';
 import { AuditService } from '../audit/audit.service';
+import { GrantErrorCode } from '../grants/grants.errors';
 import { ViewsErrorCode } from '../views/views.errors';
 import { ViewsService } from '../views/views.service';
 import { GrantAccessService, type OpenGrant } from './grant-access.service';
@@ -49,11 +50,54 @@ interface QueryContext {
   queryHash?: string;
 }
 
+/** The columns of a view row a query needs. */
+type ServedView = Pick<
+  GrantViewEntity,
+  | 'id'
+  | 'grantId'
+  | 'grantVersionId'
+  | 'datasetVersionId'
+  | 'companyId'
+  | 'status'
+  | 'prefix'
+  | 'manifestSha256'
+  | 'rowsFiltered'
+  | 'rowsSuppressed'
+  | 'errorCode'
+>;
+
+/** A view row with the grant's queries counted today (UTC). */
+type ServedViewRow = ServedView & { queriesToday: number | null };
+
+const SERVED_VIEW_COLUMNS = `v.id, v.grant_id AS "grantId", v.grant_version_id AS "grantVersionId",
+  v.dataset_version_id AS "datasetVersionId", v.company_id AS "companyId", v.status, v.prefix,
+  v.manifest_sha256 AS "manifestSha256", v.rows_filtered AS "rowsFiltered",
+  v.rows_suppressed AS "rowsSuppressed", v.error_code AS "errorCode", u.queries AS "queriesToday"`;
+
+/** The view of the grant's live version for a dataset, and the day's usage ($1 grant, $2 dataset, $3 day). */
+const SERVED_VIEW_SQL = `SELECT ${SERVED_VIEW_COLUMNS}
+  FROM grant_views v
+  JOIN grant_versions gv ON gv.id = v.grant_version_id AND gv.state IN ('ACTIVE', 'SUSPENDED')
+  LEFT JOIN grant_query_usage u ON u.grant_id = v.grant_id AND u.day = $3
+ WHERE v.grant_id = $1 AND v.dataset_id = $2
+ ORDER BY v.created_at DESC LIMIT 1`;
+
+/** The same, for one grant version ($1 version, $2 dataset, $3 day). */
+const SERVED_VIEW_BY_VERSION_SQL = `SELECT ${SERVED_VIEW_COLUMNS}
+  FROM grant_views v
+  LEFT JOIN grant_query_usage u ON u.grant_id = v.grant_id AND u.day = $3
+ WHERE v.grant_version_id = $1 AND v.dataset_id = $2
+ ORDER BY v.created_at DESC LIMIT 1`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** An authorized, readable view. */
 interface Opened {
   open: OpenGrant;
-  view: GrantViewEntity;
+  view: ServedView;
   reader: ViewReader;
+  /** Queries counted against the grant today before this one. */
+  queriesToday: number;
 }
 
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -132,8 +176,9 @@ export class QueriesService {
       workingGroupId: null,
     };
     try {
-      const { open, view, reader } = await this.authorize(actor, ctx);
-      await this.assertQuota(open);
+      const opened = await this.authorize(actor, ctx);
+      const { open, view, reader } = opened;
+      this.assertQuota(opened);
       const limits = this.limitsOf(open);
       const compiled = this.guard(open.grantId, () =>
         compileSlice(
@@ -225,7 +270,7 @@ export class QueriesService {
     let opened: Opened;
     try {
       opened = await this.authorize(actor, ctx);
-      await this.assertQuota(opened.open);
+      this.assertQuota(opened);
       ctx.queryHash = createHash('sha256')
         .update(`export\n${t.g}\n${t.d}\n${opened.view.datasetVersionId}\n${t.f}`)
         .digest('hex');
@@ -312,22 +357,32 @@ export class QueriesService {
 
   // ---- checks ----
 
+  /**
+   * Who asks, whether the grant is open, which view serves it, and the day's usage so far: the
+   * grant check (one query in GrantsService.assertOpen) and the view + usage read (one query)
+   * run side by side; the caller's membership is judged first, before any state of the grant.
+   */
   private async authorize(actor: Actor, ctx: QueryContext): Promise<Opened> {
-    const grant: GrantEntity = await this.grants.parties(ctx.grantId);
-    ctx.companyId = grant.grantorCompanyId;
-    ctx.workingGroupId = grant.granteeWorkingGroupId;
-    const roles = actor.workingGroups.get(grant.granteeWorkingGroupId);
-    if (!roles) throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
-    if (!roles.has('ANALYST'))
-      throw forbidden(
-        E.SLICE_ANALYST_REQUIRED,
-        'querying a grant needs the ANALYST role in its working group',
-      );
-    const open = await this.grants.assertOpen(grant, ctx.datasetId, new Date());
+    const at = new Date();
+    const [open, served] = await Promise.all([
+      this.openGrant(actor, ctx, at),
+      UUID.test(ctx.grantId) && UUID.test(ctx.datasetId)
+        ? this.dataSource.query<ServedViewRow[]>(SERVED_VIEW_SQL, [ctx.grantId, ctx.datasetId, utcDay(at)])
+        : Promise.resolve([] as ServedViewRow[]),
+    ]);
     ctx.grantVersion = open.version;
-    const view = await this.dataSource
-      .getRepository(GrantViewEntity)
-      .findOne({ where: { grantVersionId: open.grantVersionId, datasetId: ctx.datasetId } });
+    let row: ServedViewRow | undefined = served[0];
+    if (row !== undefined && row.grantVersionId !== open.grantVersionId) {
+      // A new version went live between the two reads: read the view of the one just checked.
+      row = (
+        await this.dataSource.query<ServedViewRow[]>(SERVED_VIEW_BY_VERSION_SQL, [
+          open.grantVersionId,
+          ctx.datasetId,
+          utcDay(at),
+        ])
+      )[0];
+    }
+    const view = row;
     if (view) ctx.datasetVersionId = view.datasetVersionId;
     if (!view || view.status !== 'READY' || !view.manifestSha256) {
       const code =
@@ -345,26 +400,42 @@ export class QueriesService {
         { details: { grantId: open.grantId, status: view?.status ?? null } },
       );
     }
-    return { open, view, reader: await this.readerOf(view) };
+    return { open, view, reader: await this.readerOf(view), queriesToday: view.queriesToday ?? 0 };
+  }
+
+  /** The grant open for the dataset now, for an ANALYST of its grantee working group (else refused). */
+  private async openGrant(actor: Actor, ctx: QueryContext, at: Date): Promise<OpenGrant> {
+    try {
+      return await this.grants.assertOpen(ctx.grantId, ctx.datasetId, at, (grant) => {
+        ctx.companyId = grant.grantorCompanyId;
+        ctx.workingGroupId = grant.granteeWorkingGroupId;
+        const roles = actor.workingGroups.get(grant.granteeWorkingGroupId);
+        if (!roles) throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
+        if (!roles.has('ANALYST'))
+          throw forbidden(
+            E.SLICE_ANALYST_REQUIRED,
+            'querying a grant needs the ANALYST role in its working group',
+          );
+      });
+    } catch (err) {
+      if (err instanceof HubError && err.code === (GrantErrorCode.GRANT_NOT_FOUND as string))
+        throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
+      throw err;
+    }
   }
 
   /** Re-checks, between export chunks, that the grant is still open and the view still READY. */
   private async recheck(actor: Actor, ctx: QueryContext, viewId: string): Promise<void> {
-    const grant = await this.grants.parties(ctx.grantId);
-    await this.grants.assertOpen(grant, ctx.datasetId, new Date());
-    if (!actor.workingGroups.get(grant.granteeWorkingGroupId)?.has('ANALYST'))
-      throw forbidden(
-        E.SLICE_ANALYST_REQUIRED,
-        'querying a grant needs the ANALYST role in its working group',
-      );
-    const status = await this.dataSource
-      .getRepository(GrantViewEntity)
-      .findOne({ where: { id: viewId }, select: { status: true } });
-    if (status?.status !== 'READY')
+    await this.openGrant(actor, ctx, new Date());
+    const status: Array<{ status: string }> = await this.dataSource.query(
+      'SELECT status FROM grant_views WHERE id = $1',
+      [viewId],
+    );
+    if (status[0]?.status !== 'READY')
       throw new HubError('SERVICE_UNAVAILABLE', ViewsErrorCode.VIEW_DELETED, 'the view was deleted');
   }
 
-  private async readerOf(view: GrantViewEntity): Promise<ViewReader> {
+  private async readerOf(view: ServedView): Promise<ViewReader> {
     const known = this.readers.get(view.id);
     if (known && known.sha === view.manifestSha256) return known.reader;
     let store: ViewStore;
@@ -393,13 +464,9 @@ export class QueriesService {
     };
   }
 
-  /** A cheap early refusal; the increment in {@link decide} is the one that counts. */
-  private async assertQuota(open: OpenGrant): Promise<void> {
-    const r: Array<{ queries: number }> = await this.dataSource.query(
-      'SELECT queries FROM grant_query_usage WHERE grant_id = $1 AND day = $2',
-      [open.grantId, utcDay(new Date())],
-    );
-    if ((r[0]?.queries ?? 0) >= open.document.limits.queriesPerDay) throw this.quotaError(open);
+  /** A cheap early refusal (the usage was read with the view); the increment in {@link decide} is the one that counts. */
+  private assertQuota(opened: Opened): void {
+    if (opened.queriesToday >= opened.open.document.limits.queriesPerDay) throw this.quotaError(opened.open);
   }
 
   private quotaError(open: OpenGrant): HubError {
@@ -424,41 +491,32 @@ export class QueriesService {
     rowsSuppressed: number,
     extra: Record<string, string | number>,
   ): Promise<void> {
-    let overQuota = false;
+    let counted: boolean;
     try {
-      await this.dataSource.transaction(async (m) => {
-        const counted: unknown[] = await m.query(
-          `INSERT INTO grant_query_usage (grant_id, day, queries, rows_returned) VALUES ($1, $2, 1, $3)
-           ON CONFLICT (grant_id, day) DO UPDATE
-             SET queries = grant_query_usage.queries + 1, rows_returned = grant_query_usage.rows_returned + EXCLUDED.rows_returned
-             WHERE grant_query_usage.queries < $4
-           RETURNING queries`,
-          [open.grantId, utcDay(new Date()), rowsReturned, open.document.limits.queriesPerDay],
-        );
-        if (counted.length === 0) {
-          overQuota = true;
-          throw this.quotaError(open);
-        }
-        await this.audit.append(m, {
-          actorUserId: actor.userId,
-          action: ctx.action,
-          companyId: open.companyId,
-          workingGroupId: open.workingGroupId,
-          subjectType: 'grant',
-          subjectId: open.grantId,
-          details: {
-            grantVersion: open.version,
-            datasetId: ctx.datasetId,
-            datasetVersionId: ctx.datasetVersionId ?? null,
-            queryHash: ctx.queryHash ?? null,
-            rowsReturned,
-            rowsSuppressed,
-            ...extra,
-          },
-        });
-      });
+      ({ counted } = await this.audit.recordAccess({
+        actorUserId: actor.userId,
+        action: ctx.action,
+        companyId: open.companyId,
+        workingGroupId: open.workingGroupId,
+        subjectType: 'grant',
+        subjectId: open.grantId,
+        details: {
+          grantVersion: open.version,
+          datasetId: ctx.datasetId,
+          datasetVersionId: ctx.datasetVersionId ?? null,
+          queryHash: ctx.queryHash ?? null,
+          rowsReturned,
+          rowsSuppressed,
+          ...extra,
+        },
+        usage: {
+          grantId: open.grantId,
+          day: utcDay(new Date()),
+          rowsReturned,
+          queriesPerDay: open.document.limits.queriesPerDay,
+        },
+      }));
     } catch (err) {
-      if (overQuota) throw err;
       this.logger.error({
         msg: 'query decision could not be recorded; nothing served',
         grantId: open.grantId,
@@ -469,6 +527,7 @@ export class QueriesService {
         err,
       );
     }
+    if (!counted) throw this.quotaError(open);
   }
 
   /** Audits a refusal with its reason (best effort: the refusal stands either way). */

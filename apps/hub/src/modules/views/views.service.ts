@@ -253,7 +253,7 @@ export class ViewsService {
   }
 
   /** The manifest bytes as stored, exactly (the reader verifies them against the recorded SHA-256). */
-  manifestKeyOf(view: GrantViewEntity): string {
+  manifestKeyOf(view: Pick<GrantViewEntity, 'prefix'>): string {
     return manifestKey(view.prefix);
   }
 
