@@ -218,3 +218,30 @@ describe('hierarchies', () => {
     fc.assert(fc.property(s, s, (a, b) => assertMonotone(levels, a, b)));
   });
 });
+
+describe('time generalization of canonical UTC timestamps (the cut fast path)', () => {
+  it('cuts to the same label as parsing with an explicit offset would give (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('1970-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59Z'),
+          noInvalidDate: true,
+        }),
+        fc.constantFrom<TimeLevel>('minute', 'hour', 'day', 'week', 'month', 'year'),
+        (d, level) => {
+          const g = compileGeneralization(time(level), 'timestamp', 'at');
+          const canonical = d.toISOString();
+          return g(canonical) === g(canonical.replace('Z', '+00:00'));
+        },
+      ),
+    );
+  });
+
+  it('still refuses an impossible canonical-looking timestamp', () => {
+    const g = compileGeneralization(time('hour'), 'timestamp', 'at');
+    expect(codeOf(() => g('2025-02-30T08:15:00.000Z'))).toBe(DeidErrorCode.INVALID_VALUE);
+    expect(codeOf(() => g('2025-02-13T24:15:00.000Z'))).toBe(DeidErrorCode.INVALID_VALUE);
+    expect(g('2024-02-29T23:59:59.999Z')).toBe('2024-02-29T23');
+  });
+});

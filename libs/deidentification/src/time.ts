@@ -61,6 +61,35 @@ export function civilFromDays(days: number): [number, number, number] {
 }
 
 /**
+ * True when `str` is a valid timestamp in the hub's canonical UTC form
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` (what typed timestamp cells hold): checked without allocating, so
+ * generalizing such a cell can cut the string instead of parsing it into fields.
+ */
+export function isCanonicalUtc(str: string): boolean {
+  if (
+    str.length !== 24 ||
+    str.charCodeAt(4) !== 45 ||
+    str.charCodeAt(7) !== 45 ||
+    str.charCodeAt(10) !== 84 ||
+    str.charCodeAt(13) !== 58 ||
+    str.charCodeAt(16) !== 58 ||
+    str.charCodeAt(19) !== 46 ||
+    str.charCodeAt(23) !== 90
+  )
+    return false;
+  const y = num(str, 0, 4);
+  const mo = num(str, 5, 2);
+  const d = num(str, 8, 2);
+  const h = num(str, 11, 2);
+  const mi = num(str, 14, 2);
+  const s = num(str, 17, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
+    return false;
+  if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return false;
+  return num(str, 20, 3) >= 0;
+}
+
+/**
  * Parses an ISO date or timestamp into UTC fields, or returns null when it is not one.
  * `dateOnly` refuses a time part (for `date` columns).
  */

@@ -1,4 +1,14 @@
-import { classifyText, INVALID, parseBoolean, parseDate, parseDecimal, parseInteger, parseTimestamp, widen } from './cells';
+import fc from 'fast-check';
+import {
+  classifyText,
+  INVALID,
+  parseBoolean,
+  parseDate,
+  parseDecimal,
+  parseInteger,
+  parseTimestamp,
+  widen,
+} from './cells';
 
 describe('typed cells', () => {
   it('parses integers within the safe range and rejects larger ones', () => {
@@ -18,6 +28,50 @@ describe('typed cells', () => {
     expect(parseDecimal('1,5')).toBe(INVALID);
     expect(parseDecimal('NaN')).toBe(INVALID);
     expect(parseDecimal('Infinity')).toBe(INVALID);
+  });
+
+  it('parses plain decimals digit by digit exactly as Number() does (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.stringMatching(/^[0-9]{0,9}$/),
+        fc.stringMatching(/^[0-9]{0,9}$/),
+        fc.boolean(),
+        (negative, whole, fraction, point) => {
+          const s = `${negative ? '-' : ''}${whole}${point ? '.' : ''}${fraction}`;
+          const expected = /[0-9]/.test(s) ? Number(s) : s === '' ? null : INVALID;
+          return Object.is(parseDecimal(s), expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        const s = String(x);
+        return (
+          Object.is(parseDecimal(s), Number(s)) && Object.is(parseDecimal(x.toFixed(3)), Number(x.toFixed(3)))
+        );
+      }),
+    );
+    expect(parseDecimal('-0.0')).toBe(-0);
+    expect(parseDecimal('5.')).toBe(5);
+    expect(parseDecimal('+.')).toBe(INVALID);
+    expect(parseDecimal('1.2.3')).toBe(INVALID);
+    expect(parseDecimal('1234567890.1234567')).toBe(1234567890.1234567);
+    expect(parseInteger('+12')).toBe(12);
+    expect(parseInteger('-')).toBe(INVALID);
+  });
+
+  it('returns a canonical UTC timestamp as it is, and normalizes every other form', () => {
+    const canonical = '2025-02-13T08:15:00.120Z';
+    expect(parseTimestamp(canonical)).toBe(canonical);
+    expect(parseTimestamp(canonical, 540)).toBe(canonical);
+    expect(parseTimestamp('2025-02-13T08:15:00.120z')).toBe(canonical);
+    expect(parseTimestamp('2025-02-13T08:15:00,120Z')).toBe(canonical);
+    expect(parseTimestamp('2025-02-13 08:15:00.120Z')).toBe(canonical);
+    expect(parseTimestamp('2025-02-13T08:15:00.1200')).toBe(canonical);
+    expect(parseTimestamp('2025-02-30T08:15:00.120Z')).toBe(INVALID);
+    expect(parseTimestamp('2025-02-13T08:60:00.120Z')).toBe(INVALID);
   });
 
   it('accepts true/false, yes/no, y/n, t/f and 1/0 for a declared boolean', () => {

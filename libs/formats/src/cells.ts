@@ -36,9 +36,40 @@ export interface CellOptions {
 const INTEGER_RE = /^[+-]?\d+$/;
 const DECIMAL_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/**
+ * The value of a plain decimal `[+-]digits[.digits]` of at most 15 significant digits, or
+ * undefined for anything else. Exact: the digits form an integer below 2^53 and 10^k is exact
+ * for k ≤ 22, so one IEEE division gives the correctly rounded value, the same as Number(s).
+ */
+function plainDecimal(s: string, allowPoint: boolean): number | undefined {
+  const len = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  const negative = c === 45;
+  if (negative || c === 43) i = 1;
+  let m = 0;
+  let digits = 0;
+  let point = -1;
+  for (; i < len; i++) {
+    c = s.charCodeAt(i) - 48;
+    if (c >= 0 && c <= 9) {
+      m = m * 10 + c;
+      digits++;
+    } else if (c === -2 && point < 0 && allowPoint) point = i;
+    else return undefined;
+  }
+  if (digits === 0 || digits > 15) return undefined;
+  const v = point < 0 ? m : m / POWERS_OF_TEN[len - 1 - point];
+  return negative ? -v : v;
+}
+
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 /** Parses an integer cell (text). */
 export function parseInteger(s: string): Parsed {
   if (s.length === 0) return null;
+  const fast = plainDecimal(s, false);
+  if (fast !== undefined) return fast;
   if (!INTEGER_RE.test(s)) return INVALID;
   const n = Number(s);
   return Number.isSafeInteger(n) ? n : INVALID;
@@ -47,6 +78,8 @@ export function parseInteger(s: string): Parsed {
 /** Parses a decimal cell (text). */
 export function parseDecimal(s: string): Parsed {
   if (s.length === 0) return null;
+  const fast = plainDecimal(s, true);
+  if (fast !== undefined) return fast;
   if (!DECIMAL_RE.test(s)) return INVALID;
   const n = Number(s);
   return Number.isFinite(n) ? n : INVALID;
@@ -89,7 +122,7 @@ function ymd(s: string): [number, number, number] | undefined {
   const d = digits2(s, 8);
   if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1) return undefined;
   const y = y1 * 100 + y2;
-  const leap = m === 2 && (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 1 : 0;
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;
   if (d > DAYS_IN_MONTH[m - 1] + leap) return undefined;
   return [y, m, d];
 }
@@ -115,6 +148,7 @@ export function parseTimestamp(s: string, naiveOffsetMinutes = 0): Parsed {
   let i = 16;
   let ss = 0;
   let ms = 0;
+  let fraction = 0;
   if (i < len && s.charCodeAt(i) === 58) {
     ss = digits2(s, i + 1);
     if (ss < 0 || ss > 59) return INVALID;
@@ -122,6 +156,7 @@ export function parseTimestamp(s: string, naiveOffsetMinutes = 0): Parsed {
     if (i < len && (s.charCodeAt(i) === 46 || s.charCodeAt(i) === 44)) {
       i++;
       const start = i;
+      fraction = len - start;
       let scale = 100;
       while (i < len) {
         const c = s.charCodeAt(i) - 48;
@@ -154,6 +189,9 @@ export function parseTimestamp(s: string, naiveOffsetMinutes = 0): Parsed {
     }
   }
   if (offset === 0) {
+    // Already canonical (`…THH:mm:ss.sssZ`, what the hub itself writes): the string itself.
+    if (len === 24 && sep === 84 && fraction === 4 && s.charCodeAt(19) === 46 && s.charCodeAt(23) === 90)
+      return s;
     // Fast path: no arithmetic, just re-assemble the canonical form.
     return (
       s.slice(0, 10) +
@@ -221,7 +259,9 @@ export function valueParser(type: ColumnType, options: CellOptions = {}): ValueP
         if (v === null || v === undefined) return null;
         if (typeof v === 'number') return Number.isSafeInteger(v) ? v : INVALID;
         if (typeof v === 'bigint') {
-          return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : INVALID;
+          return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+            ? Number(v)
+            : INVALID;
         }
         return INVALID;
       };
@@ -274,10 +314,13 @@ export function classifyValue(v: unknown): ColumnType | undefined {
     }
     return 'string';
   }
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? 'integer' : Number.isFinite(v) ? 'decimal' : undefined;
+  if (typeof v === 'number')
+    return Number.isSafeInteger(v) ? 'integer' : Number.isFinite(v) ? 'decimal' : undefined;
   if (typeof v === 'boolean') return 'boolean';
   if (typeof v === 'bigint') {
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? 'integer' : 'decimal';
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? 'integer'
+      : 'decimal';
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { detectDelimiter, readCsv } from './csv-reader';
 import { FormatError } from './errors';
+import { readColumns } from './rows';
 import { validateObject } from './validate';
 
 /** Streams bytes in small chunks so chunk boundaries fall everywhere. */
@@ -250,5 +251,55 @@ describe('readCsv select (projection)', () => {
 
   it('refuses a selected column the header lacks', async () => {
     expect((await rejection('a,b\n1,2\n', { select: ['z'] })).code).toBe('DATASET_SCHEMA_MISMATCH');
+  });
+
+  describe('utf8AsLatin1 (the materializer’s reads)', () => {
+    const columns = [
+      { name: '공장', type: 'string' as const },
+      { name: 'n', type: 'decimal' as const },
+      { name: 'at', type: 'timestamp' as const },
+      { name: 'memo', type: 'string' as const },
+    ];
+    const text =
+      '\ufeff공장,n,at,memo\n' +
+      '울산 1공장,1.5,2025-01-01T00:00:00Z,"쉼표, 그리고 ""따옴표"""\n' +
+      'Asan,-2,2025-01-01 09:00:00+09:00,plain\n' +
+      '😀 emoji,3e2,2025-01-02T00:00:00.000Z,\n';
+    const typed = async (chunkSize: number, utf8AsLatin1: boolean, select?: string[]) => {
+      const out: unknown[] = [];
+      for await (const b of readColumns({
+        format: 'CSV',
+        source: stream(text, chunkSize),
+        encoding: 'utf-8',
+        columns,
+        select,
+        utf8AsLatin1,
+      }))
+        out.push(b.columns);
+      return out;
+    };
+
+    it('types the same cells as the UTF-8 decoder, whatever the chunk boundaries', async () => {
+      for (const chunkSize of [1, 2, 3, 5, 7, 64]) {
+        expect(await typed(chunkSize, true)).toEqual(await typed(chunkSize, false));
+        expect(await typed(chunkSize, true, ['memo', '공장'])).toEqual(
+          await typed(chunkSize, false, ['memo', '공장']),
+        );
+      }
+      const first = ((await typed(3, true))[0] as Record<string, unknown[]>)['공장'];
+      expect(first).toEqual(['울산 1공장', 'Asan', '😀 emoji']);
+    });
+
+    it('still refuses invalid and truncated UTF-8 with the line', async () => {
+      const bad = Buffer.concat([Buffer.from('a,b\n1,2\n'), Buffer.from([0x41, 0x2c, 0xc3, 0x28, 0x0a])]);
+      expect(await rejection(bad, { encoding: 'utf-8', utf8AsLatin1: true })).toMatchObject({
+        code: 'DATASET_UNDECODABLE_BYTES',
+        line: 3,
+      });
+      const truncated = Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from('울').subarray(0, 2)]);
+      expect((await rejection(truncated, { encoding: 'utf-8', utf8AsLatin1: true })).code).toBe(
+        'DATASET_UNDECODABLE_BYTES',
+      );
+    });
   });
 });

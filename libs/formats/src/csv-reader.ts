@@ -18,7 +18,14 @@
  *   then missing and the first record is data (DATASET_MISSING_HEADER).
  * - Bytes that are not text (NUL, ZIP/XLSX, gzip, Parquet or PDF magic) → DATASET_NOT_DECLARED_FORMAT.
  */
-import { type DeclaredEncoding, type DetectedEncoding, TextChunkDecoder, UndecodableBytes } from './encoding';
+import {
+  type DeclaredEncoding,
+  type DetectedEncoding,
+  latin1ToUtf8,
+  TextChunkDecoder,
+  UndecodableBytes,
+  Utf8AsLatin1Decoder,
+} from './encoding';
 import { FormatError } from './errors';
 import { classifyText } from './cells';
 import { DEFAULT_BATCH_SIZE, type RecordBatch } from './records';
@@ -41,6 +48,13 @@ export interface TextReadOptions {
   onBytes?: (chunk: Buffer) => void;
   /** Largest record in characters before DATASET_RECORD_TOO_LARGE; default 16 Mi. */
   maxRecordChars?: number;
+  /**
+   * With `encoding: 'utf-8'` only: decode the (still validated) bytes as Latin-1, one character
+   * per byte (see Utf8AsLatin1Decoder: faster, and cells stay one-byte strings). Batches are
+   * then marked `latin1: true` and text cells with bytes ≥ 0x80 must be re-decoded
+   * (columnConverter does); header names are decoded here.
+   */
+  utf8AsLatin1?: boolean;
 }
 
 /** Options of {@link readCsv}. */
@@ -224,18 +238,20 @@ export class CsvRecordParser {
     const slot = this.pickSlot!;
     const expect = this.expect;
     const rec = new Array<string>(this.pick!.length);
-    const dc = this.delimCode;
+    const delim = this.delimiter;
     let field = 0;
     let start = pos;
-    for (let i = pos; i <= end; i++) {
-      if (i === end || buf.charCodeAt(i) === dc) {
-        if (field < expect) {
-          const k = slot[field];
-          if (k >= 0) rec[k] = buf.slice(start, i);
-        }
-        field++;
-        start = i + 1;
+    // indexOf (native, vectorized) per field rather than a charCodeAt loop over every character.
+    for (;;) {
+      let d = buf.indexOf(delim, start);
+      if (d === -1 || d > end) d = end;
+      if (field < expect) {
+        const k = slot[field];
+        if (k >= 0) rec[k] = buf.slice(start, d);
       }
+      field++;
+      if (d === end) break;
+      start = d + 1;
     }
     if (field !== expect) {
       this.lastCount = field;
@@ -375,7 +391,10 @@ export async function* decodeText(
   declared: string,
   lineAtEnd: () => number,
 ): AsyncGenerator<string, void> {
-  const decoder = new TextChunkDecoder(options.encoding ?? 'auto');
+  const decoder =
+    options.utf8AsLatin1 === true && options.encoding === 'utf-8'
+      ? new Utf8AsLatin1Decoder()
+      : new TextChunkDecoder(options.encoding ?? 'auto');
   let first = true;
   for await (const c of source) {
     const chunk = toBuffer(c);
@@ -443,6 +462,7 @@ export function readCsv(source: ByteSource, options: CsvReadOptions = {}): Tabul
   const info: ReadInfo = { columns: [], rowCount: 0, sizeBytes: 0 };
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const maxRecordChars = options.maxRecordChars ?? 16 * 1024 * 1024;
+  const latin1 = options.utf8AsLatin1 === true && options.encoding === 'utf-8';
   async function* iterate(): AsyncGenerator<RecordBatch> {
     let parser: CsvRecordParser | undefined;
     let prefix = '';
@@ -474,7 +494,7 @@ export function readCsv(source: ByteSource, options: CsvReadOptions = {}): Tabul
           if (parser.pendingChars > maxRecordChars) tooLarge(parser.line);
           return;
         }
-        const header = checkHeader(records[0], lines[0]);
+        const header = checkHeader(latin1 ? records[0].map(latin1ToUtf8) : records[0], lines[0]);
         ncol = header.length;
         info.columns = header;
         records.shift();
@@ -538,6 +558,7 @@ export function readCsv(source: ByteSource, options: CsvReadOptions = {}): Tabul
     };
     const flush = (): RecordBatch => {
       const batch: RecordBatch = { columns: columns!, records, lines, firstRow, cells: 'text' };
+      if (latin1) batch.latin1 = true;
       firstRow += records.length;
       info.rowCount += records.length;
       records = [];

@@ -21,6 +21,11 @@ export interface RecordBatch {
   firstRow: number;
   /** How cells are encoded: `text` (CSV strings) or `value` (JSON / Parquet scalars). */
   cells: 'text' | 'value';
+  /**
+   * CSV read with `utf8AsLatin1`: text cells are UTF-8 bytes held one per character; a cell
+   * with a character ≥ 0x80 is decoded with latin1ToUtf8 before use.
+   */
+  latin1?: boolean;
   /** Parquet only: the column types from the file's schema. */
   types?: readonly ColumnType[];
 }

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { type CellOptions, INVALID, type Parsed, textParser, valueParser } from './cells';
 import { type ByteSource, type CsvDelimiter, readCsv, type TabularReader } from './csv-reader';
-import type { DeclaredEncoding } from './encoding';
+import { type DeclaredEncoding, latin1ToUtf8 } from './encoding';
 import { FormatError } from './errors';
 import { readJsonl } from './jsonl-reader';
 import { type RandomAccessSource, readParquet } from './parquet-reader';
@@ -50,6 +50,8 @@ export interface OpenReaderInput {
   onBytes?: (chunk: Buffer) => void;
   /** CSV only: slice only these columns out of each record (see {@link CsvReadOptions.select}). */
   select?: readonly string[];
+  /** CSV with `encoding: 'utf-8'` only: see {@link CsvReadOptions.utf8AsLatin1}. */
+  utf8AsLatin1?: boolean;
 }
 
 /** Opens the reader of any format. Parquet needs a {@link RandomAccessSource}. */
@@ -61,7 +63,12 @@ export function openReader(input: OpenReaderInput): TabularReader {
       const bytes = isRandomAccess(source) ? sequentialStream(source) : source;
       const opts = { encoding: input.encoding, batchSize: input.batchSize, onBytes: input.onBytes };
       return format === 'CSV'
-        ? readCsv(bytes, { ...opts, delimiter: input.delimiter, select: input.select })
+        ? readCsv(bytes, {
+            ...opts,
+            delimiter: input.delimiter,
+            select: input.select,
+            utf8AsLatin1: input.utf8AsLatin1,
+          })
         : readJsonl(bytes, opts);
     }
     case 'PARQUET': {
@@ -163,11 +170,14 @@ export function rowConverter(
   const required = declared.map((d) => d.nullable === false);
   const text = declared.map((d) => textParser(d.type, options));
   const value = declared.map((d) => valueParser(d.type, options));
+  const latin1 = declared.map((d, j) =>
+    d.type === 'string' ? (s: string): Parsed => (s.length === 0 ? null : latin1ToUtf8(s)) : text[j],
+  );
   return (batch) => {
     if (!mapped || mapped.columns !== batch.columns)
       mapped = { columns: batch.columns, index: matchColumns(batch.columns, declared) };
     const index = mapped.index;
-    const parse = batch.cells === 'text' ? text : value;
+    const parse = batch.cells === 'text' ? (batch.latin1 === true ? latin1 : text) : value;
     const out = new Array<Row>(batch.records.length);
     const records = batch.records;
     for (let i = 0; i < records.length; i++) {
@@ -218,6 +228,12 @@ export function columnConverter(
   let mapped: { columns: readonly string[]; index: number[] } | undefined;
   const text = wanted.map((d) => textParser(d.type, options));
   const value = wanted.map((d) => valueParser(d.type, options));
+  // Latin-1-held UTF-8 (CSV utf8AsLatin1): only text can hold bytes ≥ 0x80 legitimately; any
+  // other type is ASCII, and such a cell fails its parser either way.
+  const latin1 = wanted.map((d, j) => {
+    if (d.type !== 'string') return text[j];
+    return (s: string): Parsed => (s.length === 0 ? null : latin1ToUtf8(s));
+  });
   return (batch) => {
     if (!mapped || mapped.columns !== batch.columns) {
       const at = new Map(batch.columns.map((c, i) => [c, i]));
@@ -243,7 +259,9 @@ export function columnConverter(
     for (let j = 0; j < wanted.length; j++) {
       const d = wanted[j];
       const k = mapped.index[j];
-      const parse = (isText ? text[j] : value[j]) as (x: unknown) => Parsed;
+      const parse = (isText ? (batch.latin1 === true ? latin1[j] : text[j]) : value[j]) as (
+        x: unknown,
+      ) => Parsed;
       const required = d.nullable === false;
       const out = new Array<CellValue>(n);
       for (let i = 0; i < n; i++) {

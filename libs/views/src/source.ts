@@ -105,6 +105,8 @@ export function datasetColumns(o: DatasetObject): (select: readonly string[]) =>
       delimiter: o.delimiter,
       columns: o.columns,
       select,
+      // UTF-8 read as one-byte Latin-1 text, text cells re-decoded (validated all the same).
+      utf8AsLatin1: true,
       batchSize: o.batchSize ?? MATERIALIZE_BATCH_SIZE,
       ...(o.naiveOffsetMinutes === undefined ? {} : { naiveOffsetMinutes: o.naiveOffsetMinutes }),
     });
