@@ -25,36 +25,16 @@ export function encodeClassKey(values: readonly CellValue[]): string {
   return key;
 }
 
-/**
- * Pass 1: counts rows per equivalence class. Each class also remembers the `at` tag of its first
- * row (the single-pass materializer passes the chunk the row went to), so that after counting
- * the first place holding a row of a too-small class is known ({@link firstTagBelow}).
- */
+/** Pass 1: counts rows per equivalence class. */
 export class ClassCounter {
   private readonly counts = new Map<string, number>();
-  private readonly firstTags = new Map<string, number>();
   private total = 0;
 
   /** Counts one row of the class `key` (null keys, i.e. filtered rows, are ignored). */
-  add(key: string | null, at = 0): void {
+  add(key: string | null): void {
     if (key === null) return;
-    const n = this.counts.get(key);
-    if (n === undefined) {
-      this.counts.set(key, 1);
-      if (at !== 0) this.firstTags.set(key, at);
-    } else this.counts.set(key, n + 1);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     this.total++;
-  }
-
-  /** The smallest `at` tag of the first row of a class smaller than k; undefined when none is. */
-  firstTagBelow(k: number): number | undefined {
-    let first: number | undefined;
-    for (const [key, n] of this.counts) {
-      if (n >= k) continue;
-      const at = this.firstTags.get(key) ?? 0;
-      if (first === undefined || at < first) first = at;
-    }
-    return first;
   }
 
   /** Rows counted in the class `key` (0 if none). */
@@ -194,23 +174,131 @@ export interface Suppressor {
 }
 
 /**
- * Creates pass 2 from a pipeline with fixed k-anonymity levels and the counter of pass 1. Refuses
- * (DEID_SUPPRESSION_LIMIT_EXCEEDED) when more than suppressionLimit × rows rows would be withheld:
- * the grant's levels are then too fine for this data, and releasing anyway would break its terms.
+ * Counts rows per equivalence class like {@link ClassCounter}, keyed by the released values
+ * themselves rather than an encoded string: a trie of Maps, one level per quasi-identifier (Map
+ * keys are equal exactly when {@link encodeClassKey} keys are: same type and value, 0 = -0).
+ * No string is built per row, and a row sharing a prefix of its predecessor's tuple (the same
+ * hour, say) skips those lookups. Each class remembers the `at` tag of its first row.
  */
-export function createSuppressor(pipeline: ClassifyingPipeline, counter: ClassCounter): Suppressor {
-  const settings = pipeline.kAnonymity;
-  if (settings === undefined) {
-    throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The pipeline has no k-anonymity settings.');
+export class TupleClassCounter {
+  private readonly root = new Map<CellValue, unknown>();
+  private readonly leaves: Array<{ n: number; at: number }> = [];
+  /** The predecessor's tuple; starts as values no cell can equal. */
+  private readonly last: unknown[];
+  private readonly lastNodes: Array<Map<CellValue, unknown>>;
+  private total = 0;
+
+  /** A counter of tuples of `width` values (0: every row is in one class, as encodeClassKey([]) says). */
+  constructor(private readonly width: number) {
+    if (!Number.isInteger(width) || width < 0)
+      throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'A class width is a whole number.');
+    this.last = Array.from({ length: width }, () => ({}));
+    this.lastNodes = new Array<Map<CellValue, unknown>>(width).fill(this.root);
   }
+
+  /** Counts the tuple `values[positions[0]], values[positions[1]], …`, first seen at tag `at`. */
+  add(values: readonly CellValue[], positions: readonly number[], at: number): void {
+    const w = this.width;
+    if (w === 0) {
+      if (this.leaves.length === 0) this.leaves.push({ n: 0, at });
+      this.leaves[0].n++;
+      this.total++;
+      return;
+    }
+    let node = this.root;
+    let q = 0;
+    // Reuse the predecessor's path while the tuple starts the same way.
+    for (; q < w - 1; q++) {
+      const v = values[positions[q]];
+      if (v !== this.last[q]) break;
+      node = this.lastNodes[q + 1];
+    }
+    for (; q < w - 1; q++) {
+      const v = values[positions[q]];
+      let next = node.get(v) as Map<CellValue, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map<CellValue, unknown>();
+        node.set(v, next);
+      }
+      this.last[q] = v;
+      this.lastNodes[q + 1] = next;
+      node = next;
+    }
+    const v = values[positions[w - 1]];
+    const leaf = node.get(v) as { n: number; at: number } | undefined;
+    if (leaf === undefined) {
+      const created = { n: 1, at };
+      node.set(v, created);
+      this.leaves.push(created);
+    } else leaf.n++;
+    this.total++;
+  }
+
+  /** Rows counted in the class of the tuple at `positions` of `values` (0 if none). */
+  countOf(values: readonly CellValue[], positions: readonly number[]): number {
+    if (this.width === 0) return this.total;
+    let node: Map<CellValue, unknown> | undefined = this.root;
+    for (let q = 0; q < this.width - 1 && node !== undefined; q++)
+      node = node.get(values[positions[q]]) as Map<CellValue, unknown> | undefined;
+    const leaf = node?.get(values[positions[this.width - 1]]) as { n: number } | undefined;
+    return leaf?.n ?? 0;
+  }
+
+  /** Rows counted. */
+  get rows(): number {
+    return this.total;
+  }
+
+  /** Distinct classes seen. */
+  get classes(): number {
+    return this.leaves.length;
+  }
+
+  /** The size of every class. */
+  *sizes(): IterableIterator<number> {
+    for (const leaf of this.leaves) yield leaf.n;
+  }
+
+  /** The smallest `at` tag of the first row of a class smaller than k; undefined when none is. */
+  firstTagBelow(k: number): number | undefined {
+    let first: number | undefined;
+    for (const leaf of this.leaves)
+      if (leaf.n < k && (first === undefined || leaf.at < first)) first = leaf.at;
+    return first;
+  }
+}
+
+/**
+ * The risk report of a release with classes of `sizes`, refused (DEID_SUPPRESSION_LIMIT_EXCEEDED)
+ * when more than suppressionLimit × rows rows would be withheld: the grant's levels are then too
+ * fine for this data, and releasing anyway would break its terms.
+ */
+export function releaseReport(
+  sizes: Iterable<number>,
+  settings: { k: number; suppressionLimit: number; levels: Record<string, number> },
+): RiskReport {
   const { k, suppressionLimit, levels } = settings;
-  const report = riskReport(counter.sizes(), k, levels);
+  const report = riskReport(sizes, k, levels);
   if (report.suppressedRows > Math.floor(suppressionLimit * report.rows + 1e-9)) {
     throw deidError(
       DeidErrorCode.SUPPRESSION_LIMIT_EXCEEDED,
       `k-anonymity at the granted levels would suppress more than ${suppressionLimit * 100}% of the rows.`,
     );
   }
+  return report;
+}
+
+/**
+ * Creates pass 2 from a pipeline with fixed k-anonymity levels and the counter of pass 1. Refuses
+ * (DEID_SUPPRESSION_LIMIT_EXCEEDED) as {@link releaseReport} does.
+ */
+export function createSuppressor(pipeline: ClassifyingPipeline, counter: ClassCounter): Suppressor {
+  const settings = pipeline.kAnonymity;
+  if (settings === undefined) {
+    throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The pipeline has no k-anonymity settings.');
+  }
+  const { k } = settings;
+  const report = releaseReport(counter.sizes(), settings);
   const positions = pipeline.quasiIdentifierPositions ?? [];
   const qiValues: CellValue[] = new Array<CellValue>(positions.length).fill(null);
   return {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import type { Row } from '../../formats/src/schema';
+import type { CellValue, Row } from '../../formats/src/schema';
 import { DeidErrorCode, DeidentificationError } from './errors';
-import { ClassCounter, createSuppressor, encodeClassKey } from './k-anonymity';
+import { ClassCounter, createSuppressor, encodeClassKey, TupleClassCounter } from './k-anonymity';
 import { compilePipeline, type PipelineColumn, type PipelineOptions } from './pipeline';
 
 const SECRET = Buffer.alloc(32, 3);
@@ -309,5 +309,45 @@ describe('columnar entry points (applyBatch, countBatch)', () => {
   it('refuses a batch lacking a column it reads', () => {
     const p = compilePipeline(options());
     expect(() => p.applyBatch({ serial: ['x'] }, 1, 0, () => undefined)).toThrow(DeidentificationError);
+  });
+});
+
+describe('TupleClassCounter', () => {
+  it('counts the same classes as ClassCounter over encoded keys (property)', () => {
+    const cell = fc.oneof(
+      fc.constantFrom<CellValue>(null, true, false, 0, -0, 1, '1', '', 'a', 'b'),
+      fc.integer({ min: -3, max: 3 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 0, max: 3 })
+          .chain((w) =>
+            fc.tuple(
+              fc.constant(w),
+              fc.array(fc.array(cell, { minLength: w + 1, maxLength: w + 1 }), { maxLength: 60 }),
+            ),
+          ),
+        ([w, rows]) => {
+          const positions = Array.from({ length: w }, (_, i) => i + 1); // column 0 is not a QI
+          const tuple = new TupleClassCounter(w);
+          const keyed = new ClassCounter();
+          rows.forEach((r, i) => {
+            tuple.add(r, positions, i);
+            keyed.add(encodeClassKey(positions.map((p) => r[p])));
+          });
+          expect(tuple.rows).toBe(keyed.rows);
+          expect(tuple.classes).toBe(keyed.classes);
+          expect([...tuple.sizes()].sort()).toEqual([...keyed.sizes()].sort());
+          for (const r of rows)
+            expect(tuple.countOf(r, positions)).toBe(
+              keyed.countOf(encodeClassKey(positions.map((p) => r[p]))),
+            );
+          const below = rows.findIndex((r) => tuple.countOf(r, positions) < 3);
+          expect(tuple.firstTagBelow(3)).toBe(below < 0 ? undefined : below);
+        },
+      ),
+    );
   });
 });

@@ -33,11 +33,12 @@ import {
   type CompiledPipeline,
   compilePipeline,
   createSuppressor,
-  encodeClassKey,
   KAnonymitySpecSchema,
   type PipelineColumn,
+  releaseReport,
   type ResolvedKAnonymity,
   type Suppressor,
+  TupleClassCounter,
 } from '@maxhub/deidentification';
 import { ViewError, ViewErrorCode } from './errors';
 import { manifestKey, type ViewManifest, type ViewSummary } from './manifest';
@@ -253,7 +254,7 @@ async function writePass(
 async function rewriteTail(
   input: MaterializeInput,
   pipeline: CompiledPipeline,
-  counter: ClassCounter,
+  counter: TupleClassCounter,
   k: number,
   staged: readonly ChunkInfo[],
   from: number,
@@ -268,7 +269,6 @@ async function rewriteTail(
     start: { index: from, row: staged[from].firstRow },
   });
   const positions = pipeline.quasiIdentifierPositions;
-  const qiValues = new Array<CellValue>(positions.length).fill(null);
   const width = pipeline.outputSchema.length;
   const values = new Array<CellValue>(width).fill(null);
   const read = (info: ChunkInfo): Promise<Buffer | undefined> =>
@@ -283,9 +283,8 @@ async function rewriteTail(
     const chunk = decodeChunkColumns(bytes, staged[i].sha256);
     const data = chunk.data;
     for (let r = 0; r < chunk.rowCount; r++) {
-      for (let q = 0; q < positions.length; q++) qiValues[q] = data[positions[q]][r];
-      if (counter.countOf(encodeClassKey(qiValues)) < k) continue;
       for (let j = 0; j < width; j++) values[j] = data[j][r];
+      if (counter.countOf(values, positions) < k) continue;
       const c = writer.pushValues(values);
       if (c !== undefined) done.push(c);
     }
@@ -344,28 +343,23 @@ export async function materializeView(input: MaterializeInput): Promise<ViewMani
       chunks = written.chunks;
       passedFilter = counter.rows;
     } else {
-      const counter = new ClassCounter();
       const positions = pipeline.quasiIdentifierPositions;
-      const qiValues = new Array<CellValue>(positions.length).fill(null);
+      const counter = new TupleClassCounter(positions.length);
       written = await writePass(
         input,
         pipeline,
         pipeline.applyBatch.bind(pipeline),
         uploader,
-        (values, chunk) => {
-          for (let q = 0; q < positions.length; q++) qiValues[q] = values[positions[q]];
-          // Tags are chunk + 1 (0 is the counter's "untagged").
-          counter.add(encodeClassKey(qiValues), chunk + 1);
-        },
+        (values, chunk) => counter.add(values, positions, chunk),
       );
       // The same report and the same refusal (DEID_SUPPRESSION_LIMIT_EXCEEDED) as two passes.
-      risk = createSuppressor(pipeline, counter).report;
+      risk = releaseReport(counter.sizes(), pipeline.kAnonymity!);
       passedFilter = counter.rows;
       const first = risk.suppressedRows > 0 ? counter.firstTagBelow(kAnonymity.k) : undefined;
       chunks =
         first === undefined
           ? written.chunks
-          : await rewriteTail(input, pipeline, counter, kAnonymity.k, written.chunks, first - 1, uploader);
+          : await rewriteTail(input, pipeline, counter, kAnonymity.k, written.chunks, first, uploader);
     }
   } catch (err) {
     // No manifest was written; do not leave staged rows (perhaps of a refused release) behind.
