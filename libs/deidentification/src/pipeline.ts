@@ -105,6 +105,8 @@ interface CompiledColumn {
   fn: CellFn;
   /** Raw columns `fn` reads. */
   reads: string[];
+  /** `fn` on the value of its one read column, when it reads only that (the columnar fast path). */
+  cell?: (value: CellValue, rowIndex: number) => CellValue;
 }
 
 function parseTransform(column: string, raw: unknown): TransformSpec {
@@ -125,7 +127,7 @@ function compileColumn(
     case 'drop':
       return null;
     case 'keep':
-      return { name, type, reads: [name], fn: (row) => row[name] ?? null };
+      return { name, type, reads: [name], fn: (row) => row[name] ?? null, cell: (v) => v };
     case 'pseudonymize': {
       const key = deriveKey(options.masterSecret, options.grantId, 'pseudonym', name);
       const p = createPseudonymizer(key, {
@@ -133,7 +135,7 @@ function compileColumn(
         encoding: options.pseudonymEncoding ?? 'hex',
         cacheSize: options.cacheSize,
       });
-      return { name, type: 'string', reads: [name], fn: (row) => p(row[name]) };
+      return { name, type: 'string', reads: [name], fn: (row) => p(row[name]), cell: (v) => p(v) };
     }
     case 'generalize': {
       const g = compileGeneralization(spec.generalization, type, name);
@@ -142,6 +144,7 @@ function compileColumn(
         type: generalizedType(spec.generalization, type),
         reads: [name],
         fn: (row) => g(row[name]),
+        cell: (v) => g(v),
       };
     }
     case 'shiftDate': {
@@ -166,7 +169,13 @@ function compileColumn(
     case 'noise': {
       const key = deriveKey(options.masterSecret, options.grantId, 'noise', name);
       const noise = createNoiser(key, spec, type, name);
-      return { name, type, reads: [name], fn: (row, rowIndex) => noise(row[name], rowIndex) };
+      return {
+        name,
+        type,
+        reads: [name],
+        fn: (row, rowIndex) => noise(row[name], rowIndex),
+        cell: (v, rowIndex) => noise(v, rowIndex),
+      };
     }
   }
 }
@@ -220,10 +229,12 @@ function resolveKAnonymity(
     const g = compileHierarchy(hierarchy, types[qi], qi)[level];
     column.type = 'string';
     column.reads = [qi];
-    column.fn = (row) => {
-      const v = g(row[qi]);
+    column.cell = (value) => {
+      const v = g(value);
       return typeof v === 'string' || v === null ? v : canonicalString(v);
     };
+    const cell = column.cell;
+    column.fn = (row) => cell(row[qi] ?? null, 0);
   }
   return released;
 }
@@ -272,6 +283,8 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
     ...filterColumns,
   ]);
   const quasiIdentifierPositions = quasiIdentifiers.map((q) => names.indexOf(q));
+  const cellFns = compiled.every((c) => c.cell !== undefined) ? compiled.map((c) => c.cell!) : null;
+  const cellSources = compiled.map((c) => c.reads[0]);
   const values: CellValue[] = new Array<CellValue>(n).fill(null);
   /** A reused row over the batch's columns: the compiled closures read it, nothing keeps it. */
   const rowView = (
@@ -321,6 +334,29 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
     classKeyColumns,
     quasiIdentifierPositions,
     applyBatch(columns, length, firstRowIndex, emit) {
+      if (cellFns !== null) {
+        // Columnar fast path: every output is a function of one column's value. The filter
+        // still sees a row, of its own columns only.
+        const sources = cellSources.map((c) => {
+          const a = columns[c];
+          if (a === undefined)
+            throw deidError(DeidErrorCode.INVALID_ARGUMENT, `The batch lacks column "${c}".`);
+          return a;
+        });
+        const view = filter === null ? null : rowView(columns, filterColumns);
+        let out = 0;
+        for (let r = 0; r < length; r++) {
+          if (view !== null) {
+            view.load(r);
+            if (!filter!(view.row)) continue;
+          }
+          const rowIndex = firstRowIndex + r;
+          for (let i = 0; i < n; i++) values[i] = cellFns[i](sources[i][r] ?? null, rowIndex);
+          emit(values);
+          out++;
+        }
+        return out;
+      }
       const { row, load } = rowView(columns, inputColumns);
       let emitted = 0;
       for (let r = 0; r < length; r++) {
