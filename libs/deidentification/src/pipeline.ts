@@ -95,6 +95,10 @@ export interface CompiledPipeline extends ClassifyingPipeline {
   ): void;
   /** Position of each of {@link quasiIdentifiers} in the output values of {@link applyBatch}. */
   readonly quasiIdentifierPositions: readonly number[];
+  /** Raw columns the row filter reads (empty without a filter). */
+  readonly rowFilterColumns: readonly string[];
+  /** 1 for each of `length` rows (given by column, at least {@link rowFilterColumns}) the row filter passes, else 0. */
+  filterMask(columns: Readonly<Record<string, readonly CellValue[]>>, length: number): Uint8Array;
 }
 
 type CellFn = (row: Row, rowIndex: number) => CellValue;
@@ -333,6 +337,17 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
     inputColumns,
     classKeyColumns,
     quasiIdentifierPositions,
+    rowFilterColumns: unique(filterColumns),
+    filterMask(columns, length) {
+      const mask = new Uint8Array(length);
+      if (filter === null) return mask.fill(1);
+      const { row, load } = rowView(columns, unique(filterColumns));
+      for (let r = 0; r < length; r++) {
+        load(r);
+        if (filter(row)) mask[r] = 1;
+      }
+      return mask;
+    },
     applyBatch(columns, length, firstRowIndex, emit) {
       if (cellFns !== null) {
         // Columnar fast path: every output is a function of one column's value. The filter

@@ -49,6 +49,7 @@ export {
 export {
   type ColumnBatch,
   columnConverter,
+  type RowPrefilter,
   type ColumnDeclaration,
   type DatasetSource,
   isRandomAccess,

@@ -217,6 +217,16 @@ export interface ColumnBatch {
 }
 
 /**
+ * A row filter applied while typing (the materializer's grant row filter): `columns` are typed
+ * for every row, then `keep` says which rows the other columns are typed in (1 = keep); cells of
+ * the rows it drops are left null, unparsed. Such rows must not be used for anything.
+ */
+export interface RowPrefilter {
+  columns: readonly string[];
+  keep(typed: Readonly<Record<string, readonly CellValue[]>>, length: number): Uint8Array;
+}
+
+/**
  * Builds a converter from raw batches to typed {@link ColumnBatch}es of the `wanted` columns only
  * (a subset of the declared ones; the batch may hold more columns, or just these). Typing the
  * columns nobody reads is skipped. Throws DATASET_TYPE_MISMATCH and friends.
@@ -224,7 +234,13 @@ export interface ColumnBatch {
 export function columnConverter(
   wanted: readonly ColumnDeclaration[],
   options: CellOptions = {},
+  prefilter?: RowPrefilter,
 ): (batch: RecordBatch) => ColumnBatch {
+  // With a prefilter, its columns are typed first and the others only in rows it keeps.
+  const first = new Set(prefilter?.columns ?? []);
+  const order = [...wanted.keys()].sort(
+    (a, b) => Number(first.has(wanted[b].name)) - Number(first.has(wanted[a].name)),
+  );
   let mapped: { columns: readonly string[]; index: number[] } | undefined;
   const text = wanted.map((d) => textParser(d.type, options));
   const value = wanted.map((d) => valueParser(d.type, options));
@@ -256,8 +272,11 @@ export function columnConverter(
     const n = records.length;
     const columns: Record<string, CellValue[]> = {};
     const isText = batch.cells === 'text';
-    for (let j = 0; j < wanted.length; j++) {
+    let keep: Uint8Array | undefined;
+    for (const j of order) {
       const d = wanted[j];
+      if (prefilter !== undefined && keep === undefined && !first.has(d.name))
+        keep = prefilter.keep(columns, n);
       const k = mapped.index[j];
       const parse = (isText ? (batch.latin1 === true ? latin1[j] : text[j]) : value[j]) as (
         x: unknown,
@@ -265,6 +284,10 @@ export function columnConverter(
       const required = d.nullable === false;
       const out = new Array<CellValue>(n);
       for (let i = 0; i < n; i++) {
+        if (keep !== undefined && keep[i] === 0) {
+          out[i] = null;
+          continue;
+        }
         const v = parse(records[i][k]);
         if (v === INVALID) throw typeMismatch(batch, i, d.name, d.type);
         if (v === null && required) throw nullInRequired(batch, i, d.name);
@@ -285,6 +308,8 @@ export async function* readColumns(
   input: OpenReaderInput & {
     columns: readonly ColumnDeclaration[];
     select?: readonly string[];
+    /** Type the other selected columns only in the rows this keeps (see {@link RowPrefilter}). */
+    prefilter?: RowPrefilter;
   } & CellOptions,
 ): AsyncGenerator<ColumnBatch> {
   const byName = new Map(input.columns.map((c) => [c.name, c]));
@@ -294,7 +319,7 @@ export async function* readColumns(
     if (d === undefined) throw new TypeError(`selected column ${JSON.stringify(name)} is not declared`);
     return d;
   });
-  const convert = columnConverter(wanted, input);
+  const convert = columnConverter(wanted, input, input.prefilter);
   const reader = openReader({ ...input, select: input.format === 'CSV' ? select : undefined });
   let checked = false;
   for await (const batch of reader) {

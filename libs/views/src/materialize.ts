@@ -27,6 +27,7 @@ import {
   decodeChunkColumns,
   type EncodedChunk,
   type Row,
+  type RowPrefilter,
 } from '@maxhub/formats';
 import {
   ClassCounter,
@@ -71,9 +72,11 @@ export interface MaterializeInput {
   /**
    * Opens the raw object's typed columns from the start, once per pass, typing (and for CSV
    * slicing) only the `select`ed columns: pass 1 asks for the quasi-identifiers' and row
-   * filter's columns, pass 2 for what the output needs. Preferred over {@link openRows}.
+   * filter's columns, pass 2 for what the output needs. Preferred over {@link openRows}. With
+   * `prefilter` (the grant's row filter), the other columns may be left untyped (null) in rows
+   * the filter drops.
    */
-  openColumns?: (select: readonly string[]) => AsyncIterable<ColumnBatch>;
+  openColumns?: (select: readonly string[], prefilter?: RowPrefilter) => AsyncIterable<ColumnBatch>;
   /** Opens the raw object's typed rows from the start (called once per pass); used when `openColumns` is absent. */
   openRows?: () => AsyncIterable<Row[]>;
   /** Rows per chunk; default 10,000. */
@@ -149,7 +152,9 @@ export async function deleteView(store: ViewStore, prefix: string): Promise<numb
 }
 
 /** The input's column opener; `openRows` (typed rows) is turned into columns. */
-function columnSource(input: MaterializeInput): (select: readonly string[]) => AsyncIterable<ColumnBatch> {
+function columnSource(
+  input: MaterializeInput,
+): (select: readonly string[], prefilter?: RowPrefilter) => AsyncIterable<ColumnBatch> {
   if (input.openColumns !== undefined) return input.openColumns;
   const openRows = input.openRows;
   if (openRows === undefined) throw new TypeError('materializeView needs openColumns or openRows');
@@ -233,7 +238,12 @@ async function writePass(
         };
   const open = columnSource(input);
   let emitted = 0;
-  for await (const batch of open(pipeline.inputColumns)) {
+  // Rows the grant's filter drops need only the filter's columns typed.
+  const prefilter: RowPrefilter | undefined =
+    pipeline.rowFilterColumns.length === 0
+      ? undefined
+      : { columns: pipeline.rowFilterColumns, keep: (typed, length) => pipeline.filterMask(typed, length) };
+  for await (const batch of open(pipeline.inputColumns, prefilter)) {
     emitted += applyBatch(batch.columns, batch.length, rowsIn, emit);
     rowsIn += batch.length;
     if (done.length > 0) await uploader.upload(done.splice(0));

@@ -10,6 +10,7 @@ import {
   type DeclaredEncoding,
   type RandomAccessSource,
   readColumns,
+  type RowPrefilter,
 } from '@maxhub/formats';
 import { ViewError, ViewErrorCode } from './errors';
 
@@ -93,8 +94,10 @@ export const MATERIALIZE_BATCH_SIZE = 512;
  * The `openColumns` of materializeView for a raw object in S3: CSV and JSONL are read through
  * one streaming GET per pass, Parquet through range reads; only the selected columns are typed.
  */
-export function datasetColumns(o: DatasetObject): (select: readonly string[]) => AsyncIterable<ColumnBatch> {
-  return (select) =>
+export function datasetColumns(
+  o: DatasetObject,
+): (select: readonly string[], prefilter?: RowPrefilter) => AsyncIterable<ColumnBatch> {
+  return (select, prefilter) =>
     readColumns({
       format: o.format,
       source:
@@ -105,6 +108,7 @@ export function datasetColumns(o: DatasetObject): (select: readonly string[]) =>
       delimiter: o.delimiter,
       columns: o.columns,
       select,
+      prefilter,
       // UTF-8 read as one-byte Latin-1 text, text cells re-decoded (validated all the same).
       utf8AsLatin1: true,
       batchSize: o.batchSize ?? MATERIALIZE_BATCH_SIZE,
