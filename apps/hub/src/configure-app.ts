@@ -12,6 +12,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
  * logs, body limits. GraphQL itself is configured in AppModule.
  */
 export function configureApp(app: INestApplication, logger: Logger): void {
+  // No ETags: every answer is per caller and audited, never revalidated from a cache, and hashing
+  // each response body cost ~2 % of a slice's CPU.
+  (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('etag', false);
   app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
     const given = req.headers['x-request-id'];
     req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

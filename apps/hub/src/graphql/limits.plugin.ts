@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { getNullableType, GraphQLError, GraphQLSchema, isListType } from 'graphql';
+import { DocumentNode, getNullableType, GraphQLError, GraphQLSchema, isListType } from 'graphql';
 import {
   ComplexityEstimator,
   fieldExtensionsEstimator,
@@ -19,6 +19,23 @@ const listEstimator: ComplexityEstimator = ({ field, args, childComplexity }) =>
   return 1 + childComplexity * first;
 };
 
+/**
+ * What a complexity depends on besides the document: the operation and the numeric variables
+ * (the only estimator reading arguments reads `first`, an Int). Strings, ids and cursors are left
+ * out, so an analyst paging with new cursors hits the cache.
+ */
+function complexityKey(operationName: string | null | undefined, variables: Record<string, unknown>): string {
+  let key = operationName ?? '';
+  for (const name of Object.keys(variables).sort()) {
+    const v = variables[name];
+    if (typeof v === 'number') key += `\u0000${name}=${v}`;
+  }
+  return key;
+}
+
+/** Cached complexities per parsed document (Apollo reuses the DocumentNode of a repeated query). */
+const MAX_KEYS_PER_DOCUMENT = 64;
+
 interface Ctx extends BaseContext {
   req?: { id?: string };
 }
@@ -32,21 +49,33 @@ export function limitsPlugin(opts: {
   logger: Logger;
   schema: () => GraphQLSchema;
 }): ApolloServerPlugin<Ctx> {
+  const cache = new WeakMap<DocumentNode, Map<string, number>>();
+  const complexityOf = (
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown>,
+  ) => {
+    const key = complexityKey(operationName, variables);
+    let known = cache.get(document);
+    const hit = known?.get(key);
+    if (hit !== undefined) return hit;
+    const complexity = getComplexity({
+      schema: opts.schema(),
+      operationName: operationName ?? undefined,
+      query: document,
+      variables,
+      estimators: [fieldExtensionsEstimator(), listEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+    if (!known) cache.set(document, (known = new Map()));
+    if (known.size >= MAX_KEYS_PER_DOCUMENT) known.clear();
+    known.set(key, complexity);
+    return complexity;
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const complexity = getComplexity({
-            schema: opts.schema(),
-            operationName: request.operationName ?? undefined,
-            query: document,
-            variables: request.variables ?? {},
-            estimators: [
-              fieldExtensionsEstimator(),
-              listEstimator,
-              simpleEstimator({ defaultComplexity: 1 }),
-            ],
-          });
+          const complexity = complexityOf(document, request.operationName, request.variables ?? {});
           if (complexity > opts.maxComplexity) {
             throw new GraphQLError(
               `the query is too complex (${complexity} > ${opts.maxComplexity}); ask for fewer fields or smaller pages`,

@@ -53,6 +53,19 @@ export interface OpenGrant {
   document: GrantDocument;
   /** The terms for the requested dataset. */
   dataset: GrantDataset;
+  /** What the caller's `alongside` subquery returned (null when it found nothing). */
+  alongside?: unknown;
+}
+
+/** Options of {@link GrantsService.assertOpen}. */
+export interface AssertOpenOptions {
+  /** The caller's check of who asks: sees the grant's parties before any state is judged; throws to refuse. */
+  authorizeParties?: (grant: OpenGrant['grant']) => void;
+  /**
+   * A scalar subquery read in the same round trip, keyed by the live version's id (`lv.id`),
+   * its parameters numbered from $3. A constant of the caller's code, never user text.
+   */
+  alongside?: { sql: string; params: unknown[] };
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -110,10 +123,11 @@ function signatureDer(signature: string): Buffer {
  * Everything {@link GrantsService.assertOpen} judges, read in ONE query: the grant, its live
  * (ACTIVE or SUSPENDED) version or else the state of its latest, SHA-256 of the stored document
  * and signatures computed by the database now, the certificate records the signatures name, and
- * the newest CRL number of the issuing CA ($2).
+ * the newest CRL number of the issuing CA ($2). `alongside`, a scalar subquery of the caller's
+ * that may use the live version's id (`lv.id`) and parameters from $3, is read in the same query.
  */
-const ACCESS_SNAPSHOT_SQL = `
-SELECT g.grantor_company_id AS "grantorCompanyId", g.grantee_working_group_id AS "granteeWorkingGroupId",
+const accessSnapshotSql = (alongside?: string) => `
+SELECT ${alongside === undefined ? '' : `(${alongside}) AS "alongside", `}g.grantor_company_id AS "grantorCompanyId", g.grantee_working_group_id AS "granteeWorkingGroupId",
        lv.id AS "versionId", lv.version, lv.state, lv.state_reason AS "stateReason",
        lv.term_from AS "termFrom", lv.term_until AS "termUntil", lv.sha256,
        encode(sha256(lv.document), 'hex') AS "documentSha256",
@@ -138,6 +152,7 @@ SELECT g.grantor_company_id AS "grantorCompanyId", g.grantee_working_group_id AS
  WHERE g.id = $1`;
 
 interface AccessSnapshot {
+  alongside?: unknown;
   grantorCompanyId: string;
   granteeWorkingGroupId: string;
   versionId: string | null;
@@ -991,21 +1006,24 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
    * NOT_FOUND GRANT_NOT_FOUND; FORBIDDEN GRANT_NOT_ACTIVE | GRANT_SUSPENDED | GRANT_EXPIRED |
    * GRANT_TERMINATED | GRANT_DOCUMENT_TAMPERED | GRANT_SIGNATURE_INVALID (details.pkiCode) |
    * GRANT_DATASET_NOT_GRANTED. It does not check who calls: the caller passes `authorizeParties`,
-   * which sees the grant's parties before any of its state is judged (and throws to refuse).
+   * which sees the grant's parties before any of its state is judged (and throws to refuse), and
+   * may read what depends on the live version in the same query (`alongside`).
    */
   async assertOpen(
     grantId: string,
     datasetId: string,
     at: Date = new Date(),
-    authorizeParties?: (grant: OpenGrant['grant']) => void,
+    options: AssertOpenOptions = {},
   ): Promise<OpenGrant> {
+    const { authorizeParties } = options;
     const deny = (code: E, message: string, details?: HubError['details']) =>
       new HubError('FORBIDDEN', code, message, { details });
     if (!UUID.test(grantId)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
     const ca = await this.pki.ca();
-    const rows: AccessSnapshot[] = await this.dataSource.query(ACCESS_SNAPSHOT_SQL, [
+    const rows: AccessSnapshot[] = await this.dataSource.query(accessSnapshotSql(options.alongside?.sql), [
       grantId,
       ca.issuerFingerprint,
+      ...(options.alongside?.params ?? []),
     ]);
     const snap = rows[0];
     if (!snap) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
@@ -1015,7 +1033,12 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       granteeWorkingGroupId: snap.granteeWorkingGroupId,
     };
     authorizeParties?.(parties);
-    if (snap.versionId === null || snap.version === null || snap.termFrom === null || snap.termUntil === null) {
+    if (
+      snap.versionId === null ||
+      snap.version === null ||
+      snap.termFrom === null ||
+      snap.termUntil === null
+    ) {
       if (snap.latestState === 'TERMINATED') throw deny(E.GRANT_TERMINATED, 'the grant was terminated');
       if (snap.latestState === 'EXPIRED') throw deny(E.GRANT_EXPIRED, 'the grant’s term has ended');
       throw deny(E.GRANT_NOT_ACTIVE, 'the grant is not active (not yet signed by both parties)');
@@ -1108,6 +1131,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       },
       document,
       dataset,
+      ...(options.alongside === undefined ? {} : { alongside: snap.alongside ?? null }),
     };
   }
 

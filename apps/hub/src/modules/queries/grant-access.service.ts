@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { GrantDataset, GrantDocument } from '@maxhub/contracts';
 import type { GrantEntity } from '@maxhub/db';
-import { GrantsService } from '../grants/grants.service';
+import { GrantsService, type AssertOpenOptions } from '../grants/grants.service';
 
 /** An open grant, as the queries module needs it. */
 export interface OpenGrant {
@@ -14,6 +14,8 @@ export interface OpenGrant {
   companyId: string;
   /** The grantee working group. */
   workingGroupId: string;
+  /** What `alongside` read (null when it found nothing; undefined when none was asked). */
+  alongside?: unknown;
 }
 
 /** The grant's parties, handed to the caller's membership check before any state is judged. */
@@ -31,15 +33,20 @@ export class GrantAccessService {
   /**
    * Asserts the grant is open for the dataset at `at` — ACTIVE, within term, stored bytes intact,
    * both signatures verifying now — after `authorize` accepted its parties; or throws the reason
-   * (authorize's own, GRANT_NOT_FOUND, or a GRANT_* refusal).
+   * (authorize's own, GRANT_NOT_FOUND, or a GRANT_* refusal). `alongside` is read in the same
+   * query (GrantsService.assertOpen).
    */
   async assertOpen(
     grantId: string,
     datasetId: string,
     at: Date,
     authorize: (parties: GrantParties) => void,
+    alongside?: AssertOpenOptions['alongside'],
   ): Promise<OpenGrant> {
-    const open = await this.grantsService.assertOpen(grantId, datasetId, at, authorize);
+    const open = await this.grantsService.assertOpen(grantId, datasetId, at, {
+      authorizeParties: authorize,
+      alongside,
+    });
     return {
       grantId,
       grantVersionId: open.version.id,
@@ -48,6 +55,7 @@ export class GrantAccessService {
       dataset: open.dataset,
       companyId: open.grant.grantorCompanyId,
       workingGroupId: open.grant.granteeWorkingGroupId,
+      alongside: open.alongside,
     };
   }
 }

@@ -69,24 +69,18 @@ type ServedView = Pick<
 /** A view row with the grant's queries counted today (UTC). */
 type ServedViewRow = ServedView & { queriesToday: number | null };
 
-const SERVED_VIEW_COLUMNS = `v.id, v.grant_id AS "grantId", v.grant_version_id AS "grantVersionId",
-  v.dataset_version_id AS "datasetVersionId", v.company_id AS "companyId", v.status, v.prefix,
-  v.manifest_sha256 AS "manifestSha256", v.rows_filtered AS "rowsFiltered",
-  v.rows_suppressed AS "rowsSuppressed", v.error_code AS "errorCode", u.queries AS "queriesToday"`;
-
-/** The view of the grant's live version for a dataset, and the day's usage ($1 grant, $2 dataset, $3 day). */
-const SERVED_VIEW_SQL = `SELECT ${SERVED_VIEW_COLUMNS}
+/**
+ * Read alongside the grant check, in the same query (GrantsService.assertOpen): the view of the
+ * live version (`lv.id`) for the dataset ($3) and the grant's usage on the day ($4), as JSON.
+ */
+const SERVED_VIEW_ALONGSIDE = `SELECT json_build_object(
+    'id', v.id, 'grantId', v.grant_id, 'grantVersionId', v.grant_version_id,
+    'datasetVersionId', v.dataset_version_id, 'companyId', v.company_id, 'status', v.status,
+    'prefix', v.prefix, 'manifestSha256', v.manifest_sha256, 'rowsFiltered', v.rows_filtered::text,
+    'rowsSuppressed', v.rows_suppressed::text, 'errorCode', v.error_code,
+    'queriesToday', (SELECT u.queries FROM grant_query_usage u WHERE u.grant_id = v.grant_id AND u.day = $4::date))
   FROM grant_views v
-  JOIN grant_versions gv ON gv.id = v.grant_version_id AND gv.state IN ('ACTIVE', 'SUSPENDED')
-  LEFT JOIN grant_query_usage u ON u.grant_id = v.grant_id AND u.day = $3
- WHERE v.grant_id = $1 AND v.dataset_id = $2
- ORDER BY v.created_at DESC LIMIT 1`;
-
-/** The same, for one grant version ($1 version, $2 dataset, $3 day). */
-const SERVED_VIEW_BY_VERSION_SQL = `SELECT ${SERVED_VIEW_COLUMNS}
-  FROM grant_views v
-  LEFT JOIN grant_query_usage u ON u.grant_id = v.grant_id AND u.day = $3
- WHERE v.grant_version_id = $1 AND v.dataset_id = $2
+ WHERE v.grant_version_id = lv.id AND v.dataset_id = $3::uuid
  ORDER BY v.created_at DESC LIMIT 1`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -358,31 +352,18 @@ export class QueriesService {
   // ---- checks ----
 
   /**
-   * Who asks, whether the grant is open, which view serves it, and the day's usage so far: the
-   * grant check (one query in GrantsService.assertOpen) and the view + usage read (one query)
-   * run side by side; the caller's membership is judged first, before any state of the grant.
+   * Who asks, whether the grant is open, which view serves it, and the day's usage so far — in
+   * one query (GrantsService.assertOpen with the view read alongside); the caller's membership
+   * is judged first, before any state of the grant.
    */
   private async authorize(actor: Actor, ctx: QueryContext): Promise<Opened> {
     const at = new Date();
-    const [open, served] = await Promise.all([
-      this.openGrant(actor, ctx, at),
-      UUID.test(ctx.grantId) && UUID.test(ctx.datasetId)
-        ? this.dataSource.query<ServedViewRow[]>(SERVED_VIEW_SQL, [ctx.grantId, ctx.datasetId, utcDay(at)])
-        : Promise.resolve([] as ServedViewRow[]),
-    ]);
+    const open = await this.openGrant(actor, ctx, at, {
+      sql: SERVED_VIEW_ALONGSIDE,
+      params: [UUID.test(ctx.datasetId) ? ctx.datasetId : null, utcDay(at)],
+    });
     ctx.grantVersion = open.version;
-    let row: ServedViewRow | undefined = served[0];
-    if (row !== undefined && row.grantVersionId !== open.grantVersionId) {
-      // A new version went live between the two reads: read the view of the one just checked.
-      row = (
-        await this.dataSource.query<ServedViewRow[]>(SERVED_VIEW_BY_VERSION_SQL, [
-          open.grantVersionId,
-          ctx.datasetId,
-          utcDay(at),
-        ])
-      )[0];
-    }
-    const view = row;
+    const view = (open.alongside ?? undefined) as ServedViewRow | undefined;
     if (view) ctx.datasetVersionId = view.datasetVersionId;
     if (!view || view.status !== 'READY' || !view.manifestSha256) {
       const code =
@@ -404,19 +385,30 @@ export class QueriesService {
   }
 
   /** The grant open for the dataset now, for an ANALYST of its grantee working group (else refused). */
-  private async openGrant(actor: Actor, ctx: QueryContext, at: Date): Promise<OpenGrant> {
+  private async openGrant(
+    actor: Actor,
+    ctx: QueryContext,
+    at: Date,
+    alongside?: { sql: string; params: unknown[] },
+  ): Promise<OpenGrant> {
     try {
-      return await this.grants.assertOpen(ctx.grantId, ctx.datasetId, at, (grant) => {
-        ctx.companyId = grant.grantorCompanyId;
-        ctx.workingGroupId = grant.granteeWorkingGroupId;
-        const roles = actor.workingGroups.get(grant.granteeWorkingGroupId);
-        if (!roles) throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
-        if (!roles.has('ANALYST'))
-          throw forbidden(
-            E.SLICE_ANALYST_REQUIRED,
-            'querying a grant needs the ANALYST role in its working group',
-          );
-      });
+      return await this.grants.assertOpen(
+        ctx.grantId,
+        ctx.datasetId,
+        at,
+        (grant) => {
+          ctx.companyId = grant.grantorCompanyId;
+          ctx.workingGroupId = grant.granteeWorkingGroupId;
+          const roles = actor.workingGroups.get(grant.granteeWorkingGroupId);
+          if (!roles) throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
+          if (!roles.has('ANALYST'))
+            throw forbidden(
+              E.SLICE_ANALYST_REQUIRED,
+              'querying a grant needs the ANALYST role in its working group',
+            );
+        },
+        alongside,
+      );
     } catch (err) {
       if (err instanceof HubError && err.code === (GrantErrorCode.GRANT_NOT_FOUND as string))
         throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');

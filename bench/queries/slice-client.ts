@@ -1,0 +1,76 @@
+/**
+ * The analysts of the slice benchmark, in their own process (as they would be on their own
+ * machines): `clients` keep-alive connections, each sending `requests` slice queries back to
+ * back (closed loop, no think time) after one warm-up query. Prints one JSON line of latencies.
+ *
+ * Argument: JSON { port, token, query, variables, clients, requests, expectRows }.
+ */
+import * as http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+interface ClientArgs {
+  port: number;
+  token: string;
+  query: string;
+  variables: Record<string, unknown>;
+  clients: number;
+  requests: number;
+  /** Rows every page must hold; null for a query that is not a slice (the framework floor). */
+  expectRows: number | null;
+}
+
+async function main(): Promise<void> {
+  const a = JSON.parse(process.argv[2] ?? '{}') as ClientArgs;
+  const body = JSON.stringify({ query: a.query, variables: a.variables });
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    authorization: `Bearer ${a.token}`,
+  };
+  const ask = (agent: http.Agent): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: a.port, path: '/graphql', method: 'POST', agent, headers },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(parts).toString('utf8');
+            const r = JSON.parse(text) as {
+              data?: { slice: { rowsReturned: number } };
+              errors?: Array<{ message: string; extensions?: { reason?: string } }>;
+            };
+            if (r.errors?.length)
+              reject(new Error(`slice failed: ${r.errors[0].extensions?.reason ?? r.errors[0].message}`));
+            else if (a.expectRows !== null && r.data?.slice.rowsReturned !== a.expectRows)
+              reject(new Error('a page came back short'));
+            else resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const agents = Array.from({ length: a.clients }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  await Promise.all(agents.map((agent) => ask(agent))); // connect and warm
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    agents.map(async (agent) => {
+      for (let i = 0; i < a.requests; i++) {
+        const t = performance.now();
+        await ask(agent);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  for (const agent of agents) agent.destroy();
+  process.stdout.write(`${JSON.stringify({ latencies, wallMs })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+});
