@@ -148,14 +148,18 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
       { name: 'first-page-1000', first: 1000 },
       { name: 'deep-1000', first: 1000, after: encodeCursor(deepAt, queryOf(probe1000.nextCursor)) },
     ];
-    // The floor: the same HTTP + GraphQL + authentication path answering `me` (no grant, no
-    // data, no audit), to tell the framework's cost from the slice's own.
-    {
+    // The floors: the same HTTP + GraphQL path answering `__typename` (no resolver, no
+    // database), then `me` (authentication and two small queries, no grant, no audit) — to tell
+    // the framework's cost from the slice's own.
+    for (const floor of [
+      { name: 'floor-typename', query: '{ __typename }' },
+      { name: 'floor-me', query: '{ me { person { id } } }' },
+    ]) {
       const cpu = process.cpuUsage();
       const { latencies: lat, wallMs } = await analysts({
         port,
         token: f.analyst.token,
-        query: '{ me { person { id } } }',
+        query: floor.query,
         variables: {},
         clients,
         requests,
@@ -164,7 +168,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
       const used = process.cpuUsage(cpu);
       lat.sort((x, y) => x - y);
       out.push({
-        bench: 'slice.floor-me',
+        bench: `slice.${floor.name}`,
         clients,
         requests: lat.length,
         p50Ms: pct(lat, 50),

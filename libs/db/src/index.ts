@@ -36,3 +36,4 @@ export {
 export type { GrantState, GrantPartyName } from './entities/grant.entity';
 export { GrantViewEntity, GrantQueryUsageEntity, GRANT_VIEW_STATUSES } from './entities/grant-view.entity';
 export type { GrantViewStatus, GrantViewManifestSummary } from './entities/grant-view.entity';
+export { preparedQuery } from './prepared';

@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { auditPayload, auditPayloadAroundSeq, chainHash, GENESIS_HASH, verifyStoredChain } from '@maxhub/audit';
-import { AuditEntryEntity } from '@maxhub/db';
+import {
+  auditPayload,
+  auditPayloadAroundSeq,
+  chainHash,
+  GENESIS_HASH,
+  verifyStoredChain,
+} from '@maxhub/audit';
+import { AuditEntryEntity, preparedQuery } from '@maxhub/db';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** What a caller records; the service adds sequence, time and the chain hashes. */
@@ -112,7 +118,10 @@ export class AuditService {
             continue;
           }
           // One bad item must not take the others down: decide them one by one.
-          this.logger.warn({ msg: 'an access batch failed; deciding its items one by one', size: batch.length });
+          this.logger.warn({
+            msg: 'an access batch failed; deciding its items one by one',
+            size: batch.length,
+          });
           for (const p of batch) {
             try {
               p.resolve((await this.decideBatch([p.item]))[0]);
@@ -128,7 +137,8 @@ export class AuditService {
   }
 
   private async decideBatch(items: ReadonlyArray<Record<string, unknown>>): Promise<AccessDecision[]> {
-    const rows: Array<{ idx: number; counted: boolean; seq: string | null }> = await this.dataSource.query(
+    const rows = await preparedQuery<{ idx: number; counted: boolean; seq: string | null }>(
+      this.dataSource,
       'SELECT idx, counted, seq FROM maxhub_record_accesses($1::jsonb)',
       [JSON.stringify(items)],
     );

@@ -7,6 +7,7 @@ import {
   UserEntity,
   type CompanyRole,
   type WorkingGroupRole,
+  preparedQuery,
 } from '@maxhub/db';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Actor } from '../../common/actor';
@@ -57,7 +58,8 @@ export class TokensService {
       stale: boolean;
       companies: Array<{ id: string; role: CompanyRole }> | null;
       groups: Array<{ id: string; role: WorkingGroupRole }> | null;
-    }> = await this.dataSource.query(
+    }> = await preparedQuery(
+      this.dataSource,
       `SELECT t.id AS token_id, u.id AS user_id, u.email, u.display_name, u.is_admin,
               (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale,
               (SELECT json_agg(json_build_object('id', cm.company_id, 'role', cm.role))

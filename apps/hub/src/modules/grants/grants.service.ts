@@ -26,6 +26,7 @@ import {
   GrantVersionEntity,
   WorkingGroupEntity,
   type GrantState,
+  preparedQuery,
 } from '@maxhub/db';
 import { describeCertificate, PkiError, PkiErrorCode } from '@maxhub/pki';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
@@ -1020,11 +1021,11 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       new HubError('FORBIDDEN', code, message, { details });
     if (!UUID.test(grantId)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
     const ca = await this.pki.ca();
-    const rows: AccessSnapshot[] = await this.dataSource.query(accessSnapshotSql(options.alongside?.sql), [
-      grantId,
-      ca.issuerFingerprint,
-      ...(options.alongside?.params ?? []),
-    ]);
+    const rows = await preparedQuery<AccessSnapshot>(
+      this.dataSource,
+      accessSnapshotSql(options.alongside?.sql),
+      [grantId, ca.issuerFingerprint, ...(options.alongside?.params ?? [])],
+    );
     const snap = rows[0];
     if (!snap) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
     const parties = {
