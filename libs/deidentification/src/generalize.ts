@@ -81,10 +81,14 @@ function compileTime(level: TimeLevel, type: ColumnType, column: string): Genera
     if (value === null || value === undefined) return null;
     if (typeof value !== 'string') return invalidValue(column, `an ISO ${type}`);
     // Fastest path: a canonical UTC timestamp (every typed timestamp cell) is cut as it is.
-    if (cut > 0 && !dateOnly && isCanonicalUtc(value)) {
-      if (label.length === cut && value.startsWith(label)) return label;
-      label = Buffer.from(value.slice(0, cut), 'latin1').toString('latin1');
-      return label;
+    if (cut > 0 && !dateOnly) {
+      // Same label as the previous (validated) value: only the rest needs checking.
+      if (label.length === cut && value.startsWith(label)) {
+        if (isCanonicalUtc(value, cut)) return label;
+      } else if (isCanonicalUtc(value)) {
+        label = Buffer.from(value.slice(0, cut), 'latin1').toString('latin1');
+        return label;
+      }
     }
     const f = parseIso(value, dateOnly);
     if (f === null) return invalidValue(column, `an ISO ${type}`);

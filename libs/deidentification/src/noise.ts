@@ -38,7 +38,8 @@ export function createRowUniform(key: Buffer): (rowIndex: number) => number {
   const aesKey = key.length >= 32 ? key.subarray(0, 32) : Buffer.concat([key, key]).subarray(0, 32);
   const counters = Buffer.alloc(16 * BATCH);
   let batchStart = -1;
-  let stream = Buffer.alloc(0);
+  // The batch's uniforms, computed once when the batch is (one AES call, then plain reads).
+  const uniforms = new Float64Array(BATCH);
   return (rowIndex) => {
     if (!Number.isSafeInteger(rowIndex) || rowIndex < 0) {
       throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'A row index must be a non-negative safe integer.');
@@ -52,11 +53,14 @@ export function createRowUniform(key: Buffer): (rowIndex: number) => number {
       }
       const cipher = createCipheriv('aes-256-ecb', aesKey, null);
       cipher.setAutoPadding(false);
-      stream = cipher.update(counters);
+      const stream = cipher.update(counters);
+      for (let i = 0; i < BATCH; i++) {
+        const at = 16 * i;
+        uniforms[i] = ((stream.readUInt32BE(at) >>> 11) * TWO_32 + stream.readUInt32BE(at + 4)) / TWO_53;
+      }
       batchStart = start;
     }
-    const at = 16 * (rowIndex - start);
-    return ((stream.readUInt32BE(at) >>> 11) * TWO_32 + stream.readUInt32BE(at + 4)) / TWO_53;
+    return uniforms[rowIndex - start];
   };
 }
 

@@ -63,9 +63,25 @@ export function civilFromDays(days: number): [number, number, number] {
 /**
  * True when `str` is a valid timestamp in the hub's canonical UTC form
  * `YYYY-MM-DDTHH:MM:SS.sssZ` (what typed timestamp cells hold): checked without allocating, so
- * generalizing such a cell can cut the string instead of parsing it into fields.
+ * generalizing such a cell can cut the string instead of parsing it into fields. With
+ * `checkedPrefix` ≥ 13 the caller vouches for the first characters (the same date and hour as a
+ * value it checked before); only the rest is checked.
  */
-export function isCanonicalUtc(str: string): boolean {
+export function isCanonicalUtc(str: string, checkedPrefix = 0): boolean {
+  if (checkedPrefix >= 13) {
+    // The caller knows str[0, checkedPrefix) to be the start of a valid canonical timestamp.
+    if (
+      str.length !== 24 ||
+      (checkedPrefix < 16 && str.charCodeAt(13) !== 58) ||
+      str.charCodeAt(16) !== 58 ||
+      str.charCodeAt(19) !== 46 ||
+      str.charCodeAt(23) !== 90
+    )
+      return false;
+    const mi = num(str, 14, 2);
+    const s = num(str, 17, 2);
+    return mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && num(str, 20, 3) >= 0;
+  }
   if (
     str.length !== 24 ||
     str.charCodeAt(4) !== 45 ||
