@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const agents = Array.from({ length: a.clients }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
   await Promise.all(agents.map((agent) => ask(agent))); // connect and warm
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     agents.map(async (agent) => {
@@ -66,8 +67,9 @@ async function main(): Promise<void> {
     }),
   );
   const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   for (const agent of agents) agent.destroy();
-  process.stdout.write(`${JSON.stringify({ latencies, wallMs })}\n`);
+  process.stdout.write(`${JSON.stringify({ latencies, wallMs, cpuMs: (used.user + used.system) / 1000 })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -156,7 +156,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
       { name: 'floor-me', query: '{ me { person { id } } }' },
     ]) {
       const cpu = process.cpuUsage();
-      const { latencies: lat, wallMs } = await analysts({
+      const { latencies: lat, wallMs, cpuMs, postgresCpuMs: pgMs } = await analysts({
         port,
         token: f.analyst.token,
         query: floor.query,
@@ -175,11 +175,13 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
         p99Ms: pct(lat, 99),
         reqPerSecond: Math.round(lat.length / (wallMs / 1000)),
         hubCpuMsPerRequest: Math.round(((used.user + used.system) / 1000 / lat.length) * 100) / 100,
+        postgresCpuMsPerRequest: Math.round((pgMs / lat.length) * 100) / 100,
+        analystsCpuMsPerRequest: Math.round((cpuMs / lat.length) * 100) / 100,
       });
     }
     for (const c of cases) {
       const cpu = process.cpuUsage();
-      const { latencies: lat, wallMs } = await analysts({
+      const { latencies: lat, wallMs, cpuMs, postgresCpuMs: pgMs } = await analysts({
         port,
         token: f.analyst.token,
         query: SLICE,
@@ -201,6 +203,8 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
         maxMs: pct(lat, 100),
         reqPerSecond: Math.round(lat.length / (wallMs / 1000)),
         hubCpuMsPerRequest: Math.round(((used.user + used.system) / 1000 / lat.length) * 100) / 100,
+        postgresCpuMsPerRequest: Math.round((pgMs / lat.length) * 100) / 100,
+        analystsCpuMsPerRequest: Math.round((cpuMs / lat.length) * 100) / 100,
         loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
         target: c.first === 100 ? 'p99 <= 20 ms' : 'p99 <= 60 ms',
         met: pct(lat, 99) <= (c.first === 100 ? 20 : 60),
@@ -224,7 +228,10 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
  * Runs the analysts in a child process (dist/bench/queries/slice-client.js), so their HTTP work
  * does not share the hub's event loop; returns every request's latency in ms.
  */
-async function analysts(args: Record<string, unknown>): Promise<{ latencies: number[]; wallMs: number }> {
+async function analysts(
+  args: Record<string, unknown>,
+): Promise<{ latencies: number[]; wallMs: number; cpuMs: number; postgresCpuMs: number }> {
+  const pg0 = postgresCpuMs();
   const script = path.join(__dirname, 'slice-client.js');
   if (!existsSync(script)) throw new Error('run `npm run build` first (the analysts run from dist)');
   const child = spawn(process.execPath, [script, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -234,7 +241,27 @@ async function analysts(args: Record<string, unknown>): Promise<{ latencies: num
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`slice analysts failed: ${stderr.trim().split('\n')[0]}`);
-  return JSON.parse(stdout) as { latencies: number[]; wallMs: number };
+  const r = JSON.parse(stdout) as { latencies: number[]; wallMs: number; cpuMs: number };
+  return { ...r, postgresCpuMs: postgresCpuMs() - pg0 };
+}
+
+/** CPU time (user + system, ms) of every PostgreSQL process so far, from /proc (0 where unreadable). */
+function postgresCpuMs(): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const f = stat.slice(close + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) * tick; // utime, stime
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }
 
 /** Per-statement time of the audit appends (pg_stat_statements when present), else marked unknown. */
