@@ -1,4 +1,11 @@
-import { ChunkedViewWriter, chunkObjectName, decodeChunk, type EncodedChunk, findChunk, readChunk } from './chunked-view';
+import {
+  ChunkedViewWriter,
+  chunkObjectName,
+  decodeChunk,
+  type EncodedChunk,
+  findChunk,
+  readChunk,
+} from './chunked-view';
 import { FormatError } from './errors';
 import type { Row } from './schema';
 
@@ -8,7 +15,11 @@ const columns = [
   { name: 'ok', type: 'boolean' as const },
 ];
 const rowsOf = (from: number, n: number): Row[] =>
-  Array.from({ length: n }, (_, i) => ({ id: from + i, plant: (from + i) % 4 === 0 ? null : '울산', ok: (from + i) % 2 === 0 }));
+  Array.from({ length: n }, (_, i) => ({
+    id: from + i,
+    plant: (from + i) % 4 === 0 ? null : '울산',
+    ok: (from + i) % 2 === 0,
+  }));
 
 describe('chunked view', () => {
   it('cuts rows into chunks of N and indexes each chunk by first row, count, size and checksum', () => {
@@ -53,6 +64,37 @@ describe('chunked view', () => {
     const tampered = Buffer.from(c.bytes);
     tampered[tampered.length - 5] ^= 1;
     expect(() => readChunk(tampered, c.info.sha256)).toThrow(FormatError);
-    expect(() => readChunk(Buffer.from('not a chunk'))).toThrow(expect.objectContaining({ code: 'DATASET_CORRUPT_CHUNK' }) as Error);
+    expect(() => readChunk(Buffer.from('not a chunk'))).toThrow(
+      expect.objectContaining({ code: 'DATASET_CORRUPT_CHUNK' }) as Error,
+    );
+  });
+
+  it('dictionary-encodes low-cardinality text columns (version 2) and decodes the same rows', () => {
+    const cols = [...columns, { name: 'serial', type: 'string' as const }];
+    const rows = rowsOf(0, 250).map((r, i) => ({ ...r, serial: `SN-${i}` }));
+    const plain = new ChunkedViewWriter(cols, { chunkRows: 100, compression: 'none' });
+    const dict = new ChunkedViewWriter(cols, { chunkRows: 100, compression: 'none', dictionary: true });
+    const a = [...plain.push(rows), ...plain.finish().chunks];
+    const b = [...dict.push(rows), ...dict.finish().chunks];
+    const parsed = JSON.parse(b[0].bytes.toString('utf8')) as { v: number; dict: unknown[] };
+    expect(parsed.v).toBe(2);
+    // plant (one value and null) by dictionary; serial (all distinct) and non-text columns plain.
+    expect(parsed.dict).toEqual([null, [null, '울산'], null, null]);
+    expect(b.flatMap((c) => readChunk(c.bytes))).toEqual(rows);
+    expect(b.flatMap((c) => readChunk(c.bytes))).toEqual(a.flatMap((c) => readChunk(c.bytes)));
+    expect(b[0].bytes.length).toBeLessThan(a[0].bytes.length);
+  });
+
+  it('rejects a version-2 chunk whose index lies outside its dictionary', () => {
+    const bad = Buffer.from(
+      JSON.stringify({ v: 2, firstRow: 0, rowCount: 1, columns: ['plant'], dict: [['a']], data: [[1]] }),
+    );
+    expect(() => readChunk(bad)).toThrow(expect.objectContaining({ code: 'DATASET_CORRUPT_CHUNK' }) as Error);
+    const shape = Buffer.from(
+      JSON.stringify({ v: 2, firstRow: 0, rowCount: 1, columns: ['plant'], data: [[0]] }),
+    );
+    expect(() => readChunk(shape)).toThrow(
+      expect.objectContaining({ code: 'DATASET_CORRUPT_CHUNK' }) as Error,
+    );
   });
 });

@@ -10,6 +10,12 @@
  * and `JSON.parse` of arrays is fast. The index lists every chunk's first row (0-based), row
  * count, byte size and SHA-256, so a reader finds the chunk of row R by binary search and can
  * verify what it downloaded.
+ *
+ * Version 2 of a chunk (written with the `dictionary` option) stores low-cardinality text columns
+ * by dictionary: `"dict":[d0,d1,…]` holds, per column, null or the column's distinct values, and
+ * such a column's `data` holds indexes into it. Materialized views are mostly such columns
+ * (generalized times, pseudonyms of a few hundred operators, plant/line/shift codes): the JSON
+ * and gzip work halve and the chunks shrink by about a third. Readers decode both versions.
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -64,7 +70,15 @@ export interface ChunkedViewOptions {
    * `rowCount` counts the rows before `row` too. Default: a new view.
    */
   start?: { index: number; row: number };
+  /**
+   * Dictionary-encode text columns with few distinct values per chunk (chunk version 2, see the
+   * module comment). Default false (version 1).
+   */
+  dictionary?: boolean;
 }
+
+/** A text column is dictionary-encoded while its distinct values stay within rows / this. */
+const DICTIONARY_MAX_FRACTION = 4;
 
 /** Object name of chunk `i` (zero-padded so names sort in row order). */
 export function chunkObjectName(i: number, compression: 'gzip' | 'none' = 'gzip'): string {
@@ -86,6 +100,8 @@ export class ChunkedViewWriter {
   private readonly firstIndex: number;
   private readonly chunks: ChunkInfo[] = [];
   private finished = false;
+  /** Per column: try a dictionary (text columns; decided per chunk, so a chunk's bytes depend on its rows only). */
+  private readonly tryDictionary: boolean[];
 
   constructor(
     private readonly columns: readonly ColumnDeclaration[],
@@ -99,6 +115,36 @@ export class ChunkedViewWriter {
     this.rowCount = options.start?.row ?? 0;
     this.names = columns.map((c) => c.name);
     this.data = this.names.map(() => []);
+    this.tryDictionary = columns.map((c) => options.dictionary === true && c.type === 'string');
+  }
+
+  /** The column's dictionary and indexes, or undefined when it has too many distinct values. */
+  private dictionaryOf(values: readonly CellValue[]): { dict: CellValue[]; indexes: number[] } | undefined {
+    const max = Math.max(1, Math.floor(values.length / DICTIONARY_MAX_FRACTION));
+    const at = new Map<CellValue, number>();
+    const dict: CellValue[] = [];
+    const indexes = new Array<number>(values.length);
+    let last: CellValue | undefined;
+    let lastIndex = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      // Runs of one value (an hour, a shift) skip the lookup.
+      if (v === last) {
+        indexes[i] = lastIndex;
+        continue;
+      }
+      let k = at.get(v);
+      if (k === undefined) {
+        if (dict.length >= max) return undefined;
+        k = dict.length;
+        dict.push(v);
+        at.set(v, k);
+      }
+      indexes[i] = k;
+      last = v;
+      lastIndex = k;
+    }
+    return { dict, indexes };
   }
 
   /** Adds rows; returns chunks that are now complete (often none). */
@@ -144,7 +190,17 @@ export class ChunkedViewWriter {
   private cut(): EncodedChunk {
     const firstRow = this.rowCount;
     const rowCount = this.pending;
-    const json = JSON.stringify({ v: 1, firstRow, rowCount, columns: this.names, data: this.data });
+    let json: string;
+    if (this.tryDictionary.some((t) => t)) {
+      const dict: Array<CellValue[] | null> = [];
+      const data: Array<readonly CellValue[]> = [];
+      for (let j = 0; j < this.data.length; j++) {
+        const d = this.tryDictionary[j] ? this.dictionaryOf(this.data[j]) : undefined;
+        dict.push(d === undefined ? null : d.dict);
+        data.push(d === undefined ? this.data[j] : d.indexes);
+      }
+      json = JSON.stringify({ v: 2, firstRow, rowCount, columns: this.names, dict, data });
+    } else json = JSON.stringify({ v: 1, firstRow, rowCount, columns: this.names, data: this.data });
     const raw = Buffer.from(json, 'utf8');
     const bytes = this.compression === 'gzip' ? gzipSync(raw, { level: this.level }) : raw;
     const info: ChunkInfo = {
@@ -199,10 +255,11 @@ export function decodeChunkColumns(bytes: Uint8Array, expectedSha256?: string): 
     firstRow?: unknown;
     rowCount?: unknown;
     columns?: unknown;
+    dict?: unknown;
     data?: unknown;
   };
   if (
-    c.v !== 1 ||
+    (c.v !== 1 && c.v !== 2) ||
     typeof c.firstRow !== 'number' ||
     typeof c.rowCount !== 'number' ||
     !Array.isArray(c.columns) ||
@@ -215,6 +272,25 @@ export function decodeChunkColumns(bytes: Uint8Array, expectedSha256?: string): 
   const n = c.rowCount;
   if (data.length !== columns.length || data.some((col) => !Array.isArray(col) || col.length !== n))
     throw bad('column lengths');
+  if (c.v === 2) {
+    // Dictionary columns: every index must name an entry of the column's dictionary.
+    const dict = c.dict as unknown[];
+    if (!Array.isArray(dict) || dict.length !== columns.length) throw bad('dictionaries');
+    for (let j = 0; j < columns.length; j++) {
+      const d = dict[j];
+      if (d === null) continue;
+      if (!Array.isArray(d)) throw bad('dictionaries');
+      const col = data[j];
+      const values = new Array<CellValue>(n);
+      for (let i = 0; i < n; i++) {
+        const k = col[i];
+        if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= d.length)
+          throw bad('dictionary index');
+        values[i] = d[k] as CellValue;
+      }
+      data[j] = values;
+    }
+  }
   return { firstRow: c.firstRow, rowCount: n, columns, data };
 }
 

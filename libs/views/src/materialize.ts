@@ -220,7 +220,11 @@ async function writePass(
   onRow?: (values: readonly CellValue[], chunk: number) => void,
 ): Promise<Written> {
   const chunkRows = input.chunkRows ?? 10_000;
-  const writer = new ChunkedViewWriter(pipeline.outputSchema, { chunkRows, gzipLevel: input.gzipLevel ?? 1 });
+  const writer = new ChunkedViewWriter(pipeline.outputSchema, {
+    chunkRows,
+    gzipLevel: input.gzipLevel ?? 1,
+    dictionary: true,
+  });
   let rowsIn = 0;
   let rowsOut = 0;
   const done: EncodedChunk[] = [];
@@ -276,6 +280,7 @@ async function rewriteTail(
   const writer = new ChunkedViewWriter(pipeline.outputSchema, {
     chunkRows: input.chunkRows ?? 10_000,
     gzipLevel: input.gzipLevel ?? 1,
+    dictionary: true,
     start: { index: from, row: staged[from].firstRow },
   });
   const positions = pipeline.quasiIdentifierPositions;
