@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { detectDelimiter, readCsv } from './csv-reader';
 import { FormatError } from './errors';
-import { readColumns } from './rows';
+import { readColumns, readRows } from './rows';
 import { validateObject } from './validate';
 
 /** Streams bytes in small chunks so chunk boundaries fall everywhere. */
@@ -301,5 +302,69 @@ describe('readCsv select (projection)', () => {
         'DATASET_UNDECODABLE_BYTES',
       );
     });
+  });
+
+  it('readColumns (projected, Latin-1-held UTF-8) types what readRows types (property)', async () => {
+    const columns = [
+      { name: 'a', type: 'string' as const },
+      { name: 'b', type: 'integer' as const },
+      { name: 'c', type: 'string' as const },
+    ];
+    const cell = fc.oneof(
+      fc.constantFrom('', 'x', '울산', 'a,b', 'say "hi"', 'two\nlines', 'cr\r\nlf'),
+      fc.string({ maxLength: 4 }).filter((t) => !/[\r\n",]/.test(t)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(cell, fc.integer({ min: -99, max: 99 }), cell), { maxLength: 30 }),
+        fc.integer({ min: 1, max: 40 }).map((n) => n * 97),
+        fc.boolean(),
+        fc.constantFrom(['c', 'a'], ['b'], ['a', 'b', 'c']),
+        fc.boolean(),
+        async (tail, chunkSize, crlf, select, long) => {
+          // Past the 64 KiB the delimiter is detected on, records go through the projecting parser.
+          const records = long
+            ? [...Array.from({ length: 12_000 }, (_, i) => ['p', i % 7, 'q'] as const), ...tail]
+            : tail;
+          const quote = (t: string) => (/[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t);
+          const eol = crlf ? '\r\n' : '\n';
+          const text =
+            'a,b,c' + eol + records.map(([x, n, y]) => `${quote(x)},${n},${quote(y)}`).join(eol) + eol;
+          const got: Record<string, unknown[]> = Object.fromEntries(select.map((c) => [c, []]));
+          for await (const b of readColumns({
+            format: 'CSV',
+            source: stream(text, chunkSize),
+            encoding: 'utf-8',
+            utf8AsLatin1: true,
+            columns,
+            select,
+            batchSize: 7,
+          }))
+            for (const c of select) got[c].push(...b.columns[c]);
+          const rows: Array<Record<string, unknown>> = [];
+          for await (const batch of readRows({ format: 'CSV', source: stream(text, chunkSize), columns }))
+            rows.push(...batch);
+          for (const c of select) expect(got[c]).toEqual(rows.map((r) => r[c]));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('readColumns still refuses a ragged record', async () => {
+    const columns = [
+      { name: 'a', type: 'string' as const },
+      { name: 'b', type: 'string' as const },
+    ];
+    const read = async () => {
+      for await (const b of readColumns({
+        format: 'CSV',
+        source: stream('a,b\n1,2\n3\n4,5\n'),
+        columns,
+        select: ['b'],
+      }))
+        void b;
+    };
+    await expect(read()).rejects.toMatchObject({ code: 'DATASET_RAGGED_ROW', line: 3 });
   });
 });

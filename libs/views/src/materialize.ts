@@ -71,10 +71,10 @@ export interface MaterializeInput {
   granted: GrantedDataset;
   /**
    * Opens the raw object's typed columns from the start, once per pass, typing (and for CSV
-   * slicing) only the `select`ed columns: pass 1 asks for the quasi-identifiers' and row
-   * filter's columns, pass 2 for what the output needs. Preferred over {@link openRows}. With
-   * `prefilter` (the grant's row filter), the other columns may be left untyped (null) in rows
-   * the filter drops.
+   * slicing) only the `select`ed columns: what the output and the row filter need (with
+   * `passes: 2`, pass 1 asks only for the quasi-identifiers' and row filter's columns).
+   * Preferred over {@link openRows}. With `prefilter` (the grant's row filter), the other
+   * columns may be left untyped (null) in rows the filter drops.
    */
   openColumns?: (select: readonly string[], prefilter?: RowPrefilter) => AsyncIterable<ColumnBatch>;
   /** Opens the raw object's typed rows from the start (called once per pass); used when `openColumns` is absent. */
@@ -368,7 +368,7 @@ export async function materializeView(input: MaterializeInput): Promise<ViewMani
         (values, chunk) => counter.add(values, positions, chunk),
       );
       // The same report and the same refusal (DEID_SUPPRESSION_LIMIT_EXCEEDED) as two passes.
-      risk = releaseReport(counter.sizes(), pipeline.kAnonymity!);
+      risk = releaseReport(counter.sizes(), kAnonymity);
       passedFilter = counter.rows;
       const first = risk.suppressedRows > 0 ? counter.firstTagBelow(kAnonymity.k) : undefined;
       chunks =
