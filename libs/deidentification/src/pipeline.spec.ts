@@ -306,6 +306,38 @@ describe('columnar entry points (applyBatch, countBatch)', () => {
     expect(got).toEqual(want);
   });
 
+  it('the single-column fast path (no date shift) emits what apply returns, with or without the filter mask', () => {
+    const oneColumnEach = columns.filter((c) => c.name !== 'inspected_on');
+    for (const kAnonymity of [
+      undefined,
+      { k: 2, suppressionLimit: 0.5, levels: { line: 1, welded_at: 0 } },
+    ]) {
+      const p = compilePipeline(
+        options({
+          columns: oneColumnEach,
+          rowFilter: filter,
+          kAnonymity,
+          ...(kAnonymity === undefined
+            ? {}
+            : { kAnonymity: { ...kAnonymity, hierarchies: { line: [{ method: 'prefix', keep: 1 }] } } }),
+        }),
+      );
+      const want = rows
+        .map((r, i) => p.apply(r, 7 + i))
+        .filter((r): r is Row => r !== null)
+        .map((r) => p.outputSchema.map((c) => r[c.name]));
+      const plain: unknown[][] = [];
+      p.applyBatch(byColumn(rows), rows.length, 7, (v) => plain.push([...v]));
+      const masked: unknown[][] = [];
+      const mask = p.filterMask(byColumn(rows), rows.length);
+      expect([...mask].filter((m) => m === 1)).toHaveLength(want.length);
+      p.applyBatch(byColumn(rows), rows.length, 7, (v) => masked.push([...v]), mask);
+      expect(plain).toEqual(want);
+      expect(masked).toEqual(want);
+      expect(p.rowFilterColumns).toEqual(['line']);
+    }
+  });
+
   it('refuses a batch lacking a column it reads', () => {
     const p = compilePipeline(options());
     expect(() => p.applyBatch({ serial: ['x'] }, 1, 0, () => undefined)).toThrow(DeidentificationError);

@@ -79,12 +79,14 @@ export interface CompiledPipeline extends ClassifyingPipeline {
    * least {@link inputColumns}) that passes the row filter, calls `emit` with its output values
    * in {@link outputSchema} order. `emit` gets ONE reused array: copy what it keeps. Row i has
    * row index `firstRowIndex + i` (noise depends on it). Returns the number of rows emitted.
+   * `passed`, when given, is this pipeline's {@link filterMask} of the same rows (not recomputed).
    */
   applyBatch(
     columns: Readonly<Record<string, readonly CellValue[]>>,
     length: number,
     firstRowIndex: number,
     emit: (values: readonly CellValue[]) => void,
+    passed?: Uint8Array,
   ): number;
   /** Columnar {@link classKey}: adds the class key of every row passing the filter to `counter`. */
   countBatch(
@@ -289,6 +291,12 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
   const quasiIdentifierPositions = quasiIdentifiers.map((q) => names.indexOf(q));
   const cellFns = compiled.every((c) => c.cell !== undefined) ? compiled.map((c) => c.cell!) : null;
   const cellSources = compiled.map((c) => c.reads[0]);
+  const batchSources = (columns: Readonly<Record<string, readonly CellValue[]>>) =>
+    cellSources.map((c) => {
+      const a = columns[c];
+      if (a === undefined) throw deidError(DeidErrorCode.INVALID_ARGUMENT, `The batch lacks column "${c}".`);
+      return a;
+    });
   const values: CellValue[] = new Array<CellValue>(n).fill(null);
   /** A reused row over the batch's columns: the compiled closures read it, nothing keeps it. */
   const rowView = (
@@ -348,16 +356,23 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
       }
       return mask;
     },
-    applyBatch(columns, length, firstRowIndex, emit) {
+    applyBatch(columns, length, firstRowIndex, emit, passed) {
+      if (cellFns !== null && passed !== undefined) {
+        const sources = batchSources(columns);
+        let out = 0;
+        for (let r = 0; r < length; r++) {
+          if (passed[r] === 0) continue;
+          const rowIndex = firstRowIndex + r;
+          for (let i = 0; i < n; i++) values[i] = cellFns[i](sources[i][r] ?? null, rowIndex);
+          emit(values);
+          out++;
+        }
+        return out;
+      }
       if (cellFns !== null) {
         // Columnar fast path: every output is a function of one column's value. The filter
         // still sees a row, of its own columns only.
-        const sources = cellSources.map((c) => {
-          const a = columns[c];
-          if (a === undefined)
-            throw deidError(DeidErrorCode.INVALID_ARGUMENT, `The batch lacks column "${c}".`);
-          return a;
-        });
+        const sources = batchSources(columns);
         const view = filter === null ? null : rowView(columns, filterColumns);
         let out = 0;
         for (let r = 0; r < length; r++) {

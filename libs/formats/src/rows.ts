@@ -214,6 +214,8 @@ export interface ColumnBatch {
   firstRow: number;
   /** Typed cells of each selected column. */
   columns: Record<string, CellValue[]>;
+  /** With a {@link RowPrefilter}: what its `keep` returned (1 = row kept, its cells all typed). */
+  kept?: Uint8Array;
 }
 
 /**
@@ -295,7 +297,8 @@ export function columnConverter(
       }
       columns[d.name] = out;
     }
-    return { length: n, firstRow: batch.firstRow, columns };
+    if (prefilter !== undefined) keep ??= prefilter.keep(columns, n);
+    return { length: n, firstRow: batch.firstRow, columns, kept: keep };
   };
 }
 

@@ -38,7 +38,6 @@ import {
   type PipelineColumn,
   releaseReport,
   type ResolvedKAnonymity,
-  type Suppressor,
   TupleClassCounter,
 } from '@maxhub/deidentification';
 import { ViewError, ViewErrorCode } from './errors';
@@ -215,7 +214,7 @@ interface Written {
 async function writePass(
   input: MaterializeInput,
   pipeline: CompiledPipeline,
-  applyBatch: Suppressor['applyBatch'],
+  applyBatch: CompiledPipeline['applyBatch'],
   uploader: ChunkUploader,
   onRow?: (values: readonly CellValue[], chunk: number) => void,
 ): Promise<Written> {
@@ -242,13 +241,23 @@ async function writePass(
         };
   const open = columnSource(input);
   let emitted = 0;
-  // Rows the grant's filter drops need only the filter's columns typed.
+  // Rows the grant's filter drops need only the filter's columns typed, and the filter's verdict
+  // is not computed twice — but only a mask this very filter made is trusted.
+  const masks = new WeakSet<Uint8Array>();
   const prefilter: RowPrefilter | undefined =
     pipeline.rowFilterColumns.length === 0
       ? undefined
-      : { columns: pipeline.rowFilterColumns, keep: (typed, length) => pipeline.filterMask(typed, length) };
+      : {
+          columns: pipeline.rowFilterColumns,
+          keep: (typed, length) => {
+            const mask = pipeline.filterMask(typed, length);
+            masks.add(mask);
+            return mask;
+          },
+        };
   for await (const batch of open(pipeline.inputColumns, prefilter)) {
-    emitted += applyBatch(batch.columns, batch.length, rowsIn, emit);
+    const passed = batch.kept !== undefined && masks.has(batch.kept) ? batch.kept : undefined;
+    emitted += applyBatch(batch.columns, batch.length, rowsIn, emit, passed);
     rowsIn += batch.length;
     if (done.length > 0) await uploader.upload(done.splice(0));
     input.onProgress?.(rowsIn);
