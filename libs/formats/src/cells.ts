@@ -133,10 +133,51 @@ export function parseDate(s: string): Parsed {
   return s.length === 10 && ymd(s) ? s : INVALID;
 }
 
+/** Digits s[i, i + n) as a number, or -1 when one is not a digit. */
+function digitsAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * True when s is a valid timestamp already in the canonical form `YYYY-MM-DDTHH:mm:ss.sssZ`
+ * (checked without allocating: the common case of files the hub or its members' systems wrote).
+ */
+function isCanonicalTimestamp(s: string): boolean {
+  if (
+    s.length !== 24 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58 ||
+    s.charCodeAt(19) !== 46 ||
+    s.charCodeAt(23) !== 90
+  )
+    return false;
+  const y = digitsAt(s, 0, 4);
+  const m = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
+  const hh = digitsAt(s, 11, 2);
+  const mi = digitsAt(s, 14, 2);
+  const ss = digitsAt(s, 17, 2);
+  if (y < 0 || m < 1 || m > 12 || d < 1 || hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59)
+    return false;
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;
+  return d <= DAYS_IN_MONTH[m - 1] + leap && digitsAt(s, 20, 3) >= 0;
+}
+
 /** Parses a timestamp cell and normalizes it to `YYYY-MM-DDTHH:mm:ss.sssZ` (see module rules). */
 export function parseTimestamp(s: string, naiveOffsetMinutes = 0): Parsed {
   const len = s.length;
   if (len === 0) return null;
+  // Already canonical: the string itself (its zone is Z, so the naive offset does not apply).
+  if (len === 24 && isCanonicalTimestamp(s)) return s;
   if (len < 16) return INVALID;
   const date = ymd(s);
   if (!date) return INVALID;
