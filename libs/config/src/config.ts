@@ -45,6 +45,8 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Hub processes sharing PORT (node:cluster); 1 runs the hub in the starting process. */
+  HUB_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/maxhub'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -103,7 +105,7 @@ const EnvSchema = z.object({
 /** The hub's whole configuration, validated once at start. */
 export interface HubConfig {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number };
+  http: { host: string; port: number; processes: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: { url: string; poolSize: number };
   minio: { endpoint: string; accessKey: string; secretKey: string; region: string };
@@ -150,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
   const e = parsed.data;
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, processes: e.HUB_PROCESSES },
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     minio: {
