@@ -1,0 +1,128 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { TestContext } from '@maxhub/testing';
+
+const ROOT = path.resolve(__dirname, '..');
+const MAIN = path.join(ROOT, 'dist/apps/hub/src/main.js');
+
+/** Child process ids of `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('HUB_PROCESSES: several hub processes on one port (e2e, built hub)', () => {
+  let ctx: TestContext;
+  let hub: ChildProcess | undefined;
+  const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: ctx.config.database.url,
+    MINIO_ENDPOINT: ctx.config.minio.endpoint,
+    MINIO_ACCESS_KEY: ctx.config.minio.accessKey,
+    MINIO_SECRET_KEY: ctx.config.minio.secretKey,
+    HUB_MASTER_SECRET: 'a'.repeat(64),
+    HUB_CREDENTIALS_KEY: 'b'.repeat(64),
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    ctx = await TestContext.create();
+  });
+  afterAll(async () => {
+    if (hub?.exitCode === null) hub.kill('SIGKILL');
+    await ctx.close();
+  });
+
+  it('answers from two processes, replaces one that dies, and stops them all on SIGTERM', async () => {
+    const user = await ctx.newUser();
+    const port = await freePort();
+    hub = spawn(process.execPath, [MAIN], {
+      env: env({ HUB_PROCESSES: '2', PORT: String(port) }),
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => hub!.on('exit', resolve));
+    const pid = hub.pid!;
+    const me = async (): Promise<string | undefined> => {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+          body: JSON.stringify({ query: '{ me { person { id } } }' }),
+        });
+        const body = (await r.json()) as { data?: { me: { person: { id: string } } } };
+        return body.data?.me.person.id;
+      } catch {
+        return undefined;
+      }
+    };
+    await until('the hub to answer', me);
+    const first = await until('two hub processes', () => {
+      const c = childrenOf(pid);
+      return c.length === 2 ? c : undefined;
+    });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => me()));
+    expect(answers).toEqual(answers.map(() => user.userId));
+
+    // A worker that dies is replaced; the hub keeps answering meanwhile.
+    process.kill(first[0], 'SIGKILL');
+    const replaced = await until('a replacement process', () => {
+      const c = childrenOf(pid);
+      return c.length === 2 && !c.includes(first[0]) ? c : undefined;
+    });
+    expect(replaced).toContain(first[1]);
+    await until('the replacement to answer', async () => {
+      const all = await Promise.all(Array.from({ length: 10 }, () => me()));
+      return all.every((a) => a === user.userId) ? true : undefined;
+    });
+
+    hub.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(childrenOf(pid)).toEqual([]);
+  });
+
+  it('stops every process, with the first failure’s code and sentence, when they cannot start', () => {
+    const r = spawnSync(process.execPath, [MAIN], {
+      env: env({ HUB_PROCESSES: '2', PORT: '39998', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/maxhub' }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/could not start: is PostgreSQL reachable at 127\.0\.0\.1:1/);
+  });
+});
