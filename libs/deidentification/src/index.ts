@@ -1,7 +1,7 @@
 /**
  * @maxhub/deidentification — the pure de-identification engine: keyed pseudonyms, generalization,
  * date shifting, bounded noise, typed predicates, compiled per-dataset pipelines, and
- * k-anonymity (fixed levels streamed in two passes, or a Flash-style lattice search).
+ * k-anonymity (fixed levels streamed in one pass or two, or a Flash-style lattice search).
  * No I/O, no Nest, no process.env: keys come in as arguments.
  */
 export * from './spec';

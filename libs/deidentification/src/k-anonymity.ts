@@ -1,9 +1,13 @@
 /**
- * k-anonymity with fixed levels, in a streaming-friendly form. The materializer makes two passes
- * over the object: pass 1 feeds each row's class key (its quasi-identifier tuple after
- * generalization) to a ClassCounter; pass 2 emits through a Suppressor only the rows whose class
- * holds at least k rows. Memory is proportional to the number of distinct classes, not rows.
- * Suppression removes whole rows (as ARX does), never single cells.
+ * k-anonymity with fixed levels, in a streaming-friendly form. Two ways to stream it:
+ * - two passes over the object: pass 1 feeds each row's class key (its quasi-identifier tuple
+ *   after generalization) to a ClassCounter; pass 2 emits through a Suppressor only the rows
+ *   whose class holds at least k rows;
+ * - one pass (what the materializer does): released rows are counted in a TupleClassCounter as
+ *   they are written; releaseReport then gives the same report and the same refusal, and the
+ *   rows of classes smaller than k are dropped from what was written (see @maxhub/views).
+ * Memory is proportional to the number of distinct classes, not rows. Suppression removes whole
+ * rows (as ARX does), never single cells.
  */
 import type { CellValue } from '../../formats/src/schema';
 import { canonicalNumber } from './canonical';
