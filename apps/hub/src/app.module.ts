@@ -3,7 +3,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import depthLimit from 'graphql-depth-limit';
 import type { Logger } from 'pino';
 import type { HubConfig } from '@maxhub/config';
@@ -54,6 +57,9 @@ export class AppModule {
               // @apollo/server ships CJS and ESM typings; Nest's driver sees the CJS ones, so the
               // plugin objects (identical at run time) need this one widening.
               plugins: [
+                // No HTTP caching of answers (each is per caller and audited), so no cache-control
+                // hints: without this plugin Apollo does not wrap every field resolver in a hook.
+                ApolloServerPluginCacheControlDisabled(),
                 config.graphql.sandbox
                   ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
                   : ApolloServerPluginLandingPageDisabled(),
