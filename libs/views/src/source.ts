@@ -46,7 +46,7 @@ export function s3RandomAccess(
 }
 
 /** Bytes a raw object stream reads ahead of its consumer (see {@link s3Stream}). */
-export const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+export const READ_AHEAD_BYTES = 2 * 1024 * 1024;
 
 /**
  * The whole object as ONE streaming GET (for CSV and JSONL: sequential range reads cost a
