@@ -362,8 +362,15 @@ async function startHub(
   const script = path.join(__dirname, '..', '..', 'apps', 'hub', 'src', 'main.js');
   if (!existsSync(script)) throw new Error('run `npm run build` first (the hub runs from dist)');
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port) },
+  // e.g. BENCH_HUB_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/hub-prof" to profile the hub.
+  const flags = (process.env.BENCH_HUB_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const child = spawn(process.execPath, [...flags, script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
