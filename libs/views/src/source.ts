@@ -1,5 +1,4 @@
 /** Reading a raw dataset object from S3, and where views live. */
-import type { Readable } from 'node:stream';
 import type * as Minio from 'minio';
 import {
   type ByteSource,
@@ -45,85 +44,28 @@ export function s3RandomAccess(
   };
 }
 
-/** Bytes a raw object stream reads ahead of its consumer (see {@link s3Stream}). */
-export const READ_AHEAD_BYTES = 2 * 1024 * 1024;
-
 /**
  * The whole object as ONE streaming GET (for CSV and JSONL: sequential range reads cost a
  * request round trip per MiB and copy every byte once more). The GET starts on first iteration;
- * failures become VIEW_STORAGE_FAILED. Up to `readAhead` bytes are buffered ahead of the
- * consumer (the response stream's own 16 KiB would stall the socket, and the single CPU-bound
- * consumer would then wait for the network between its bursts of parsing).
+ * failures become VIEW_STORAGE_FAILED.
  */
-export function s3Stream(
-  client: Minio.Client,
-  bucket: string,
-  key: string,
-  readAhead = READ_AHEAD_BYTES,
-): ByteSource {
+export function s3Stream(client: Minio.Client, bucket: string, key: string): ByteSource {
   return {
     async *[Symbol.asyncIterator]() {
-      let stream: Readable;
+      let stream: AsyncIterable<Uint8Array>;
       try {
-        stream = await client.getObject(bucket, key);
+        stream = (await client.getObject(bucket, key)) as AsyncIterable<Uint8Array>;
       } catch (cause) {
         throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', { cause });
       }
-      const queue: Buffer[] = [];
-      let head = 0;
-      let queued = 0;
-      let ended = false;
-      let failure: unknown;
-      let wake: (() => void) | undefined;
-      const signal = (): void => {
-        const w = wake;
-        wake = undefined;
-        w?.();
-      };
-      stream.on('data', (c: Buffer) => {
-        queue.push(c);
-        queued += c.length;
-        if (queued >= readAhead) stream.pause();
-        signal();
-      });
-      stream.on('end', () => {
-        ended = true;
-        signal();
-      });
-      stream.on('error', (err) => {
-        failure = err;
-        signal();
-      });
       try {
-        for (;;) {
-          if (head < queue.length) {
-            const c = queue[head];
-            queue[head++] = EMPTY;
-            if (head > 1024) {
-              queue.splice(0, head);
-              head = 0;
-            }
-            queued -= c.length;
-            if (queued < readAhead / 2 && stream.isPaused() && !ended) stream.resume();
-            yield c;
-            continue;
-          }
-          if (failure !== undefined)
-            throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', {
-              cause: failure,
-            });
-          if (ended) return;
-          await new Promise<void>((resolve) => (wake = resolve));
-        }
-      } finally {
-        // An early exit (a parse error) must not leave the GET running.
-        if (!ended) stream.destroy();
+        yield* stream;
+      } catch (cause) {
+        throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', { cause });
       }
     },
   };
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** What {@link datasetColumns} opens. */
 export interface DatasetObject extends CellOptions {
