@@ -118,7 +118,10 @@ export async function run(
     const tmp = await mkdtemp(path.join(tmpdir(), 'maxhub-bench-'));
     const file = path.join(tmp, 'weld-line.csv');
     const up = await measure(async () => {
-      await pipeline(generate({ kind: 'weld-line', rows, format: 'CSV', seed: 'bench' }), createWriteStream(file));
+      await pipeline(
+        generate({ kind: 'weld-line', rows, format: 'CSV', seed: 'bench' }),
+        createWriteStream(file),
+      );
       await client.fPutObject(bucket, key, file);
       await rm(tmp, { recursive: true, force: true });
     });

@@ -1,9 +1,10 @@
 /**
  * The analysts of the slice benchmark, in their own process (as they would be on their own
  * machines): `clients` keep-alive connections, each sending `requests` slice queries back to
- * back (closed loop, no think time) after one warm-up query. Prints one JSON line of latencies.
+ * back (closed loop, no think time) or paced at a rate each, after one warm-up query. Prints one
+ * JSON line of latencies.
  *
- * Argument: JSON { port, token, query, variables, clients, requests, expectRows }.
+ * Argument: JSON { port, token, query, variables, clients, requests, expectRows, pacePerSecond? }.
  */
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +18,11 @@ interface ClientArgs {
   requests: number;
   /** Rows every page must hold; null for a query that is not a slice (the framework floor). */
   expectRows: number | null;
+  /**
+   * Requests per second per analyst (paced: each one asks on its own schedule, staggered, and
+   * at once when behind). Absent: closed loop, each asks again as soon as it has its answer.
+   */
+  pacePerSecond?: number;
 }
 
 async function main(): Promise<void> {
@@ -57,9 +63,15 @@ async function main(): Promise<void> {
   const latencies: number[] = [];
   const cpu = process.cpuUsage();
   const started = performance.now();
+  const interval = a.pacePerSecond ? 1000 / a.pacePerSecond : 0;
   await Promise.all(
-    agents.map(async (agent) => {
+    agents.map(async (agent, k) => {
+      const offset = (interval * k) / a.clients;
       for (let i = 0; i < a.requests; i++) {
+        if (interval > 0) {
+          const due = started + offset + i * interval - performance.now();
+          if (due > 0) await new Promise((r) => setTimeout(r, due));
+        }
         const t = performance.now();
         await ask(agent);
         latencies.push(performance.now() - t);

@@ -37,6 +37,8 @@ export interface SliceBenchOptions {
   requests?: number;
   /** Hub process counts to measure (HUB_PROCESSES), each in turn. Default [1, 2]. */
   hubProcesses?: number[];
+  /** Paced runs: pages per second per analyst. Default [5, 15]. */
+  pacesPerSecond?: number[];
 }
 
 const SLICE = `query($g: ID!, $d: ID!, $f: Int, $a: String) {
@@ -55,6 +57,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
   const clients = opts.clients ?? 16;
   const requests = opts.requests ?? 50;
   const processCounts = opts.hubProcesses ?? [1, 2];
+  const pacesPerSecond = opts.pacesPerSecond ?? [5, 15];
   const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
   const dbName = `maxhub_bench_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const url = `${base}/${dbName}`;
@@ -192,6 +195,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
           query: string,
           variables: Record<string, unknown>,
           expectRows: number | null,
+          pacePerSecond?: number,
         ) => {
           const hub0 = cpuMsOf(hub.pids());
           const {
@@ -207,6 +211,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
             clients,
             requests,
             expectRows,
+            pacePerSecond,
           });
           const hubMs = cpuMsOf(hub.pids()) - hub0;
           lat.sort((x, y) => x - y);
@@ -253,6 +258,24 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
           const target = c.first === 100 ? 20 : 60;
           out.push({ ...r, pageRows: c.first, target: `p99 <= ${target} ms`, met: r.p99Ms <= target });
         }
+        // The same 16 analysts paced (each asks `pace` pages a second): latency at a given load,
+        // for capacity planning. The targets are judged on the closed loop above.
+        for (const pace of pacesPerSecond)
+          for (const c of cases.filter((x) => x.name.startsWith('first-page'))) {
+            const r = await measure(
+              `${c.name}-paced`,
+              SLICE,
+              { g: grant.grantId, d: f.dataset.datasetId, f: c.first, a: c.after },
+              Math.min(c.first, viewRows),
+              pace,
+            );
+            out.push({
+              ...r,
+              pageRows: c.first,
+              pacePerAnalystPerSecond: pace,
+              offeredPerSecond: pace * clients,
+            });
+          }
       } finally {
         await hub.stop();
       }
