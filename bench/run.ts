@@ -51,7 +51,7 @@ const SUITES: Suite[] = [
     name: 'queries-slice',
     load: () => import('./queries/slice.bench.js'),
     quick: { rows: 100_000, requests: 20 },
-    full: { rows: 1_000_000, requests: 100 },
+    full: { rows: 10_000_000, requests: 100 },
   },
   ...(existsSync(path.join(__dirname, 'publishing', 'validate.bench.js'))
     ? [

@@ -1,35 +1,50 @@
 /**
- * Slice latency benchmark through the real HTTP GraphQL endpoint. Fixtures are made by an
+ * Slice latency benchmark through the real HTTP GraphQL endpoint, on the issue's dataset: the
+ * generated weld-line log (libs/synthetic, seed "bench", `rows` rows; 10 M in full mode, the
+ * same rows the materialization suite measures) published by a company, granted to a working
+ * group under BENCH_GRANT (signed, ACTIVE) and materialized by the worker code, all made by an
  * in-process hub (the TestContext of libs/testing, real PostgreSQL and MinIO) on a throwaway
- * database (maxhub_bench_test_*, migrated, dropped afterwards): a signed ACTIVE grant and a READY
- * view of a weld-line CSV of `rows` rows. The queries are then served as deployed — the built hub
- * (`node dist/apps/hub/src/main.js`, NODE_ENV=production) with HUB_PROCESSES = 1, then 2 — to 16
- * concurrent analysts in a separate process (slice-client.ts: keep-alive connections, requests
- * back to back, no think time): pages of 100 and 1,000 rows, at the first page and deep in the
- * view (a cursor near its end), plus two floors (`__typename`; `me`). Reports p50/p95/p99/max ms,
- * req/s and the CPU each request cost the hub, PostgreSQL and the analysts (from /proc).
+ * database (maxhub_bench_test_*, migrated, dropped afterwards). The queries are then served as
+ * deployed — the built hub (`node dist/apps/hub/src/main.js`, NODE_ENV=production) with
+ * HUB_PROCESSES = 1, then 2 — to 16 concurrent analysts in a separate process (slice-client.ts:
+ * keep-alive connections, requests back to back, no think time; then paced): pages of 100 and
+ * 1,000 rows, at the first page and deep in the view (a cursor 2,000 rows before its end), plus
+ * two floors (`__typename`; `me`). Reports p50/p95/p99/max ms, req/s and the CPU each request
+ * cost the hub, PostgreSQL and the analysts (from /proc).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
 import { migrateDatabase } from '@maxhub/db';
 import { createDevAlliancePki } from '@maxhub/pki';
 import { encodeCursor } from '@maxhub/views';
 import { Client } from 'pg';
-import { ViewsService } from '../../apps/hub/src/modules/views/views.service';
 import { TestContext } from '../../libs/testing/src/test-context';
+import { newDatasetVersion } from '../../libs/testing/src/grants';
 import * as views from '../../libs/testing/src/views';
+import { columnsOf, generate } from '../../libs/synthetic/src/index';
+import { BENCH_GRANT } from './grant';
 
 type BenchRecord = Record<string, unknown>;
 
 /** Options of {@link run}. */
 export interface SliceBenchOptions {
-  /** Rows of the raw CSV (the view holds ~3/4 of them after the row filter). Default 400,000. */
+  /** Rows of the generated weld-line CSV (the grant's row filter keeps about 2/3). Default 400,000. */
   rows?: number;
   /** Concurrent analysts. Default 16. */
   clients?: number;
@@ -97,26 +112,40 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
       MINIO_SECRET_KEY: ctx.config.minio.secretKey,
     };
     const f = await views.newQueryFixture(ctx, 600);
-    // Replace the fixture's small object by `rows` rows of the same weld log.
-    const { csv } = views.weldCsv(rows);
+    // The issue's dataset: the generated weld-line log (libs/synthetic, seed "bench": the same
+    // rows the materialization suite measures), published by the fixture's company and granted
+    // under the same terms as there (BENCH_GRANT).
+    const dataset = await newDatasetVersion(ctx, f.company.id, columnsOf('weld-line'));
     const key: Array<{ object_key: string }> = await ctx.dataSource.query(
       'SELECT object_key FROM dataset_versions WHERE id = $1',
-      [f.dataset.versionId],
+      [dataset.versionId],
     );
-    const store = await ctx.app.get(ViewsService).storeFor(f.company.id);
-    await store.put(key[0].object_key, csv);
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'maxhub-bench-slice-'));
+    cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+    const file = path.join(tmp, 'weld-line.csv');
+    const g0 = performance.now();
+    await pipeline(
+      generate({ kind: 'weld-line', rows, format: 'CSV', seed: 'bench' }),
+      createWriteStream(file),
+    );
+    await ctx.minio().fPutObject(f.company.bucket, key[0].object_key, file);
+    const size = statSync(file).size;
+    rmSync(file);
     await ctx.dataSource.query('UPDATE dataset_versions SET size_bytes = $2, row_count = $3 WHERE id = $1', [
-      f.dataset.versionId,
-      csv.length,
+      dataset.versionId,
+      size,
       rows,
     ]);
-    const grant = await views.newActiveGrant(ctx, f, { rowsPerQuery: 1000, queriesPerDay: 1_000_000 });
+    out.push({ bench: 'slice.generate-upload', rows, bytes: size, seconds: (performance.now() - g0) / 1000 });
+    const grant = await views.newActiveGrant(ctx, f, { rowsPerQuery: 1000, queriesPerDay: 1_000_000 }, [
+      { datasetId: dataset.datasetId, version: dataset.version, ...BENCH_GRANT },
+    ]);
     const t0 = performance.now();
     await views.materializeViews(ctx);
     out.push({
       bench: 'slice.setup',
       rows,
-      csvBytes: csv.length,
+      csvBytes: size,
       materializeSeconds: (performance.now() - t0) / 1000,
     });
 
@@ -156,7 +185,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
         through,
         JSON.stringify({
           query: SLICE,
-          variables: { g: grant.grantId, d: f.dataset.datasetId, f: first, a: after },
+          variables: { g: grant.grantId, d: dataset.datasetId, f: first, a: after },
         }),
       );
       const body = JSON.parse(r.text) as {
@@ -241,7 +270,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
             port: hub.port,
             token: f.analyst.token,
             query: SLICE,
-            variables: { g: grant.grantId, d: f.dataset.datasetId, f: c.first, a: c.after },
+            variables: { g: grant.grantId, d: dataset.datasetId, f: c.first, a: c.after },
             clients,
             requests: 10,
             expectRows: Math.min(c.first, viewRows),
@@ -252,7 +281,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
           const r = await measure(
             c.name,
             SLICE,
-            { g: grant.grantId, d: f.dataset.datasetId, f: c.first, a: c.after },
+            { g: grant.grantId, d: dataset.datasetId, f: c.first, a: c.after },
             Math.min(c.first, viewRows),
           );
           const target = c.first === 100 ? 20 : 60;
@@ -265,7 +294,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
             const r = await measure(
               `${c.name}-paced`,
               SLICE,
-              { g: grant.grantId, d: f.dataset.datasetId, f: c.first, a: c.after },
+              { g: grant.grantId, d: dataset.datasetId, f: c.first, a: c.after },
               Math.min(c.first, viewRows),
               pace,
             );

@@ -154,6 +154,8 @@ export async function newActiveGrant(
   ctx: TestContext,
   f: QueryFixture,
   limits: { rowsPerQuery?: number; queriesPerDay?: number } = {},
+  /** The grant's datasets (default: the fixture's weld dataset under {@link weldGrantTerms}). */
+  datasets?: unknown[],
 ): Promise<{ grantId: string; sha256: string }> {
   const now = Date.now();
   const d = await ctx.gqlOk<{ draftGrant: { grantId: string; sha256: string; canonicalDocument: string } }>(
@@ -166,6 +168,7 @@ export async function newActiveGrant(
         termFrom: new Date(now - 3600_000).toISOString(),
         termUntil: new Date(now + 30 * 86_400_000).toISOString(),
         ...weldGrantTerms(f.dataset, limits),
+        ...(datasets === undefined ? {} : { datasets }),
       },
     },
     f.grantor.token,
