@@ -331,7 +331,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
 async function analysts(
   args: Record<string, unknown>,
 ): Promise<{ latencies: number[]; wallMs: number; cpuMs: number; postgresCpuMs: number }> {
-  const pg0 = postgresCpuMs();
+  const pg0 = postgresCpu();
   const script = path.join(__dirname, 'slice-client.js');
   if (!existsSync(script)) throw new Error('run `npm run build` first (the analysts run from dist)');
   const child = spawn(process.execPath, [script, JSON.stringify(args)], {
@@ -344,7 +344,7 @@ async function analysts(
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`slice analysts failed: ${stderr.trim().split('\n')[0]}`);
   const r = JSON.parse(stdout) as { latencies: number[]; wallMs: number; cpuMs: number };
-  return { ...r, postgresCpuMs: postgresCpuMs() - pg0 };
+  return { ...r, postgresCpuMs: postgresCpuSince(pg0) };
 }
 
 interface ProcStat {
@@ -377,11 +377,19 @@ function processes(): ProcStat[] {
   return out;
 }
 
-/** CPU time so far of every PostgreSQL process. */
-function postgresCpuMs(): number {
-  return processes()
-    .filter((p) => p.name === 'postgres')
-    .reduce((sum, p) => sum + p.cpuMs, 0);
+/** CPU time so far of every PostgreSQL process, by pid. */
+function postgresCpu(): Map<number, number> {
+  return new Map(processes().filter((p) => p.name === 'postgres').map((p) => [p.pid, p.cpuMs]));
+}
+
+/**
+ * CPU PostgreSQL spent since `before` (from {@link postgresCpu}): per process, so a backend that
+ * ended meanwhile does not count negative (its last moments are lost; new ones count in full).
+ */
+function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of postgresCpu()) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** CPU time so far of the given processes. */
