@@ -23,7 +23,7 @@ COPY package.json ./
 COPY bin bin
 USER node
 EXPOSE 3000
-CMD ["node", "dist/apps/hub/src/main.js"]
+CMD ["node", "--max-semi-space-size=32", "dist/apps/hub/src/main.js"]
 # The worker (docker-compose.yml's command) runs with --max-semi-space-size=32: materialization
 # allocates short-lived strings per cell and a larger young generation cuts GC time (bench/queries).
 # Other ways to start it in this image: `node --max-semi-space-size=32 dist/apps/worker/src/main.js`.

@@ -40,7 +40,9 @@ node dist/apps/cli/src/main.js demo seed >.run/demo-tokens.jsonl
 
 PORT="${PORT:-3000}"
 export PORT
-node dist/apps/hub/src/main.js >.run/hub.log 2>&1 &
+# --max-semi-space-size=32: each answer allocates its page and its JSON; a larger young generation
+# means fewer scavenges under load (measured in bench/queries: slice p99 lower, see BENCHMARKS.md).
+node --max-semi-space-size=32 dist/apps/hub/src/main.js >.run/hub.log 2>&1 &
 pids+=($!)
 if [ -f dist/apps/worker/src/main.js ]; then
   # --max-semi-space-size=32: materialization allocates short-lived strings per cell; a larger

@@ -399,6 +399,9 @@ function cpuMsOf(pids: ReadonlySet<number>): number {
     .reduce((sum, p) => sum + p.cpuMs, 0);
 }
 
+/** Node flags of the hub in scripts/start.sh and the Dockerfile. */
+const HUB_NODE_FLAGS = '--max-semi-space-size=32';
+
 /** A free TCP port on the loopback interface. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -422,8 +425,9 @@ async function startHub(
   const script = path.join(__dirname, '..', '..', 'apps', 'hub', 'src', 'main.js');
   if (!existsSync(script)) throw new Error('run `npm run build` first (the hub runs from dist)');
   const port = await freePort();
-  // e.g. BENCH_HUB_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/hub-prof" to profile the hub.
-  const flags = (process.env.BENCH_HUB_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  // The hub's flags as `npm start` and the Docker image run it; BENCH_HUB_NODE_FLAGS replaces
+  // them (e.g. "--max-semi-space-size=32 --cpu-prof --cpu-prof-dir=/tmp/hub-prof" to profile).
+  const flags = (process.env.BENCH_HUB_NODE_FLAGS ?? HUB_NODE_FLAGS).split(' ').filter((f) => f !== '');
   const child = spawn(process.execPath, [...flags, script], {
     env: {
       PATH: process.env.PATH ?? '',
