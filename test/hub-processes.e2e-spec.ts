@@ -1,47 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { TestContext } from '@maxhub/testing';
+import { freePort, processes, TestContext, until } from '@maxhub/testing';
 
 const ROOT = path.resolve(__dirname, '..');
 const MAIN = path.join(ROOT, 'dist/apps/hub/src/main.js');
 
-/** Child process ids of `pid` (from /proc). */
+/** Child process ids of `pid`. */
 function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return processes()
+    .filter((p) => p.ppid === pid)
+    .map((p) => p.pid);
 }
 
 describe('HUB_PROCESSES: several hub processes on one port (e2e, built hub)', () => {
@@ -91,7 +59,7 @@ describe('HUB_PROCESSES: several hub processes on one port (e2e, built hub)', ()
         return undefined;
       }
     };
-    await until('the hub to answer', me);
+    await until('the hub to answer', me, 60_000, 200);
     const first = await until('two hub processes', () => {
       const c = childrenOf(pid);
       return c.length === 2 ? c : undefined;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { generate } from '@maxhub/synthetic';
-import { TestContext } from '@maxhub/testing';
+import { TestContext, until } from '@maxhub/testing';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORKER = path.join(ROOT, 'dist/apps/worker/src/main.js');
@@ -29,16 +29,6 @@ function startWorker(ctx: TestContext): ChildProcess {
       JOBS_RETRY_DELAY_SECONDS: '0',
     },
   });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('the worker killed mid-validation (e2e, worker as a child process)', () => {

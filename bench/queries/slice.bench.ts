@@ -14,18 +14,8 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +26,7 @@ import { encodeCursor } from '@maxhub/views';
 import { Client } from 'pg';
 import { TestContext } from '../../libs/testing/src/test-context';
 import { newDatasetVersion } from '../../libs/testing/src/grants';
+import { freePort, processes } from '../../libs/testing/src/process';
 import * as views from '../../libs/testing/src/views';
 import { columnsOf, generate } from '../../libs/synthetic/src/index';
 import { BENCH_GRANT } from './grant';
@@ -347,39 +338,13 @@ async function analysts(
   return { ...r, postgresCpuMs: postgresCpuSince(pg0) };
 }
 
-interface ProcStat {
-  pid: number;
-  ppid: number;
-  name: string;
-  cpuMs: number;
-}
-
-/** Every process's name, parent and CPU time (user + system, ms) from /proc (Linux). */
-function processes(): ProcStat[] {
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  const out: ProcStat[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const f = stat.slice(close + 2).split(' ');
-      out.push({
-        pid: Number(pid),
-        ppid: Number(f[1]),
-        name: stat.slice(stat.indexOf('(') + 1, close),
-        cpuMs: (Number(f[11]) + Number(f[12])) * tick, // utime, stime
-      });
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return out;
-}
-
 /** CPU time so far of every PostgreSQL process, by pid. */
 function postgresCpu(): Map<number, number> {
-  return new Map(processes().filter((p) => p.name === 'postgres').map((p) => [p.pid, p.cpuMs]));
+  return new Map(
+    processes()
+      .filter((p) => p.name === 'postgres')
+      .map((p) => [p.pid, p.cpuMs]),
+  );
 }
 
 /**
@@ -401,18 +366,6 @@ function cpuMsOf(pids: ReadonlySet<number>): number {
 
 /** Node flags of the hub in scripts/start.sh and the Dockerfile. */
 const HUB_NODE_FLAGS = '--max-semi-space-size=32';
-
-/** A free TCP port on the loopback interface. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts the built hub (dist/apps/hub/src/main.js) with `env` on a free port, waits until every

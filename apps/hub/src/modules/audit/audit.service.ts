@@ -6,6 +6,7 @@ import {
   chainHash,
   GENESIS_HASH,
   verifyStoredChain,
+  type AuditFields,
 } from '@maxhub/audit';
 import { AuditEntryEntity, preparedQuery } from '@maxhub/db';
 import { DataSource, EntityManager } from 'typeorm';
@@ -46,6 +47,20 @@ interface PendingAccess {
   reject: (err: unknown) => void;
 }
 
+/** The hashed fields of an entry but its sequence number (which only the chain's lock decides). */
+function fieldsOf(record: AuditRecord, occurredAt: Date): Omit<AuditFields, 'seq'> {
+  return {
+    occurredAt: occurredAt.toISOString(),
+    actorUserId: record.actorUserId,
+    action: record.action,
+    companyId: record.companyId ?? null,
+    workingGroupId: record.workingGroupId ?? null,
+    subjectType: record.subjectType,
+    subjectId: record.subjectId ?? null,
+    details: record.details ?? {},
+  };
+}
+
 /** Accesses decided in one statement at most (the batch's JSON stays small). */
 const MAX_ACCESS_BATCH = 256;
 
@@ -72,16 +87,7 @@ export class AuditService {
    * are shared instead of queued for.
    */
   recordAccess(record: AccessRecord): Promise<AccessDecision> {
-    const fields = {
-      occurredAt: new Date().toISOString(),
-      actorUserId: record.actorUserId,
-      action: record.action,
-      companyId: record.companyId ?? null,
-      workingGroupId: record.workingGroupId ?? null,
-      subjectType: record.subjectType,
-      subjectId: record.subjectId ?? null,
-      details: record.details ?? {},
-    };
+    const fields = fieldsOf(record, new Date());
     const { head, tail } = auditPayloadAroundSeq(fields);
     const item = {
       grantId: record.usage.grantId,
@@ -163,17 +169,7 @@ export class AuditService {
     const seq = last.length ? Number(last[0].seq) + 1 : 1;
     const prevHash = last.length ? last[0].hash : GENESIS_HASH;
     const occurredAt = new Date();
-    const fields = {
-      seq,
-      occurredAt: occurredAt.toISOString(),
-      actorUserId: record.actorUserId,
-      action: record.action,
-      companyId: record.companyId ?? null,
-      workingGroupId: record.workingGroupId ?? null,
-      subjectType: record.subjectType,
-      subjectId: record.subjectId ?? null,
-      details: record.details ?? {},
-    };
+    const fields = { seq, ...fieldsOf(record, occurredAt) };
     const payload = auditPayload(fields);
     const entry = manager.create(AuditEntryEntity, {
       ...fields,
