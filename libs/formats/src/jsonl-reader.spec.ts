@@ -29,11 +29,40 @@ describe('readJsonl', () => {
   });
 
   it('rejects a line with a missing key as a ragged row', async () => {
-    expect(await rejection('{"a":1,"b":2}\n{"a":1}\n')).toMatchObject({ code: 'DATASET_RAGGED_ROW', line: 2, column: 'b' });
+    expect(await rejection('{"a":1,"b":2}\n{"a":1}\n')).toMatchObject({
+      code: 'DATASET_RAGGED_ROW',
+      line: 2,
+      column: 'b',
+    });
   });
 
   it('rejects a line with an extra key as a ragged row', async () => {
-    expect(await rejection('{"a":1}\n{"a":1}\n{"a":1,"c":3}\n')).toMatchObject({ code: 'DATASET_RAGGED_ROW', line: 3 });
+    expect(await rejection('{"a":1}\n{"a":1}\n{"a":1,"c":3}\n')).toMatchObject({
+      code: 'DATASET_RAGGED_ROW',
+      line: 3,
+    });
+  });
+
+  it('rejects a key repeated within a line, naming it, even when spelled with an escape', async () => {
+    expect(await rejection('{"a":1,"b":2,"a":3}\n')).toMatchObject({
+      code: 'DATASET_DUPLICATE_COLUMN',
+      line: 1,
+      column: 'a',
+    });
+    expect(await rejection('{"a":1,"b":2}\n{"a":1,"b":2,"\\u0062":3}\n')).toMatchObject({
+      code: 'DATASET_DUPLICATE_COLUMN',
+      line: 2,
+      column: 'b',
+    });
+  });
+
+  it('is not fooled by colons, braces, quotes and escapes inside keys and values', async () => {
+    const text = '{"a:b" : "x:{y}[", "c":"\\"}:\\\\", "d":null}\n{"a:b":"","c":"q","d":1}\n';
+    const reader = readJsonl(src(text));
+    const batches = [];
+    for await (const b of reader) batches.push(b);
+    expect(reader.info.columns).toEqual(['a:b', 'c', 'd']);
+    expect(batches[0].records[0]).toEqual(['x:{y}[', '"}:\\', null]);
   });
 
   it('rejects a line that is JSON but not an object', async () => {
@@ -57,7 +86,14 @@ describe('readJsonl', () => {
   it('rejects a value of the wrong declared type with its line and column', async () => {
     const data = '{"t":"2025-01-01T00:00:00Z","n":1}\n{"t":"2025-01-01T00:00:01Z","n":"two"}\n';
     await expect(
-      validateObject({ format: 'JSONL', source: src(data), declaredColumns: [{ name: 't', type: 'timestamp' }, { name: 'n', type: 'integer' }] }),
+      validateObject({
+        format: 'JSONL',
+        source: src(data),
+        declaredColumns: [
+          { name: 't', type: 'timestamp' },
+          { name: 'n', type: 'integer' },
+        ],
+      }),
     ).rejects.toMatchObject({ code: 'DATASET_TYPE_MISMATCH', line: 2, row: 2, column: 'n' });
   });
 

@@ -2,12 +2,67 @@
  * Streaming JSON-lines reader. One JSON object per line; its keys are the columns. The first
  * object fixes the column names and order; a later line with a missing or extra key is a
  * ragged row. Blank lines are skipped (and counted). A line that is not valid JSON, or JSON
- * that is not an object, is DATASET_NOT_DECLARED_FORMAT. Duplicate keys within one line
- * cannot be seen through `JSON.parse` (the last one wins) and are not reported.
+ * that is not an object, is DATASET_NOT_DECLARED_FORMAT. A key repeated within one line, which
+ * `JSON.parse` would silently resolve to its last value, is DATASET_DUPLICATE_COLUMN.
  */
-import { type ByteSource, decodeText, type ReadInfo, type TabularReader, type TextReadOptions } from './csv-reader';
+import {
+  type ByteSource,
+  decodeText,
+  type ReadInfo,
+  type TabularReader,
+  type TextReadOptions,
+} from './csv-reader';
 import { FormatError } from './errors';
 import { DEFAULT_BATCH_SIZE, type RecordBatch } from './records';
+
+/**
+ * Members of the top-level object in `text` (a line `JSON.parse` accepted as an object): the
+ * colons outside strings at depth 1, repeats included.
+ */
+function countMembers(text: string): number {
+  let depth = 0;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote (escapes included)
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x3a && depth === 1) n++;
+  }
+  return n;
+}
+
+/** The first key of the top-level object in `text` that appears twice (after {@link countMembers} found one). */
+function firstRepeatedKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+      if (depth !== 1) continue;
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      if (text[j] !== ':') continue;
+      const key = JSON.parse(text.slice(start, i + 1)) as string;
+      if (seen.has(key)) return key;
+      seen.add(key);
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
+}
 
 /** Options of {@link readJsonl}. */
 export type JsonlReadOptions = TextReadOptions;
@@ -47,10 +102,13 @@ export function readJsonl(source: ByteSource, options: JsonlReadOptions = {}): T
       const obj = parsed as Record<string, unknown>;
       if (!columns) {
         columns = Object.keys(obj);
-        if (columns.length === 0) throw new FormatError('DATASET_EMPTY_FILE', `line ${line}: the first object has no keys`, { line });
+        if (columns.length === 0)
+          throw new FormatError('DATASET_EMPTY_FILE', `line ${line}: the first object has no keys`, { line });
         const empty = columns.findIndex((c) => c.trim().length === 0);
         if (empty >= 0) {
-          throw new FormatError('DATASET_EMPTY_COLUMN_NAME', `line ${line}: key ${empty + 1} is empty`, { line });
+          throw new FormatError('DATASET_EMPTY_COLUMN_NAME', `line ${line}: key ${empty + 1} is empty`, {
+            line,
+          });
         }
         ncol = columns.length;
         info.columns = columns;
@@ -60,21 +118,41 @@ export function readJsonl(source: ByteSource, options: JsonlReadOptions = {}): T
         const v = obj[columns[j]];
         if (v === undefined) {
           const column = columns[j];
-          throw new FormatError('DATASET_RAGGED_ROW', `line ${line}: key ${JSON.stringify(column)} is missing`, {
-            line,
-            row: firstRow + records.length,
-            column,
-          });
+          throw new FormatError(
+            'DATASET_RAGGED_ROW',
+            `line ${line}: key ${JSON.stringify(column)} is missing`,
+            {
+              line,
+              row: firstRow + records.length,
+              column,
+            },
+          );
         }
         rec[j] = v;
       }
       let keys = 0;
       for (const _k in obj) keys++;
+      if (countMembers(text) !== keys) {
+        const column = firstRepeatedKey(text) ?? '';
+        throw new FormatError(
+          'DATASET_DUPLICATE_COLUMN',
+          `line ${line}: key ${JSON.stringify(column)} appears twice`,
+          {
+            line,
+            row: firstRow + records.length,
+            column,
+          },
+        );
+      }
       if (keys !== ncol) {
-        throw new FormatError('DATASET_RAGGED_ROW', `line ${line}: ${keys - ncol} key(s) not in the first line`, {
-          line,
-          row: firstRow + records.length,
-        });
+        throw new FormatError(
+          'DATASET_RAGGED_ROW',
+          `line ${line}: ${keys - ncol} key(s) not in the first line`,
+          {
+            line,
+            row: firstRow + records.length,
+          },
+        );
       }
       records.push(rec);
       lines.push(line);
@@ -100,7 +178,11 @@ export function readJsonl(source: ByteSource, options: JsonlReadOptions = {}): T
       }
       buf = pos >= len ? '' : buf.slice(pos);
       if (buf.length > maxRecordChars) {
-        throw new FormatError('DATASET_RECORD_TOO_LARGE', `line ${line}: a line is larger than ${maxRecordChars} characters`, { line });
+        throw new FormatError(
+          'DATASET_RECORD_TOO_LARGE',
+          `line ${line}: a line is larger than ${maxRecordChars} characters`,
+          { line },
+        );
       }
     };
     const flush = (): RecordBatch => {
