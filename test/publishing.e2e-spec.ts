@@ -200,6 +200,22 @@ describe('publishing datasets (e2e, real PostgreSQL, MinIO and worker)', () => {
     },
   );
 
+  it('rejects a JSON line that names a key twice (JSON.parse would keep only the last value)', async () => {
+    const bytes = Buffer.from('{"id":1,"temp":20.5}\n{"id":2,"temp":21.0,"temp":99.9}\n');
+    const r = await ctx.publishBytes({
+      token: publisher.token,
+      companySlug: company.slug,
+      bytes,
+      format: 'JSONL',
+    });
+    expect(r.errors).toBeUndefined();
+    const v = await ctx.waitForVersion(r.data!.publishDataset.version.id);
+    expect(v.status).toBe('REJECTED');
+    expect(v.rejection).toMatchObject({ code: 'DATASET_DUPLICATE_COLUMN', line: 2 });
+    expect(v.rejection?.message).toContain('"temp"');
+    expect(v.rejection?.message).not.toMatch(/99\.9/);
+  });
+
   it('rejects an object that is not in the declared format (CSV declared as Parquet, binary as CSV)', async () => {
     const asParquet = await ctx.publishBytes({
       token: publisher.token,
