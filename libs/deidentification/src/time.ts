@@ -3,6 +3,7 @@
  * are normalized to UTC; timestamps without one are taken as UTC wall time (the hub stores and
  * compares instants in UTC). Accepted: `YYYY-MM-DD` and `YYYY-MM-DD[T| ]HH:MM[:SS[.f{1,9}]][Z|±HH[:]MM]`.
  */
+import { isCanonicalTimestamp } from '@maxhub/formats';
 
 /** Parsed fields: year, month, day, hour, minute, second, millisecond (UTC). */
 export interface IsoFields {
@@ -62,7 +63,8 @@ export function civilFromDays(days: number): [number, number, number] {
 
 /**
  * True when `str` is a valid timestamp in the hub's canonical UTC form
- * `YYYY-MM-DDTHH:MM:SS.sssZ` (what typed timestamp cells hold): checked without allocating, so
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` (what typed timestamp cells hold; the full check is @maxhub/formats'
+ * `isCanonicalTimestamp`): checked without allocating, so
  * generalizing such a cell can cut the string instead of parsing it into fields. With
  * `checkedPrefix` ≥ 13 the caller vouches for the first characters (the same date and hour as a
  * value it checked before); only the rest is checked.
@@ -82,27 +84,7 @@ export function isCanonicalUtc(str: string, checkedPrefix = 0): boolean {
     const s = num(str, 17, 2);
     return mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && num(str, 20, 3) >= 0;
   }
-  if (
-    str.length !== 24 ||
-    str.charCodeAt(4) !== 45 ||
-    str.charCodeAt(7) !== 45 ||
-    str.charCodeAt(10) !== 84 ||
-    str.charCodeAt(13) !== 58 ||
-    str.charCodeAt(16) !== 58 ||
-    str.charCodeAt(19) !== 46 ||
-    str.charCodeAt(23) !== 90
-  )
-    return false;
-  const y = num(str, 0, 4);
-  const mo = num(str, 5, 2);
-  const d = num(str, 8, 2);
-  const h = num(str, 11, 2);
-  const mi = num(str, 14, 2);
-  const s = num(str, 17, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
-    return false;
-  if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return false;
-  return num(str, 20, 3) >= 0;
+  return isCanonicalTimestamp(str);
 }
 
 /**

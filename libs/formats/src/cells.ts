@@ -148,7 +148,7 @@ function digitsAt(s: string, i: number, n: number): number {
  * True when s is a valid timestamp already in the canonical form `YYYY-MM-DDTHH:mm:ss.sssZ`
  * (checked without allocating: the common case of files the hub or its members' systems wrote).
  */
-function isCanonicalTimestamp(s: string): boolean {
+export function isCanonicalTimestamp(s: string): boolean {
   if (
     s.length !== 24 ||
     s.charCodeAt(4) !== 45 ||

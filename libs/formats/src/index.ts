@@ -10,6 +10,7 @@ export {
   classifyText,
   classifyValue,
   INVALID,
+  isCanonicalTimestamp,
   parseBoolean,
   parseDate,
   parseDecimal,
