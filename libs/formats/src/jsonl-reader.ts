@@ -24,18 +24,23 @@ function countMembers(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // a string: skip to its closing quote (escapes included)
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i++;
-        else if (d === 0x22) break;
-      }
-    } else if (c === 0x7b || c === 0x5b) depth++;
+    if (c === 0x22) i = closingQuote(text, i);
+    else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
     else if (c === 0x3a && depth === 1) n++;
   }
   return n;
+}
+
+/** Index of the quote closing the JSON string that opens at `open` (escapes skipped). */
+function closingQuote(text: string, open: number): number {
+  let i = open + 1;
+  for (; i < text.length; i++) {
+    const d = text.charCodeAt(i);
+    if (d === 0x5c) i++;
+    else if (d === 0x22) break;
+  }
+  return i;
 }
 
 /** The first key of the top-level object in `text` that appears twice (after {@link countMembers} found one). */
@@ -46,11 +51,7 @@ function firstRepeatedKey(text: string): string | undefined {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       const start = i;
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i++;
-        else if (d === 0x22) break;
-      }
+      i = closingQuote(text, i);
       if (depth !== 1) continue;
       let j = i + 1;
       while (j < text.length && /\s/.test(text[j])) j++;
