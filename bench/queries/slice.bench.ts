@@ -45,6 +45,8 @@ export interface SliceBenchOptions {
   hubProcesses?: number[];
   /** Paced runs: pages per second per analyst. Default [5, 15]. */
   pacesPerSecond?: number[];
+  /** Only these cases (e.g. ["first-page-100"]; the floors always run), for profiling one. Default all. */
+  cases?: string[];
 }
 
 const SLICE = `query($g: ID!, $d: ID!, $f: Int, $a: String) {
@@ -203,7 +205,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
       { name: 'deep-100', first: 100, after: encodeCursor(deepAt, queryOf(probe100.nextCursor)) },
       { name: 'first-page-1000', first: 1000 },
       { name: 'deep-1000', first: 1000, after: encodeCursor(deepAt, queryOf(probe1000.nextCursor)) },
-    ];
+    ].filter((c) => !opts.cases || opts.cases.includes(c.name));
 
     // Served as deployed: `node dist/apps/hub/src/main.js` with HUB_PROCESSES processes, in
     // production mode, on the same database, MinIO and CA as the fixtures.

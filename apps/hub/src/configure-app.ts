@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -15,28 +15,39 @@ export function configureApp(app: INestApplication, logger: Logger): void {
   // No ETags: every answer is per caller and audited, never revalidated from a cache, and hashing
   // each response body cost ~2 % of a slice's CPU.
   (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('etag', false);
-  app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
-    const given = req.headers['x-request-id'];
-    req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    res.setHeader('x-request-id', req.id);
-    next();
-  });
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
-      // Method, path and status only: headers carry tokens, bodies and query strings may carry values.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' },
-    }),
-  );
+  app.use(accessLog(logger));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
+}
+
+/**
+ * Gives every request an id (the caller's `x-request-id` when well formed, else a new UUID),
+ * echoes it in the response, and logs one line per request when it ends: id, method, path (no
+ * query string), status and time — never headers or bodies, which carry tokens and values.
+ * The same line shape as pino-http's (`req`, `res`, `responseTime`, "request completed"), which
+ * this replaces: pino-http built two child loggers per request, ~6 % of a slice's CPU.
+ */
+export function accessLog(logger: Logger) {
+  const enabled = logger.isLevelEnabled('info');
+  return (req: Request & { id?: string }, res: Response, next: NextFunction): void => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.id = id;
+    res.setHeader('x-request-id', id);
+    if (enabled && req.url !== '/health') {
+      const started = performance.now();
+      // 'close' follows 'finish' for every response, and also ends one the client abandoned.
+      res.once('close', () => {
+        const line = {
+          req: { id, method: req.method, path: req.originalUrl.split('?')[0] },
+          res: { statusCode: res.statusCode },
+          responseTime: Math.round(performance.now() - started),
+        };
+        if (!res.writableFinished) logger.info(line, 'request aborted');
+        else if (res.statusCode >= 500) logger.error(line, 'request errored');
+        else logger.info(line, 'request completed');
+      });
+    }
+    next();
+  };
 }
