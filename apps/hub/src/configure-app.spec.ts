@@ -6,12 +6,13 @@ import { accessLog } from './configure-app';
 /** A request and response as far as the middleware reads them. */
 function exchange(url: string, headers: Record<string, string> = {}) {
   const req = { url, originalUrl: url, method: 'POST', headers } as unknown as Request & { id?: string };
+  const sent: Record<string, string> = {};
   const res = Object.assign(new EventEmitter(), {
     statusCode: 200,
     writableFinished: true,
-    sent: {},
+    sent,
     setHeader(name: string, value: string) {
-      this.sent[name] = value;
+      sent[name] = value;
     },
   });
   return { req, res };
