@@ -51,7 +51,8 @@ const SUITES: Suite[] = [
     name: 'queries-slice',
     load: () => import('./queries/slice.bench.js'),
     quick: { rows: 100_000, requests: 20 },
-    full: { rows: 10_000_000, requests: 100 },
+    // 6,400 requests per closed-loop case (16 × 400) after 800 of warm-up; paced cases 1,600.
+    full: { rows: 10_000_000, requests: 400, pacedRequests: 100, warmupRequests: 50 },
   },
   ...(existsSync(path.join(__dirname, 'publishing', 'validate.bench.js'))
     ? [

@@ -39,8 +39,12 @@ export interface SliceBenchOptions {
   rows?: number;
   /** Concurrent analysts. Default 16. */
   clients?: number;
-  /** Requests per client per case. Default 50. */
+  /** Requests per client per closed-loop case. Default 50. */
   requests?: number;
+  /** Requests per client per paced case (each takes requests / pace seconds). Default `requests`. */
+  pacedRequests?: number;
+  /** Warm-up requests per client per case before measuring (JIT, caches). Default 10. */
+  warmupRequests?: number;
   /** Hub process counts to measure (HUB_PROCESSES), each in turn. Default [1, 2]. */
   hubProcesses?: number[];
   /** Paced runs: pages per second per analyst. Default [5, 15]. */
@@ -64,6 +68,8 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
   const rows = opts.rows ?? 400_000;
   const clients = opts.clients ?? 16;
   const requests = opts.requests ?? 50;
+  const pacedRequests = opts.pacedRequests ?? requests;
+  const warmupRequests = opts.warmupRequests ?? 10;
   const processCounts = opts.hubProcesses ?? [1, 2];
   const pacesPerSecond = opts.pacesPerSecond ?? [5, 15];
   const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -207,6 +213,9 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
       { name: 'deep-1000', first: 1000, after: encodeCursor(deepAt, queryOf(probe1000.nextCursor)) },
     ].filter((c) => !opts.cases || opts.cases.includes(c.name));
 
+    // The machine's own floor, for scale: the same analysts against a bare node:http server.
+    out.push(await bareHttpFloor(clients, requests, warmupRequests));
+
     // Served as deployed: `node dist/apps/hub/src/main.js` with HUB_PROCESSES processes, in
     // production mode, on the same database, MinIO and CA as the fixtures.
     for (const processes of processCounts) {
@@ -231,7 +240,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
             query,
             variables,
             clients,
-            requests,
+            requests: pacePerSecond ? pacedRequests : requests,
             expectRows,
             pacePerSecond,
           });
@@ -265,8 +274,18 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
             query: SLICE,
             variables: { g: grant.grantId, d: dataset.datasetId, f: c.first, a: c.after },
             clients,
-            requests: 10,
+            requests: warmupRequests,
             expectRows: Math.min(c.first, viewRows),
+          });
+        for (const query of ['{ __typename }', '{ me { person { id } } }'])
+          await analysts({
+            port: hub.port,
+            token: f.analyst.token,
+            query,
+            variables: {},
+            clients,
+            requests: warmupRequests,
+            expectRows: null,
           });
         out.push(await measure('floor-typename', '{ __typename }', {}, null));
         out.push(await measure('floor-me', '{ me { person { id } } }', {}, null));
@@ -364,6 +383,56 @@ function cpuMsOf(pids: ReadonlySet<number>): number {
   return processes()
     .filter((p) => pids.has(p.pid))
     .reduce((sum, p) => sum + p.cpuMs, 0);
+}
+
+/** A bare node:http server: reads the JSON body, answers `{ __typename }` with a fixed JSON. */
+const BARE_SERVER = `
+const http = require('node:http');
+const body = '{"data":{"__typename":"Query"}}\\n';
+http.createServer((req, res) => {
+  const parts = [];
+  req.on('data', (c) => parts.push(c));
+  req.on('end', () => {
+    JSON.parse(Buffer.concat(parts).toString('utf8'));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}).listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));
+`;
+
+/**
+ * The same 16 analysts, closed loop, against a bare node:http server (no framework, no
+ * database) on this machine: what HTTP itself costs here, below the hub's `__typename` floor.
+ */
+async function bareHttpFloor(clients: number, requests: number, warmup: number): Promise<BenchRecord> {
+  const port = await freePort();
+  const server = spawn(process.execPath, ['-e', BARE_SERVER, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stdout.once('data', () => resolve());
+      server.once('exit', (code) => reject(new Error(`the bare HTTP server stopped (${code})`)));
+    });
+    const query = '{ __typename }';
+    await analysts({ port, token: 'none', query, variables: {}, clients, requests: warmup, expectRows: null });
+    const cpu0 = cpuMsOf(new Set([server.pid!]));
+    const r = await analysts({ port, token: 'none', query, variables: {}, clients, requests, expectRows: null });
+    const serverMs = cpuMsOf(new Set([server.pid!])) - cpu0;
+    const lat = r.latencies.sort((x, y) => x - y);
+    return {
+      bench: 'slice.floor-node-http',
+      clients,
+      requests: lat.length,
+      p50Ms: pct(lat, 50),
+      p95Ms: pct(lat, 95),
+      p99Ms: pct(lat, 99),
+      maxMs: pct(lat, 100),
+      reqPerSecond: Math.round(lat.length / (r.wallMs / 1000)),
+      serverCpuMsPerRequest: Math.round((serverMs / lat.length) * 100) / 100,
+      analystsCpuMsPerRequest: Math.round((r.cpuMs / lat.length) * 100) / 100,
+    };
+  } finally {
+    server.kill('SIGTERM');
+  }
 }
 
 /** Node flags of the hub in scripts/start.sh and the Dockerfile. */
