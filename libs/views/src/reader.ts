@@ -78,6 +78,9 @@ export class ViewReader {
         if (decoded.firstRow !== info.firstRow || decoded.rows.length !== info.rowCount)
           throw new Error('chunk mismatch');
         rows = decoded.rows;
+        // Cached rows are shared by every request that reads them (a page asking for every
+        // column answers with them as they are): frozen, so that nothing can change one.
+        for (const r of rows) Object.freeze(r);
       } catch (cause) {
         throw new ViewError(ViewErrorCode.VIEW_CORRUPT, 'a chunk of the view does not match its manifest', {
           cause,

@@ -201,6 +201,21 @@ function project(row: Row, columns: readonly ColumnDeclaration[]): Row {
   return out;
 }
 
+/**
+ * The projection of a view's rows onto the asked columns. A decoded chunk row holds every output
+ * column of the view, in the view's order, each a JSON value (never undefined): when the asked
+ * columns are exactly those, in that order (the default, no `columns` argument), the row itself
+ * is the answer — shared with the chunk cache, which nothing downstream mutates — instead of a
+ * copy of every row of every page.
+ */
+export function projection(sample: Row | undefined, columns: readonly ColumnDeclaration[]): (row: Row) => Row {
+  if (sample !== undefined) {
+    const keys = Object.keys(sample);
+    if (keys.length === columns.length && keys.every((k, i) => k === columns[i].name)) return (row) => row;
+  }
+  return (row) => project(row, columns);
+}
+
 function compareCells(a: Row[string] | undefined, b: Row[string] | undefined): number {
   const an = a === null || a === undefined;
   const bn = b === null || b === undefined;
@@ -226,7 +241,9 @@ async function natural(reader: ViewReader, q: CompiledSlice, limits: SliceLimits
   let at = q.start;
   let scanned = 0;
   if (q.predicate === null) {
-    for (const r of await reader.rows(at, q.first)) rows.push(project(r, q.columns));
+    const page = await reader.rows(at, q.first);
+    const as = projection(page[0], q.columns);
+    for (const r of page) rows.push(as(r));
     at += rows.length;
     scanned = rows.length;
   } else {

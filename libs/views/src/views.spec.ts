@@ -529,6 +529,24 @@ describe('slice', () => {
     );
   });
 
+  it('answers every column, some columns or reordered columns with exactly those values; only every column in view order shares the (frozen) cached rows', async () => {
+    const { reader } = await setup(300);
+    const cols = reader.manifest.columns;
+    const names = cols.map((c) => c.name);
+    const cached = await reader.rows(0, 20);
+    for (const asked of [undefined, names, names.slice(1), [...names].reverse(), ['defect']]) {
+      const q = compileSlice(cols, { columns: asked, first: 20 }, limits, scope, reader.rowCount);
+      const page = await runSlice(reader, q, limits);
+      const want = asked ?? names;
+      expect(page.rows).toEqual(cached.map((r) => Object.fromEntries(want.map((n) => [n, r[n]]))));
+      for (const r of page.rows) expect(Object.keys(r)).toEqual(want);
+      // Every column in view order: the cached rows themselves; anything else: copies.
+      const same = page.rows.every((r, i) => r === cached[i]);
+      expect(same).toBe(asked === undefined || asked === names);
+    }
+    expect(cached.every((r) => Object.isFrozen(r))).toBe(true);
+  });
+
   it('pages a sorted view in a stable total order (property)', async () => {
     const { reader } = await setup(600);
     const cols = reader.manifest.columns;
