@@ -63,6 +63,22 @@ function pct(sorted: number[], p: number): number {
   return Math.round(sorted[Math.max(0, i)] * 100) / 100;
 }
 
+/** Requests, p50/p95/p99/max in ms and req/s of one case's latencies (sorted in place). */
+function latencySummary(
+  latencies: number[],
+  wallMs: number,
+): { requests: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; reqPerSecond: number } {
+  const lat = latencies.sort((x, y) => x - y);
+  return {
+    requests: lat.length,
+    p50Ms: pct(lat, 50),
+    p95Ms: pct(lat, 95),
+    p99Ms: pct(lat, 99),
+    maxMs: pct(lat, 100),
+    reqPerSecond: Math.round(lat.length / (wallMs / 1000)),
+  };
+}
+
 /** Runs the benchmark; returns JSON-lines-ready records. */
 export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> {
   const rows = opts.rows ?? 400_000;
@@ -245,18 +261,12 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
             pacePerSecond,
           });
           const hubMs = cpuMsOf(hub.pids()) - hub0;
-          lat.sort((x, y) => x - y);
           const perRequest = (ms: number) => Math.round((ms / lat.length) * 100) / 100;
           return {
             bench: `slice.${name}`,
             hubProcesses: processes,
             clients,
-            requests: lat.length,
-            p50Ms: pct(lat, 50),
-            p95Ms: pct(lat, 95),
-            p99Ms: pct(lat, 99),
-            maxMs: pct(lat, 100),
-            reqPerSecond: Math.round(lat.length / (wallMs / 1000)),
+            ...latencySummary(lat, wallMs),
             hubCpuMsPerRequest: perRequest(hubMs),
             postgresCpuMsPerRequest: perRequest(pgMs),
             analystsCpuMsPerRequest: perRequest(cpuMs),
@@ -417,18 +427,13 @@ async function bareHttpFloor(clients: number, requests: number, warmup: number):
     const cpu0 = cpuMsOf(new Set([server.pid!]));
     const r = await analysts({ port, token: 'none', query, variables: {}, clients, requests, expectRows: null });
     const serverMs = cpuMsOf(new Set([server.pid!])) - cpu0;
-    const lat = r.latencies.sort((x, y) => x - y);
+    const n = r.latencies.length;
     return {
       bench: 'slice.floor-node-http',
       clients,
-      requests: lat.length,
-      p50Ms: pct(lat, 50),
-      p95Ms: pct(lat, 95),
-      p99Ms: pct(lat, 99),
-      maxMs: pct(lat, 100),
-      reqPerSecond: Math.round(lat.length / (r.wallMs / 1000)),
-      serverCpuMsPerRequest: Math.round((serverMs / lat.length) * 100) / 100,
-      analystsCpuMsPerRequest: Math.round((r.cpuMs / lat.length) * 100) / 100,
+      ...latencySummary(r.latencies, r.wallMs),
+      serverCpuMsPerRequest: Math.round((serverMs / n) * 100) / 100,
+      analystsCpuMsPerRequest: Math.round((r.cpuMs / n) * 100) / 100,
     };
   } finally {
     server.kill('SIGTERM');
