@@ -417,6 +417,38 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       );
     });
 
+    it('refuses a signer whose LEGAL role was taken away after the certificate was issued (GRANT_SIGNER_NO_LONGER_LEGAL), to sign and to terminate', async () => {
+      const former = await newLegalSigner(ctx, admin.token, { companySlug: company.slug }, { key: spareKey });
+      const live = await activeGrant();
+      const v = await newDraft();
+      await ctx.gqlOk(
+        `mutation($c: String!, $e: String!) { removeCompanyMember(companySlug: $c, email: $e, role: LEGAL) }`,
+        { c: company.slug, e: former.email },
+        admin.token,
+      );
+      // The certificate is still valid (not revoked); the operator attaches the signature.
+      await expectRefused(v.grantId, 1, sign(former, v.canonicalDocument), 'GRANT_SIGNER_NO_LONGER_LEGAL', admin.token);
+      const termination = canonicalBytes({
+        schema: TERMINATION_SCHEMA,
+        grantId: live.grantId,
+        grantSha256: live.sha256,
+        party: 'GRANTOR',
+        reason: 'r',
+        effectiveAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      });
+      const before = await snapshot(live.grantId);
+      const r = await ctx.gql(
+        TERMINATE,
+        { g: live.grantId, d: termination.toString('utf8'), s: sign(former, termination) },
+        admin.token,
+      );
+      expect(r.errors?.[0].extensions?.reason).toBe('GRANT_SIGNER_NO_LONGER_LEGAL');
+      expect(r.errors?.[0].message).toMatch(/no longer has the LEGAL role in the grantor company/);
+      expect(await snapshot(live.grantId)).toEqual(before);
+      // A current legal signer of the company still signs.
+      await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantor, v.canonicalDocument) }, grantor.token);
+    });
+
     it('refuses a replayed signature of an older version (GRANT_VERSION_MISMATCH) and a second signature of a party (GRANT_ALREADY_SIGNED)', async () => {
       const v1 = await activeGrant();
       const old = sign(grantor, v1.canonicalDocument);

@@ -208,7 +208,7 @@ function project(row: Row, columns: readonly ColumnDeclaration[]): Row {
  * is the answer — shared with the chunk cache, which nothing downstream mutates — instead of a
  * copy of every row of every page.
  */
-export function projection(sample: Row | undefined, columns: readonly ColumnDeclaration[]): (row: Row) => Row {
+function projection(sample: Row | undefined, columns: readonly ColumnDeclaration[]): (row: Row) => Row {
   if (sample !== undefined) {
     const keys = Object.keys(sample);
     if (keys.length === columns.length && keys.every((k, i) => k === columns[i].name)) return (row) => row;

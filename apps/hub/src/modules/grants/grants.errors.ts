@@ -29,6 +29,8 @@ export enum GrantErrorCode {
   GRANT_VERSION_MISMATCH = 'GRANT_VERSION_MISMATCH',
   /** The signer's certificate names neither the grantor company nor the grantee working group (as LEGAL). */
   GRANT_SIGNER_NOT_A_PARTY = 'GRANT_SIGNER_NOT_A_PARTY',
+  /** The certificate names the party, but its holder no longer has the LEGAL role there. */
+  GRANT_SIGNER_NO_LONGER_LEGAL = 'GRANT_SIGNER_NO_LONGER_LEGAL',
   /** The party claimed by the caller (or by the termination document) is not the one the certificate names. */
   GRANT_SIGNER_PARTY_MISMATCH = 'GRANT_SIGNER_PARTY_MISMATCH',
   /** The same person already signed for the other party: the two signers must be different people. */

@@ -577,6 +577,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
 
     await this.dataSource.transaction(async (m) => {
       await m.query('SELECT id FROM grants WHERE id = $1 FOR UPDATE', [grantId]);
+      await this.assertSignerStillLegal(m, verified, party, grant);
       const v = await m.findOneOrFail(GrantVersionEntity, { where: { id: target.id } });
       this.assertSignable(v);
       const current = await m.find(GrantSignatureEntity, {
@@ -706,6 +707,36 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     return party as GrantPartyEnum;
+  }
+
+  /**
+   * A certificate is issued to a party's legal staff and stays valid until it expires or is
+   * revoked; a new signature (to open a version or to end the grant) also needs its holder to
+   * hold the LEGAL role in that party now, so that someone whose role was taken away cannot sign
+   * in the meantime. Signatures already attached stand: the role is judged when one signs.
+   */
+  private async assertSignerStillLegal(
+    m: EntityManager,
+    verified: VerifiedSigner,
+    party: GrantPartyEnum,
+    grant: GrantEntity,
+  ): Promise<void> {
+    const rows: unknown[] =
+      party === GrantPartyEnum.GRANTOR
+        ? await m.query(
+            `SELECT 1 FROM company_members WHERE user_id = $1 AND company_id = $2 AND role = 'LEGAL'`,
+            [verified.certificate.userId, grant.grantorCompanyId],
+          )
+        : await m.query(
+            `SELECT 1 FROM working_group_members WHERE user_id = $1 AND working_group_id = $2 AND role = 'LEGAL'`,
+            [verified.certificate.userId, grant.granteeWorkingGroupId],
+          );
+    if (rows.length === 0) {
+      throw forbidden(
+        E.GRANT_SIGNER_NO_LONGER_LEGAL,
+        `the signer no longer has the LEGAL role in the ${party === GrantPartyEnum.GRANTOR ? 'grantor company' : 'grantee working group'}; a current legal signer of that party must sign`,
+      );
+    }
   }
 
   private async signatureValid(document: Buffer, s: GrantSignatureEntity, now: Date): Promise<boolean> {
@@ -849,6 +880,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     await this.dataSource.transaction(async (m) => {
       await m.query('SELECT id FROM grants WHERE id = $1 FOR UPDATE', [grantId]);
+      await this.assertSignerStillLegal(m, verified, party, grant);
       const v = await m.findOneOrFail(GrantVersionEntity, { where: { id: live.id } });
       if (!LIVE.includes(v.state))
         throw conflict(E.GRANT_NOT_ACTIVE, 'the grant has no live version to terminate');
