@@ -20,7 +20,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Transform } from 'node:stream';
@@ -29,6 +29,7 @@ import { DEFAULT_BATCH_SIZE } from '@maxhub/formats';
 import { createClient, ensureBucket } from '@maxhub/storage';
 import { VALIDATE_BATCH_SIZE } from '../../libs/formats/src/validate';
 import { generate } from '../../libs/synthetic/src/index';
+import { procStatusKiB } from '../../libs/testing/src/process';
 
 type BenchRecord = Record<string, unknown>;
 
@@ -83,15 +84,6 @@ function progress(
     },
     end: (done) => say(`${line(done)} done`),
   };
-}
-
-function procStatusKiB(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** Bytes of CSV per generated weld-line row, measured on the first 50,000 rows. */

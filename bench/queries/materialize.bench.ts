@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pipeline } from 'node:stream/promises';
@@ -19,6 +19,7 @@ import { readCsv } from '@maxhub/formats';
 import { createClient, ensureBucket } from '@maxhub/storage';
 import { deleteView, minioStore } from '@maxhub/views';
 import { generate } from '../../libs/synthetic/src/index';
+import { procStatusKiB } from '../../libs/testing/src/process';
 
 type BenchRecord = Record<string, unknown>;
 
@@ -39,15 +40,6 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: n
 }
 
 export { BENCH_GRANT } from './grant';
-
-function rssMiB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** Options of {@link materializeInChild}. */
 export interface ChildMaterializeArgs {
@@ -77,7 +69,7 @@ export async function materializeInChild(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let peak = 0;
-  const timer = setInterval(() => (peak = Math.max(peak, rssMiB(child.pid!))), 25);
+  const timer = setInterval(() => (peak = Math.max(peak, procStatusKiB(child.pid!, 'VmRSS') / 1024)), 25);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -26,7 +26,7 @@ import { encodeCursor } from '@maxhub/views';
 import { Client } from 'pg';
 import { TestContext } from '../../libs/testing/src/test-context';
 import { newDatasetVersion } from '../../libs/testing/src/grants';
-import { freePort, processes } from '../../libs/testing/src/process';
+import { freePort, processes, procStatusKiB } from '../../libs/testing/src/process';
 import * as views from '../../libs/testing/src/views';
 import { columnsOf, generate } from '../../libs/synthetic/src/index';
 import { BENCH_GRANT } from './grant';
@@ -51,6 +51,8 @@ export interface SliceBenchOptions {
   pacesPerSecond?: number[];
   /** Only these cases (e.g. ["first-page-100"]; the floors always run), for profiling one. Default all. */
   cases?: string[];
+  /** Whole-view exports to measure, with the first hub process count. Default CSV, JSONL, PARQUET. */
+  exportFormats?: Array<'CSV' | 'JSONL' | 'PARQUET'>;
 }
 
 const SLICE = `query($g: ID!, $d: ID!, $f: Int, $a: String) {
@@ -86,6 +88,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
   const requests = opts.requests ?? 50;
   const pacedRequests = opts.pacedRequests ?? requests;
   const warmupRequests = opts.warmupRequests ?? 10;
+  const exportFormats = opts.exportFormats ?? ['CSV', 'JSONL', 'PARQUET'];
   const processCounts = opts.hubProcesses ?? [1, 2];
   const pacesPerSecond = opts.pacesPerSecond ?? [5, 15];
   const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -327,6 +330,10 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
               offeredPerSecond: pace * clients,
             });
           }
+        // One analyst exporting the whole view in each format, through the same hub (once).
+        if (exportFormats.length > 0 && processes === processCounts[0])
+          for (const format of exportFormats)
+            out.push(await exportOnce(hub, f.analyst.token, grant.grantId, dataset.datasetId, format));
       } finally {
         await hub.stop();
       }
@@ -438,6 +445,79 @@ async function bareHttpFloor(clients: number, requests: number, warmup: number):
   } finally {
     server.kill('SIGTERM');
   }
+}
+
+const EXPORT = `mutation($g: ID!, $d: ID!, $f: ExportFormat!) {
+  exportSlice(grantId: $g, datasetId: $d, format: $f) { path rowCount }
+}`;
+
+/**
+ * One analyst exports the whole view (exportSlice, then GET of its path with the bearer token,
+ * bytes counted and dropped as they arrive): rows/s, MB/s, the hub's CPU and its peak RSS while
+ * streaming (VmRSS summed over its processes, sampled every 50 ms).
+ */
+async function exportOnce(
+  hub: { port: number; pids: () => Set<number> },
+  token: string,
+  grantId: string,
+  datasetId: string,
+  format: 'CSV' | 'JSONL' | 'PARQUET',
+): Promise<BenchRecord> {
+  const request = (method: string, p: string, body?: string) =>
+    new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: hub.port,
+          path: p,
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+        },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const text = async (res: http.IncomingMessage) => {
+    const parts: Buffer[] = [];
+    for await (const c of res) parts.push(c as Buffer);
+    return Buffer.concat(parts).toString('utf8');
+  };
+  const r = JSON.parse(
+    await text(await request('POST', '/graphql', JSON.stringify({ query: EXPORT, variables: { g: grantId, d: datasetId, f: format } }))),
+  ) as { data?: { exportSlice: { path: string; rowCount: number } }; errors?: Array<{ message: string }> };
+  if (!r.data) throw new Error(`exportSlice failed: ${r.errors?.[0]?.message}`);
+  const pids = [...hub.pids()];
+  const rss = () => pids.reduce((sum, pid) => sum + procStatusKiB(pid, 'VmRSS'), 0) / 1024;
+  const rssBefore = rss();
+  let peak = rssBefore;
+  const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
+  const cpu0 = cpuMsOf(hub.pids());
+  const t0 = performance.now();
+  let bytes = 0;
+  try {
+    const res = await request('GET', r.data.exportSlice.path);
+    if (res.statusCode !== 200) throw new Error(`export download failed: HTTP ${res.statusCode} ${await text(res)}`);
+    for await (const c of res) bytes += (c as Buffer).length;
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const rows = r.data.exportSlice.rowCount;
+  return {
+    bench: `slice.export-${format.toLowerCase()}`,
+    rows,
+    bytes,
+    seconds: Math.round(seconds * 100) / 100,
+    rowsPerSecond: Math.round(rows / seconds),
+    mbPerSecond: Math.round((bytes / 1e6 / seconds) * 10) / 10,
+    hubCpuSeconds: Math.round(cpuMsOf(hub.pids()) - cpu0) / 1000,
+    hubRssBeforeMiB: Math.round(rssBefore),
+    hubPeakRssMiB: Math.round(peak),
+  };
 }
 
 /** Node flags of the hub in scripts/start.sh and the Dockerfile. */

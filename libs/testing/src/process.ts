@@ -61,3 +61,13 @@ export function processes(): ProcessStat[] {
   }
   return out;
 }
+
+/** A memory figure of a process from /proc/<pid>/status in KiB (0 when the process is gone). */
+export function procStatusKiB(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
