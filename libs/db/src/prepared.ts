@@ -47,12 +47,13 @@ export async function preparedQuery<T>(
 ): Promise<T[]> {
   const pool = (dataSource.driver as unknown as { master?: Pool }).master;
   if (pool === undefined) throw new Error('the data source is not connected to PostgreSQL');
+  const name = nameOf(text);
   try {
-    return (await pool.query({ name: nameOf(text), text, values })).rows as T[];
+    return (await pool.query({ name, text, values })).rows as T[];
   } catch (err) {
     if (!isStalePlan(err)) throw err;
-    const stale = nameOf(text);
-    if (names.get(text) === stale) {
+    // The first call to meet the stale plan renames every statement; concurrent ones just retry.
+    if (names.get(text) === name) {
       generation += 1;
       names.clear();
     }
