@@ -1,9 +1,9 @@
 /**
  * The analysts of the slice benchmark, in their own process (as they would be on their own
  * machines): `clients` keep-alive HTTP/1.1 connections (a minimal client on node:net, so that
- * the load generator takes as little as it can of the CPU it shares with the hub), each sending `requests` slice queries back to
- * back (closed loop, no think time) or paced at a rate each, after one warm-up query. Prints one
- * JSON line of latencies.
+ * the load generator takes as little as it can of the CPU it shares with the hub), each sending
+ * `requests` slice queries back to back (closed loop, no think time) or paced at a rate each,
+ * after one warm-up query. Prints one JSON line of latencies.
  *
  * Argument: JSON { port, token, query, variables, clients, requests, expectRows, pacePerSecond? }.
  */

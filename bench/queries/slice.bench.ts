@@ -9,8 +9,9 @@
  * HUB_PROCESSES = 1, then 2 — to 16 concurrent analysts in a separate process (slice-client.ts:
  * keep-alive connections, requests back to back, no think time; then paced): pages of 100 and
  * 1,000 rows, at the first page and deep in the view (a cursor 2,000 rows before its end), plus
- * two floors (`__typename`; `me`). Reports p50/p95/p99/max ms, req/s and the CPU each request
- * cost the hub, PostgreSQL and the analysts (from /proc).
+ * three floors (a bare node:http server; through the hub `__typename` and `me`). Reports
+ * p50/p95/p99/max ms, req/s and the CPU each request cost the hub, PostgreSQL and the analysts
+ * (from /proc). Then one analyst exports the whole view in each format (rows/s, hub CPU and RSS).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
