@@ -47,6 +47,13 @@ const SUITES: Suite[] = [
     full: { rows: 42_000_000, readCsv: false },
   },
   {
+    // The HTTP + GraphQL stack alone (bare node:http, NestJS + Express, NestJS + Fastify).
+    name: 'http-stacks',
+    load: () => import('./http/stacks.bench.js'),
+    quick: { requests: 100, rounds: 1 },
+    full: { requests: 400, rounds: 2 },
+  },
+  {
     // (b) slice latency, 16 concurrent analysts through HTTP GraphQL.
     name: 'queries-slice',
     load: () => import('./queries/slice.bench.js'),
