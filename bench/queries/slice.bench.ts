@@ -403,28 +403,15 @@ function cpuMsOf(pids: ReadonlySet<number>): number {
     .reduce((sum, p) => sum + p.cpuMs, 0);
 }
 
-/** A bare node:http server: reads the JSON body, answers `{ __typename }` with a fixed JSON. */
-const BARE_SERVER = `
-const http = require('node:http');
-const body = '{"data":{"__typename":"Query"}}\\n';
-http.createServer((req, res) => {
-  const parts = [];
-  req.on('data', (c) => parts.push(c));
-  req.on('end', () => {
-    JSON.parse(Buffer.concat(parts).toString('utf8'));
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-}).listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));
-`;
-
 /**
  * The same 16 analysts, closed loop, against a bare node:http server (no framework, no
  * database) on this machine: what HTTP itself costs here, below the hub's `__typename` floor.
  */
 async function bareHttpFloor(clients: number, requests: number, warmup: number): Promise<BenchRecord> {
   const port = await freePort();
-  const server = spawn(process.execPath, ['-e', BARE_SERVER, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The bare server of the http-stacks suite (reads the JSON body, answers a fixed JSON).
+  const script = path.join(__dirname, '..', 'http', 'stack-server.js');
+  const server = spawn(process.execPath, [script, 'bare', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await new Promise<void>((resolve, reject) => {
       server.stdout.once('data', () => resolve());
