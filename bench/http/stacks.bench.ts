@@ -7,7 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { freePort, processes } from '../../libs/testing/src/process';
+import { freePort } from '../../libs/testing/src/process';
+import { cpuMsOf, latencySummary, runAnalysts } from '../queries/analysts';
 
 const STACKS = ['bare', 'nest-express', 'nest-fastify'] as const;
 
@@ -19,52 +20,39 @@ export interface StacksBenchOptions {
   rounds?: number;
 }
 
-function pct(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return Math.round(sorted[Math.max(0, i)] * 100) / 100;
-}
-
-const cpuMs = (pid: number) => processes().find((p) => p.pid === pid)?.cpuMs ?? 0;
-
-async function analysts(port: number, requests: number) {
-  const script = path.join(__dirname, '..', 'queries', 'slice-client.js');
-  const args = { port, token: 'none', query: '{ __typename }', variables: {}, clients: 16, requests, expectRows: null };
-  const child = spawn(process.execPath, [script, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`analysts failed: ${err.trim().split('\n')[0]}`);
-  return JSON.parse(out) as { latencies: number[]; wallMs: number; cpuMs: number };
-}
-
-async function measure(stack: (typeof STACKS)[number], requests: number): Promise<Record<string, unknown>> {
+/**
+ * `clients` closed-loop analysts asking `{ __typename }` of one stack (after `warmup` requests
+ * each): latencies, req/s, and the server's and the analysts' CPU per request.
+ */
+export async function measureStack(
+  stack: (typeof STACKS)[number],
+  requests: number,
+  warmup = 50,
+  clients = 16,
+): Promise<Record<string, unknown>> {
   const port = await freePort();
   const server = spawn(
     process.execPath,
     ['--max-semi-space-size=32', path.join(__dirname, 'stack-server.js'), stack, String(port)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const ask = (n: number) =>
+    runAnalysts({ port, token: 'none', query: '{ __typename }', variables: {}, clients, requests: n, expectRows: null });
   try {
     await new Promise<void>((resolve, reject) => {
       server.stdout.once('data', () => resolve());
       server.once('exit', (code) => reject(new Error(`the ${stack} server stopped (${code})`)));
     });
-    await analysts(port, 50); // warm-up
-    const cpu0 = cpuMs(server.pid!);
-    const r = await analysts(port, requests);
-    const serverMs = cpuMs(server.pid!) - cpu0;
-    const lat = r.latencies.sort((a, b) => a - b);
-    const per = (ms: number) => Math.round((ms / lat.length) * 1000) / 1000;
+    await ask(warmup);
+    const pids = new Set([server.pid!]);
+    const cpu0 = cpuMsOf(pids);
+    const r = await ask(requests);
+    const serverMs = cpuMsOf(pids) - cpu0;
+    const per = (ms: number) => Math.round((ms / r.latencies.length) * 1000) / 1000;
     return {
       bench: `http-stack.${stack}`,
-      clients: 16,
-      requests: lat.length,
-      p50Ms: pct(lat, 50),
-      p95Ms: pct(lat, 95),
-      p99Ms: pct(lat, 99),
-      reqPerSecond: Math.round(lat.length / (r.wallMs / 1000)),
+      clients,
+      ...latencySummary(r.latencies, r.wallMs),
       serverCpuMsPerRequest: per(serverMs),
       analystsCpuMsPerRequest: per(r.cpuMs),
     };
@@ -77,6 +65,6 @@ async function measure(stack: (typeof STACKS)[number], requests: number): Promis
 export async function run(opts: StacksBenchOptions = {}): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = [];
   for (let round = 1; round <= (opts.rounds ?? 2); round++)
-    for (const stack of STACKS) out.push({ ...(await measure(stack, opts.requests ?? 400)), round });
+    for (const stack of STACKS) out.push({ ...(await measureStack(stack, opts.requests ?? 400)), round });
   return out;
 }

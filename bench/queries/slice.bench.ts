@@ -30,6 +30,8 @@ import { newDatasetVersion } from '../../libs/testing/src/grants';
 import { freePort, processes, procStatusKiB } from '../../libs/testing/src/process';
 import * as views from '../../libs/testing/src/views';
 import { columnsOf, generate } from '../../libs/synthetic/src/index';
+import { measureStack } from '../http/stacks.bench';
+import { cpuMsOf, latencySummary, runAnalysts } from './analysts';
 import { BENCH_GRANT } from './grant';
 
 type BenchRecord = Record<string, unknown>;
@@ -59,28 +61,6 @@ export interface SliceBenchOptions {
 const SLICE = `query($g: ID!, $d: ID!, $f: Int, $a: String) {
   slice(grantId: $g, datasetId: $d, first: $f, after: $a) { rows rowsReturned nextCursor viewRowCount }
 }`;
-
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return Math.round(sorted[Math.max(0, i)] * 100) / 100;
-}
-
-/** Requests, p50/p95/p99/max in ms and req/s of one case's latencies (sorted in place). */
-function latencySummary(
-  latencies: number[],
-  wallMs: number,
-): { requests: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; reqPerSecond: number } {
-  const lat = latencies.sort((x, y) => x - y);
-  return {
-    requests: lat.length,
-    p50Ms: pct(lat, 50),
-    p95Ms: pct(lat, 95),
-    p99Ms: pct(lat, 99),
-    maxMs: pct(lat, 100),
-    reqPerSecond: Math.round(lat.length / (wallMs / 1000)),
-  };
-}
 
 /** Runs the benchmark; returns JSON-lines-ready records. */
 export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> {
@@ -234,7 +214,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
     ].filter((c) => !opts.cases || opts.cases.includes(c.name));
 
     // The machine's own floor, for scale: the same analysts against a bare node:http server.
-    out.push(await bareHttpFloor(clients, requests, warmupRequests));
+    out.push({ ...(await measureStack('bare', requests, warmupRequests, clients)), bench: 'slice.floor-node-http' });
 
     // Served as deployed: `node dist/apps/hub/src/main.js` with HUB_PROCESSES processes, in
     // production mode, on the same database, MinIO and CA as the fixtures.
@@ -355,25 +335,14 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
 }
 
 /**
- * Runs the analysts in a child process (dist/bench/queries/slice-client.js), so their HTTP work
- * does not share the hub's event loop; returns every request's latency in ms.
+ * Runs the analysts (in their own process, so their HTTP work does not share the hub's event
+ * loop) and adds the CPU PostgreSQL spent meanwhile.
  */
 async function analysts(
   args: Record<string, unknown>,
 ): Promise<{ latencies: number[]; wallMs: number; cpuMs: number; postgresCpuMs: number }> {
   const pg0 = postgresCpu();
-  const script = path.join(__dirname, 'slice-client.js');
-  if (!existsSync(script)) throw new Error('run `npm run build` first (the analysts run from dist)');
-  const child = spawn(process.execPath, [script, JSON.stringify(args)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`slice analysts failed: ${stderr.trim().split('\n')[0]}`);
-  const r = JSON.parse(stdout) as { latencies: number[]; wallMs: number; cpuMs: number };
+  const r = await runAnalysts(args);
   return { ...r, postgresCpuMs: postgresCpuSince(pg0) };
 }
 
@@ -397,43 +366,7 @@ function postgresCpuSince(before: Map<number, number>): number {
 }
 
 /** CPU time so far of the given processes. */
-function cpuMsOf(pids: ReadonlySet<number>): number {
-  return processes()
-    .filter((p) => pids.has(p.pid))
-    .reduce((sum, p) => sum + p.cpuMs, 0);
-}
 
-/**
- * The same 16 analysts, closed loop, against a bare node:http server (no framework, no
- * database) on this machine: what HTTP itself costs here, below the hub's `__typename` floor.
- */
-async function bareHttpFloor(clients: number, requests: number, warmup: number): Promise<BenchRecord> {
-  const port = await freePort();
-  // The bare server of the http-stacks suite (reads the JSON body, answers a fixed JSON).
-  const script = path.join(__dirname, '..', 'http', 'stack-server.js');
-  const server = spawn(process.execPath, [script, 'bare', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.stdout.once('data', () => resolve());
-      server.once('exit', (code) => reject(new Error(`the bare HTTP server stopped (${code})`)));
-    });
-    const query = '{ __typename }';
-    await analysts({ port, token: 'none', query, variables: {}, clients, requests: warmup, expectRows: null });
-    const cpu0 = cpuMsOf(new Set([server.pid!]));
-    const r = await analysts({ port, token: 'none', query, variables: {}, clients, requests, expectRows: null });
-    const serverMs = cpuMsOf(new Set([server.pid!])) - cpu0;
-    const n = r.latencies.length;
-    return {
-      bench: 'slice.floor-node-http',
-      clients,
-      ...latencySummary(r.latencies, r.wallMs),
-      serverCpuMsPerRequest: Math.round((serverMs / n) * 100) / 100,
-      analystsCpuMsPerRequest: Math.round((r.cpuMs / n) * 100) / 100,
-    };
-  } finally {
-    server.kill('SIGTERM');
-  }
-}
 
 const EXPORT = `mutation($g: ID!, $d: ID!, $f: ExportFormat!) {
   exportSlice(grantId: $g, datasetId: $d, format: $f) { path rowCount }
