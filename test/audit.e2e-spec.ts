@@ -82,7 +82,9 @@ describe('tamper-evident audit log (e2e)', () => {
       'company.registered',
       'company_member.added',
     ]);
-    expect((await page('not-a-cursor')).errors?.[0].extensions).toMatchObject({ reason: 'AUDIT_CURSOR_INVALID' });
+    expect((await page('not-a-cursor')).errors?.[0].extensions).toMatchObject({
+      reason: 'AUDIT_CURSOR_INVALID',
+    });
   });
 
   it('detects the deletion of the newest entries against a head recorded earlier', async () => {
