@@ -216,7 +216,12 @@ describe('alliance directory (e2e, real PostgreSQL and MinIO)', () => {
   it('hides a company’s bucket from outsiders but shows it to its members', async () => {
     const a = await ctx.newCompany(admin.token);
     const insider = await ctx.newCompanyMember(admin.token, a.slug, 'LEGAL');
-    const outsider = await ctx.newUser();
+    // A member of another company (a person with no membership at all reads no directory).
+    const outsider = await ctx.newCompanyMember(
+      admin.token,
+      (await ctx.newCompany(admin.token)).slug,
+      'LEGAL',
+    );
     const q = `query($s: String!) { company(slug: $s) { slug bucket } }`;
     expect((await ctx.gqlOk(q, { s: a.slug }, insider.token)).company.bucket).toBe(a.bucket);
     expect((await ctx.gqlOk(q, { s: a.slug }, outsider.token)).company.bucket).toBeNull();

@@ -1,5 +1,6 @@
 import { dropTestDatabase, migrateDatabase } from '@maxhub/db';
 import { runCli, TestContext } from '@maxhub/testing';
+import { AuditService } from '../apps/hub/src/modules/audit/audit.service';
 
 /** A migrated database of this file's own: tampering with a chain must not break other files' runs. */
 async function privateDatabase(suffix: string): Promise<string> {
@@ -35,6 +36,43 @@ describe('tamper-evident audit log (e2e)', () => {
     expect(cli.stderr).toBe('');
     expect(cli.stdout).toMatch(/^audit chain OK: \d+ entries, head [0-9a-f]{64}/);
     expect(cli.status).toBe(0);
+  });
+
+  it('refuses, in the one append function, an entry whose details exceed 4 KiB or carry control or bidirectional-override characters, writing nothing', async () => {
+    const audit = ctx.app.get(AuditService);
+    const count = async () =>
+      (await ctx.dataSource.query<Array<{ n: number }>>('SELECT count(*)::int AS n FROM audit_entries'))[0].n;
+    const before = await count();
+    const entry = (details: Record<string, string>) => ({
+      actorUserId: null,
+      action: 'test.probe',
+      companyId: company.id,
+      subjectType: 'test',
+      details,
+    });
+    for (const details of <Array<Record<string, string>>>[
+      { datasetId: 'A'.repeat(12 * 1024 * 1024) },
+      { datasetId: 'x'.repeat(4097) },
+      { datasetId: 'line one\nline two' },
+      { datasetId: '\u202Eexe.gpj' },
+      { ['key\u2066']: 'v' },
+    ]) {
+      await expect(audit.appendStandalone(entry(details))).rejects.toThrow(/audit entry refused/);
+      await expect(
+        audit.recordAccess({
+          ...entry(details),
+          usage: {
+            grantId: '00000000-0000-4000-8000-000000000000',
+            day: '2026-01-01',
+            rowsReturned: 0,
+            queriesPerDay: 1,
+          },
+        }),
+      ).rejects.toThrow(/audit entry refused/);
+    }
+    expect(await count()).toBe(before);
+    await audit.appendStandalone(entry({ note: 'x'.repeat(3000) }));
+    expect(await count()).toBe(before + 1);
   });
 
   it('lets the database refuse UPDATE and DELETE on the log', async () => {

@@ -1,4 +1,5 @@
 import { capturedLogs, TestContext } from '@maxhub/testing';
+import { TokensService } from '../apps/hub/src/modules/auth/tokens.service';
 
 const ME = `{ me { person { email isAdmin } } }`;
 
@@ -122,6 +123,173 @@ describe('sign-in with personal API tokens (e2e)', () => {
     );
     expect(rows.map((r) => r.action)).toEqual(['token.issued']);
     expect(rows[0].payload).not.toContain(issued.createApiToken.token);
+  });
+});
+
+describe('token policy: tokens do not outlive their people (e2e)', () => {
+  let ctx: TestContext;
+  let admin: { token: string; email: string; userId: string };
+  let company: { slug: string };
+  const MINT = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token apiToken { id expiresAt } } }`;
+  const REMOVE_COMPANY = `mutation($c: String!, $e: String!) { removeCompanyMember(companySlug: $c, email: $e, role: PUBLISHER) }`;
+  const REMOVE_GROUP = `mutation($w: String!, $e: String!) { removeWorkingGroupMember(workingGroupSlug: $w, email: $e, role: ANALYST) }`;
+  const reason = (r: { errors?: Array<{ extensions?: { reason?: string } }> }) =>
+    r.errors?.[0]?.extensions?.reason;
+
+  beforeAll(async () => {
+    ctx = await TestContext.create();
+    admin = await ctx.newUser({ admin: true });
+    company = await ctx.newCompany(admin.token);
+  });
+  afterAll(async () => ctx?.close());
+
+  it('refuses a token lifetime above the configured maximum (90 days by default), naming ttlDays', async () => {
+    const member = await ctx.newCompanyMember(admin.token, company.slug, 'PUBLISHER');
+    for (const token of [member.token, admin.token]) {
+      const r = await ctx.gql(MINT, { input: { name: 'ten years', ttlDays: 3650 } }, token);
+      expect(r.errors?.[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'AUTH_TOKEN_TTL_INVALID',
+      });
+      expect(r.errors?.[0].message).toMatch(/ttlDays/);
+      expect(r.errors?.[0].message).toMatch(/90/);
+      expect(reason(await ctx.gql(MINT, { input: { name: 'x', ttlDays: 91 } }, token))).toBe(
+        'AUTH_TOKEN_TTL_INVALID',
+      );
+    }
+    const ok = await ctx.gqlOk(MINT, { input: { name: 'quarter', ttlDays: 90 } }, member.token);
+    expect(new Date(ok.createApiToken.apiToken.expiresAt).getTime()).toBeLessThanOrEqual(
+      Date.now() + 90 * 86_400_000,
+    );
+  });
+
+  it('caps tokens by the operator’s TOKEN_MAX_TTL_DAYS', async () => {
+    const strict = await TestContext.create({ TOKEN_MAX_TTL_DAYS: '7' });
+    try {
+      const user = await strict.newUser({ admin: true });
+      const r = await strict.gql(MINT, { input: { name: 'x', ttlDays: 8 } }, user.token);
+      expect(reason(r)).toBe('AUTH_TOKEN_TTL_INVALID');
+      expect(r.errors?.[0].message).toMatch(/ttlDays/);
+      const d = await strict.gqlOk(MINT, { input: { name: 'default' } }, user.token);
+      expect(new Date(d.createApiToken.apiToken.expiresAt).getTime()).toBeLessThanOrEqual(
+        Date.now() + 7 * 86_400_000,
+      );
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('refuses minting from a token issued longer ago than the policy maximum, though it has not expired', async () => {
+    const member = await ctx.newCompanyMember(admin.token, company.slug, 'PUBLISHER');
+    // A token from before the cap: issued 91 days ago, valid for years.
+    await ctx.dataSource.query(
+      `UPDATE api_tokens SET created_at = now() - interval '91 days', expires_at = now() + interval '3000 days'
+        WHERE id = (SELECT id FROM api_tokens WHERE user_id = (SELECT id FROM users WHERE email = $1) ORDER BY created_at DESC LIMIT 1)`,
+      [member.email],
+    );
+    const r = await ctx.gql(MINT, { input: { name: 'renewal', ttlDays: 30 } }, member.token);
+    expect(r.errors?.[0].extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      reason: 'AUTH_TOKEN_TOO_OLD_TO_MINT',
+    });
+    expect((await ctx.gqlOk(`{ me { person { email } } }`, {}, member.token)).me.person.email).toBe(
+      member.email,
+    );
+    const fresh = await ctx.tokenFor(admin.token, member.email);
+    await ctx.gqlOk(MINT, { input: { name: 'renewal', ttlDays: 30 } }, fresh);
+  });
+
+  it('revokes a person’s tokens when their last membership ends, in the same change; another membership or the operator role keeps them', async () => {
+    const group = 'ai-factory';
+    const email = `${Date.now()}-leaver@example.kr`;
+    await ctx.gqlOk(
+      `mutation($input: AddCompanyMemberInput!) { addCompanyMember(input: $input) { role } }`,
+      { input: { companySlug: company.slug, email, displayName: 'Leaver', role: 'PUBLISHER' } },
+      admin.token,
+    );
+    await ctx.gqlOk(
+      `mutation($input: AddWorkingGroupMemberInput!) { addWorkingGroupMember(input: $input) { role } }`,
+      { input: { workingGroupSlug: group, email, displayName: 'Leaver', role: 'ANALYST' } },
+      admin.token,
+    );
+    const issued = await ctx.tokenFor(admin.token, email);
+    const minted = (await ctx.gqlOk(MINT, { input: { name: 'own', ttlDays: 30 } }, issued)).createApiToken
+      .token as string;
+
+    await ctx.gqlOk(REMOVE_COMPANY, { c: company.slug, e: email }, admin.token);
+    for (const t of [issued, minted]) await ctx.gqlOk(`{ companies { slug } }`, {}, t);
+
+    await ctx.gqlOk(REMOVE_GROUP, { w: group, e: email }, admin.token);
+    for (const t of [issued, minted]) {
+      const r = await ctx.gql(`{ companies { slug } }`, {}, t);
+      expect(r.errors?.[0].extensions).toMatchObject({
+        code: 'UNAUTHENTICATED',
+        reason: 'AUTH_TOKEN_INVALID',
+      });
+    }
+    const rows: Array<{ revoked: number; entries: number }> = await ctx.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 AND t.revoked_at IS NULL) AS revoked,
+              (SELECT count(*)::int FROM audit_entries e JOIN users u ON e.subject_id = u.id::text
+                WHERE u.email = $1 AND e.action = 'token.revoked_all') AS entries`,
+      [email],
+    );
+    expect(rows[0]).toEqual({ revoked: 0, entries: 1 });
+
+    // The operator who also held (and lost) a membership keeps their tokens.
+    await ctx.gqlOk(
+      `mutation($input: AddCompanyMemberInput!) { addCompanyMember(input: $input) { role } }`,
+      { input: { companySlug: company.slug, email: admin.email, displayName: 'Ops', role: 'PUBLISHER' } },
+      admin.token,
+    );
+    await ctx.gqlOk(REMOVE_COMPANY, { c: company.slug, e: admin.email }, admin.token);
+    await ctx.gqlOk(`{ companies { slug } }`, {}, admin.token);
+  });
+
+  it('refuses the directory and the catalog to a person with no membership, who may still see and manage their own tokens', async () => {
+    const nobody = await ctx.newUser();
+    for (const q of [
+      `{ companies { slug } }`,
+      `{ workingGroups { slug } }`,
+      `query($s: String!) { company(slug: $s) { slug } }`,
+      `{ datasets { id } }`,
+      `{ grants { id } }`,
+    ]) {
+      const r = await ctx.gql(q, { s: company.slug }, nobody.token);
+      expect(r.errors?.[0].extensions).toMatchObject({
+        code: 'FORBIDDEN',
+        reason: 'AUTH_MEMBERSHIP_REQUIRED',
+      });
+      expect(r.data).toBeNull();
+    }
+    expect((await ctx.gqlOk(`{ me { person { email } } }`, {}, nobody.token)).me.person.email).toBe(
+      nobody.email,
+    );
+    expect((await ctx.gqlOk(`{ apiTokens { id } }`, {}, nobody.token)).apiTokens).toHaveLength(1);
+  });
+});
+
+describe('authentication per request (e2e)', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await TestContext.create();
+  });
+  afterAll(async () => ctx?.close());
+
+  it('looks the token up once for a document with fifty aliases of me', async () => {
+    const user = await ctx.newUser();
+    const tokens = ctx.app.get(TokensService);
+    const lookups = jest.spyOn(tokens, 'authenticate');
+    try {
+      const doc = `{ ${Array.from({ length: 50 }, (_, i) => `a${i}: me { person { id } }`).join(' ')} }`;
+      const d = await ctx.gqlOk<Record<string, { person: { id: string } }>>(doc, {}, user.token);
+      expect(Object.values(d).map((m) => m.person.id)).toEqual(Array(50).fill(user.userId));
+      expect(lookups).toHaveBeenCalledTimes(1);
+      // The next request looks again (so a revocation in between is seen).
+      await ctx.gqlOk(`{ me { person { id } } }`, {}, user.token);
+      expect(lookups).toHaveBeenCalledTimes(2);
+    } finally {
+      lookups.mockRestore();
+    }
   });
 });
 

@@ -19,6 +19,7 @@ import {
   runCli,
   TestContext,
   uniq,
+  type GqlResult,
   type TestDatasetVersion,
   type TestSigner,
 } from '@maxhub/testing';
@@ -427,7 +428,13 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
         admin.token,
       );
       // The certificate is still valid (not revoked); the operator attaches the signature.
-      await expectRefused(v.grantId, 1, sign(former, v.canonicalDocument), 'GRANT_SIGNER_NO_LONGER_LEGAL', admin.token);
+      await expectRefused(
+        v.grantId,
+        1,
+        sign(former, v.canonicalDocument),
+        'GRANT_SIGNER_NO_LONGER_LEGAL',
+        admin.token,
+      );
       const termination = canonicalBytes({
         schema: TERMINATION_SCHEMA,
         grantId: live.grantId,
@@ -509,6 +516,206 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
     });
   });
 
+  describe('refusals in the audit log', () => {
+    interface Logged {
+      action: string;
+      company_id: string | null;
+      working_group_id: string | null;
+      actor_user_id: string;
+      details: Record<string, unknown>;
+    }
+    const logged = async (grantId: string, action: string) =>
+      (
+        await ctx.dataSource.query<Array<Logged & { payload: string }>>(
+          `SELECT action, company_id, working_group_id, actor_user_id, payload FROM audit_entries
+            WHERE subject_id = $1 AND action = $2 ORDER BY seq`,
+          [grantId, action],
+        )
+      ).map(({ payload, ...e }) => ({ ...e, details: (JSON.parse(payload) as Logged).details }));
+    const head = async () =>
+      (await ctx.dataSource.query<Array<{ s: string }>>('SELECT max(seq)::text AS s FROM audit_entries'))[0]
+        .s;
+    const groupId = async () =>
+      (
+        await ctx.dataSource.query<Array<{ id: string }>>('SELECT id FROM working_groups WHERE slug = $1', [
+          group,
+        ])
+      )[0].id;
+    const termination = (grantId: string, grantSha256: string) =>
+      canonicalBytes({
+        schema: TERMINATION_SCHEMA,
+        grantId,
+        grantSha256,
+        party: 'GRANTOR',
+        reason: 'r',
+        effectiveAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      });
+
+    it('audits every refused signature, termination and amendment with its reason, in the logs of the parties the caller may affect, and nothing for a caller answered NOT_FOUND', async () => {
+      const wg = await groupId();
+      const v = await newDraft();
+      const der = Buffer.from(sign(grantor, v.canonicalDocument), 'base64');
+      der[der.length - 5] ^= 0x01;
+      for (let i = 0; i < 3; i++)
+        await expectRefused(v.grantId, 1, der.toString('base64'), 'PKI_SIGNATURE_INVALID');
+      const byLawyer = await logged(v.grantId, 'grant.signature.refused');
+      expect(byLawyer).toHaveLength(3);
+      expect(byLawyer[0]).toMatchObject({
+        company_id: company.id,
+        working_group_id: wg,
+        details: { reason: 'PKI_SIGNATURE_INVALID', version: 1 },
+      });
+      expect(byLawyer[0].details.submittedSha256).toMatch(/^[0-9a-f]{64}$/);
+
+      // An analyst of the grantee group may affect no grant: the refusal stays in the group's log.
+      const analyst = await ctx.newWorkingGroupMember(admin.token, group, 'ANALYST');
+      await expectRefused(
+        v.grantId,
+        1,
+        sign(grantee, v.canonicalDocument),
+        'GRANT_LEGAL_ROLE_REQUIRED',
+        analyst.token,
+      );
+      expect((await logged(v.grantId, 'grant.signature.refused'))[3]).toMatchObject({
+        company_id: null,
+        working_group_id: wg,
+        details: { reason: 'GRANT_LEGAL_ROLE_REQUIRED' },
+      });
+
+      const live = await activeGrant();
+      const wrong = termination(live.grantId, '0'.repeat(64));
+      const t = await ctx.gql(
+        TERMINATE,
+        { g: live.grantId, d: wrong.toString('utf8'), s: sign(grantor, wrong) },
+        grantor.token,
+      );
+      expect(t.errors?.[0].extensions?.reason).toBe('GRANT_TERMINATION_MISMATCH');
+      expect(await logged(live.grantId, 'grant.termination.refused')).toEqual([
+        expect.objectContaining({
+          company_id: company.id,
+          working_group_id: wg,
+          details: expect.objectContaining({ reason: 'GRANT_TERMINATION_MISMATCH' }),
+        }),
+      ]);
+
+      const amendment = draftInput(company.slug, group, ds, { amendsGrantId: live.grantId });
+      amendment.datasets[0].columns.push({ name: 'salary', transform: { kind: 'keep' } });
+      const a = await ctx.gql(DRAFT, { input: amendment }, grantee.token);
+      expect(a.errors?.[0].extensions?.reason).toBe('GRANT_UNKNOWN_COLUMN');
+      expect(await logged(live.grantId, 'grant.amendment.refused')).toEqual([
+        expect.objectContaining({
+          company_id: company.id,
+          working_group_id: wg,
+          details: expect.objectContaining({ reason: 'GRANT_UNKNOWN_COLUMN' }),
+        }),
+      ]);
+
+      // Someone who may not see the grant (a lawyer of another group), or a grant that does not
+      // exist: NOT_FOUND, and no log learns of the attempt.
+      const outsider = await ctx.newWorkingGroupMember(admin.token, 'humanoids', 'LEGAL');
+      const before = await head();
+      const missing = '00000000-0000-4000-8000-000000000000';
+      for (const [g, token] of [
+        [live.grantId, outsider.token],
+        [missing, grantor.token],
+      ] as const) {
+        const doc = termination(g, live.sha256);
+        for (const r of [
+          await ctx.gql(ATTACH, { g, v: 1, s: sign(grantor, live.canonicalDocument) }, token),
+          await ctx.gql(TERMINATE, { g, d: doc.toString('utf8'), s: sign(grantor, doc) }, token),
+          await ctx.gql(DRAFT, { input: draftInput(company.slug, group, ds, { amendsGrantId: g }) }, token),
+        ]) {
+          expect(r.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', reason: 'GRANT_NOT_FOUND' });
+        }
+      }
+      expect(await head()).toBe(before);
+    });
+
+    it('refuses a grant id that is not a UUID with BAD_USER_INPUT naming the field, writing nothing', async () => {
+      const v = await newDraft();
+      const hostile = `${v.grantId}\n\u202Eexe.gpj${'A'.repeat(100_000)}`;
+      const before = await head();
+      const cases: Array<[string, Promise<GqlResult>]> = [
+        [
+          'grantId',
+          ctx.gql(ATTACH, { g: hostile, v: 1, s: sign(grantor, v.canonicalDocument) }, grantor.token),
+        ],
+        ['grantId', ctx.gql(TERMINATE, { g: hostile, d: '{}', s: sign(grantor, '{}') }, grantor.token)],
+        ['id', ctx.gql(GRANT, { id: hostile }, grantor.token)],
+        [
+          'amendsGrantId',
+          ctx.gql(
+            DRAFT,
+            { input: draftInput(company.slug, group, ds, { amendsGrantId: hostile }) },
+            grantor.token,
+          ),
+        ],
+        [
+          'datasetId',
+          ctx.gql(
+            DRAFT,
+            { input: draftInput(company.slug, group, { ...ds, datasetId: hostile }) },
+            grantor.token,
+          ),
+        ],
+      ];
+      for (const [field, pending] of cases) {
+        const r = await pending;
+        expect(r.errors?.[0].extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'GRANT_ID_INVALID',
+        });
+        expect(r.errors?.[0].message).toContain(field);
+        expect(r.errors?.[0].message).not.toContain('AAAA');
+      }
+      expect(await head()).toBe(before);
+    });
+  });
+
+  describe('termination ends pending amendments', () => {
+    it('reports a terminated grant with a pending amendment as TERMINATED and refuses any further signature with GRANT_TERMINATED', async () => {
+      const v1 = await activeGrant();
+      const v2 = await newDraft({ amendsGrantId: v1.grantId, purpose: 'Amended purpose.' });
+      await ctx.gqlOk(ATTACH, { g: v1.grantId, v: 2, s: sign(grantee, v2.canonicalDocument) }, grantee.token);
+      const doc = canonicalBytes({
+        schema: TERMINATION_SCHEMA,
+        grantId: v1.grantId,
+        grantSha256: v1.sha256,
+        party: 'GRANTOR',
+        reason: 'Project ended.',
+        effectiveAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      });
+      const t = await ctx.gqlOk(
+        TERMINATE,
+        { g: v1.grantId, d: doc.toString('utf8'), s: sign(grantor, doc) },
+        grantor.token,
+      );
+      expect(t.terminateGrant.state).toBe('TERMINATED');
+      const g = await snapshot(v1.grantId);
+      expect(g.state).toBe('TERMINATED');
+      expect(g.versions.map((x: { state: string }) => x.state)).toEqual(['TERMINATED', 'TERMINATED']);
+      expect(g.currentVersion.version).toBe(1);
+      await expectRefused(v1.grantId, 2, sign(grantor, v2.canonicalDocument), 'GRANT_TERMINATED');
+      await expectRefused(
+        v1.grantId,
+        2,
+        sign(grantee, v2.canonicalDocument),
+        'GRANT_TERMINATED',
+        grantee.token,
+      );
+      await expect(grants.assertOpen(v1.grantId, ds.datasetId)).rejects.toMatchObject({
+        code: 'GRANT_TERMINATED',
+      });
+      const ended: Array<{ payload: string }> = await ctx.dataSource.query(
+        `SELECT payload FROM audit_entries WHERE subject_id = $1 AND action = 'grant.amendment.ended'`,
+        [v1.grantId],
+      );
+      expect(ended.map((e) => (JSON.parse(e.payload) as { details: unknown }).details)).toEqual([
+        { version: 2, sha256: v2.sha256, reason: 'GRANT_TERMINATED' },
+      ]);
+    });
+  });
+
   describe('suspension and expiry', () => {
     it('suspends an ACTIVE grant the moment a signer’s certificate is revoked, and re-signing restores it', async () => {
       const signer = await newLegalSigner(ctx, admin.token, { workingGroupSlug: group }, { key: spareKey });
@@ -535,7 +742,7 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       await expect(grants.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
 
       const audit = await ctx.gqlOk(
-        `query($s: String!) { auditEntries(companySlug: $s) { entries { action subjectId details } } }`,
+        `query($s: String!) { auditEntries(companySlug: $s, first: 1000) { entries { action subjectId details } } }`,
         { s: company.slug },
         admin.token,
       );

@@ -160,6 +160,37 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
     expect(reasonOf(r)).toBe('SLICE_CURSOR_INVALID');
   });
 
+  it('refuses a grantId or datasetId that is not a UUID with BAD_USER_INPUT naming the field, before anything reaches any audit log', async () => {
+    // Newlines, an RTL override and a megabyte of text: what an attacker would plant in both parties' logs.
+    const hostile = `${f.dataset.datasetId}\n\u202Eexe.gpj\r\n${'A'.repeat(1024 * 1024)}`;
+    const seq = async () =>
+      (
+        await ctx.dataSource.query<Array<{ s: string }>>(
+          'SELECT coalesce(max(seq), 0)::text AS s FROM audit_entries',
+        )
+      )[0].s;
+    const before = await seq();
+    for (const token of [f.analyst.token, f.otherAnalyst.token, f.groupLegal.token]) {
+      for (const [field, vars] of [
+        ['datasetId', { g: grant.grantId, d: hostile }],
+        ['grantId', { g: hostile, d: f.dataset.datasetId }],
+      ] as const) {
+        for (const r of [
+          await ctx.gql(SLICE, { ...vars, f: 1 }, token),
+          await ctx.gql(EXPORT, { ...vars, f: 'CSV' }, token),
+        ]) {
+          expect(r.errors?.[0]?.extensions).toMatchObject({
+            code: 'BAD_USER_INPUT',
+            reason: 'SLICE_ID_INVALID',
+          });
+          expect(r.errors?.[0]?.message).toContain(field);
+          expect(r.errors?.[0]?.message).not.toContain('AAAA');
+        }
+      }
+    }
+    expect(await seq()).toBe(before);
+  });
+
   it('audits refused calls with their reason code', async () => {
     const audit = await ctx.gqlOk(AUDIT, { s: f.company.slug, a: 'query.slice.refused' }, f.grantor.token);
     const reasons = audit.auditEntries.entries.map((e: { details: { reason: string } }) => e.details.reason);

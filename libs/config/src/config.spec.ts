@@ -38,4 +38,18 @@ describe('loadConfig', () => {
   it('refuses a port out of range', () => {
     expect(() => loadConfig({ ...valid, PORT: '70000' })).toThrow(/PORT/);
   });
+
+  it('caps API tokens at 90 days by default, and refuses a default lifetime above the maximum', () => {
+    expect(loadConfig(valid).tokens).toEqual({ defaultTtlDays: 90, maxTtlDays: 90 });
+    expect(loadConfig({ ...valid, TOKEN_MAX_TTL_DAYS: '30' }).tokens).toEqual({
+      defaultTtlDays: 30,
+      maxTtlDays: 30,
+    });
+    expect(() => loadConfig({ ...valid, TOKEN_MAX_TTL_DAYS: '30', TOKEN_DEFAULT_TTL_DAYS: '31' })).toThrow(
+      new ConfigError(
+        'TOKEN_DEFAULT_TTL_DAYS',
+        'TOKEN_DEFAULT_TTL_DAYS is invalid: it may not exceed TOKEN_MAX_TTL_DAYS',
+      ),
+    );
+  });
 });

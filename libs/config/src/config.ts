@@ -58,7 +58,10 @@ const EnvSchema = z.object({
   HUB_MASTER_SECRET: secret32,
   /** AES-256-GCM key sealing company endpoint credentials at rest. */
   HUB_CREDENTIALS_KEY: secret32,
-  TOKEN_DEFAULT_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Longest lifetime of an API token, and the age past which a token may no longer mint another. */
+  TOKEN_MAX_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Lifetime of a token issued without `ttlDays`; at most TOKEN_MAX_TTL_DAYS (the smaller of 90 and it when unset). */
+  TOKEN_DEFAULT_TTL_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).max(1_000_000).default(5000),
   GRAPHQL_SANDBOX: bool.optional(),
@@ -134,7 +137,11 @@ export interface HubConfig {
   database: { url: string; poolSize: number };
   minio: { endpoint: string; accessKey: string; secretKey: string; region: string };
   secrets: { master: Buffer; credentialsKey: Buffer };
-  tokens: { defaultTtlDays: number };
+  /**
+   * API token policy: no token lives longer than `maxTtlDays`, and a token issued `maxTtlDays`
+   * or more ago may no longer mint another.
+   */
+  tokens: { defaultTtlDays: number; maxTtlDays: number };
   graphql: {
     maxDepth: number;
     maxComplexity: number;
@@ -197,6 +204,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     );
   }
   const e = parsed.data;
+  if (e.TOKEN_DEFAULT_TTL_DAYS !== undefined && e.TOKEN_DEFAULT_TTL_DAYS > e.TOKEN_MAX_TTL_DAYS) {
+    throw new ConfigError(
+      'TOKEN_DEFAULT_TTL_DAYS',
+      'TOKEN_DEFAULT_TTL_DAYS is invalid: it may not exceed TOKEN_MAX_TTL_DAYS',
+    );
+  }
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, processes: e.HUB_PROCESSES },
@@ -209,7 +222,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       region: e.MINIO_REGION,
     },
     secrets: { master: e.HUB_MASTER_SECRET, credentialsKey: e.HUB_CREDENTIALS_KEY },
-    tokens: { defaultTtlDays: e.TOKEN_DEFAULT_TTL_DAYS },
+    tokens: {
+      defaultTtlDays: e.TOKEN_DEFAULT_TTL_DAYS ?? Math.min(90, e.TOKEN_MAX_TTL_DAYS),
+      maxTtlDays: e.TOKEN_MAX_TTL_DAYS,
+    },
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,

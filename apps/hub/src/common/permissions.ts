@@ -2,7 +2,16 @@ import { SetMetadata } from '@nestjs/common';
 
 /** Coarse gate checked by the global guard; finer, resource-level rules live in AccessService. */
 export enum Permission {
-  /** Any authenticated member of the alliance (resource checks follow in the service). */
+  /**
+   * Anyone with a valid token, member or not: only for the caller's own person and tokens
+   * (`me`, `apiTokens`, `createApiToken`, `revokeApiToken`).
+   */
+  AUTHENTICATED = 'AUTHENTICATED',
+  /**
+   * A member of the alliance: holds a role in at least one company or working group, or is the
+   * operator (resource checks follow in the service). A person whose last membership ended is
+   * refused here even before their tokens are revoked.
+   */
   MEMBER = 'MEMBER',
   /** The alliance operator. */
   ADMIN = 'ADMIN',

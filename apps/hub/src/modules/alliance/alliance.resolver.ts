@@ -24,7 +24,7 @@ export class AllianceResolver {
   constructor(private readonly alliance: AllianceService) {}
 
   @Query(() => Me, { description: 'Who you are, and your roles in companies and working groups.' })
-  @RequirePermission(Permission.MEMBER)
+  @RequirePermission(Permission.AUTHENTICATED)
   me(@CurrentActor() actor: Actor): Promise<Me> {
     return this.alliance.me(actor);
   }

@@ -25,6 +25,7 @@ import { Actor } from '../../common/actor';
 import { AccessService } from '../../common/access.service';
 import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
 import { AuditService } from '../audit/audit.service';
+import { TokensService } from '../auth/tokens.service';
 import { AllianceErrorCode as E } from './alliance.errors';
 import {
   Company,
@@ -85,6 +86,7 @@ export class AllianceService {
     private readonly storage: CompanyStorage,
     private readonly audit: AuditService,
     private readonly access: AccessService,
+    private readonly tokens: TokensService,
   ) {}
 
   /** The GraphQL view of a company; storage details only for its members and the operator. */
@@ -330,7 +332,7 @@ export class AllianceService {
   ): Promise<boolean> {
     const company = await this.companyBySlug(companySlug);
     return this.dataSource.transaction(async (m) => {
-      const user = await m.findOne(UserEntity, { where: { email: checkEmail(email) } });
+      const user = await this.lockedUser(m, email);
       const res = user
         ? await m.delete(CompanyMemberEntity, { userId: user.id, companyId: company.id, role })
         : null;
@@ -344,6 +346,7 @@ export class AllianceService {
         subjectId: user.id,
         details: { role },
       });
+      await this.revokeTokensIfLastMembership(m, user, actor);
       return true;
     });
   }
@@ -385,7 +388,7 @@ export class AllianceService {
   ): Promise<boolean> {
     const group = await this.workingGroupBySlug(slug);
     return this.dataSource.transaction(async (m) => {
-      const user = await m.findOne(UserEntity, { where: { email: checkEmail(email) } });
+      const user = await this.lockedUser(m, email);
       const res = user
         ? await m.delete(WorkingGroupMemberEntity, { userId: user.id, workingGroupId: group.id, role })
         : null;
@@ -402,7 +405,43 @@ export class AllianceService {
         subjectId: user.id,
         details: { role },
       });
+      await this.revokeTokensIfLastMembership(m, user, actor);
       return true;
+    });
+  }
+
+  /**
+   * The person by e-mail, their row locked for this transaction: removals of the same person
+   * (and token minting for them) run one after the other, so the last removal always sees
+   * that it is the last.
+   */
+  private async lockedUser(m: EntityManager, email: string): Promise<UserEntity | null> {
+    return m.findOne(UserEntity, {
+      where: { email: checkEmail(email) },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  /**
+   * Tokens do not outlive membership: when a person's last role in any company or working
+   * group ends, every token of theirs is revoked in the same transaction. An operator keeps theirs.
+   */
+  private async revokeTokensIfLastMembership(
+    m: EntityManager,
+    user: UserEntity,
+    actor: Actor,
+  ): Promise<void> {
+    if (user.isAdmin) return;
+    const left: Array<{ any: boolean }> = await m.query(
+      `SELECT EXISTS (SELECT 1 FROM company_members WHERE user_id = $1)
+           OR EXISTS (SELECT 1 FROM working_group_members WHERE user_id = $1) AS any`,
+      [user.id],
+    );
+    if (left[0]?.any) return;
+    await this.tokens.revokeAllOf(m, {
+      userId: user.id,
+      actorUserId: actor.userId,
+      reason: 'LAST_MEMBERSHIP_ENDED',
     });
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
+  auditFieldsProblem,
   auditPayload,
   auditPayloadAroundSeq,
   chainHash,
@@ -47,8 +48,14 @@ interface PendingAccess {
   reject: (err: unknown) => void;
 }
 
-/** The hashed fields of an entry but its sequence number (which only the chain's lock decides). */
+/**
+ * The hashed fields of an entry but its sequence number (which only the chain's lock decides).
+ * Every entry passes here, by either write path: one whose text is too long, whose details
+ * exceed 4 KiB of JSON, or which carries a control or bidirectional-formatting character is
+ * refused (an Error: callers validate what they log, so this is a bug) before anything is written.
+ */
 function fieldsOf(record: AuditRecord, occurredAt: Date): Omit<AuditFields, 'seq'> {
+  assertAuditable(record);
   return {
     occurredAt: occurredAt.toISOString(),
     actorUserId: record.actorUserId,
@@ -59,6 +66,17 @@ function fieldsOf(record: AuditRecord, occurredAt: Date): Omit<AuditFields, 'seq
     subjectId: record.subjectId ?? null,
     details: record.details ?? {},
   };
+}
+
+/** Throws when `record` may not be written to the log (see {@link fieldsOf}). */
+function assertAuditable(record: AuditRecord): void {
+  const problem = auditFieldsProblem({
+    action: record.action,
+    subjectType: record.subjectType,
+    subjectId: record.subjectId ?? null,
+    details: record.details ?? {},
+  });
+  if (problem !== null) throw new Error(`audit entry refused: ${problem}`);
 }
 
 /** Accesses decided in one statement at most (the batch's JSON stays small). */
@@ -87,7 +105,12 @@ export class AuditService {
    * are shared instead of queued for.
    */
   recordAccess(record: AccessRecord): Promise<AccessDecision> {
-    const fields = fieldsOf(record, new Date());
+    let fields: Omit<AuditFields, 'seq'>;
+    try {
+      fields = fieldsOf(record, new Date());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     const { head, tail } = auditPayloadAroundSeq(fields);
     const item = {
       grantId: record.usage.grantId,
@@ -162,6 +185,7 @@ export class AuditService {
     if (!manager.queryRunner?.isTransactionActive) {
       throw new Error('audit entries must be appended inside a transaction');
     }
+    assertAuditable(record); // before the chain's lock is taken
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_ID]);
     const last: Array<{ seq: string; hash: string }> = await manager.query(
       'SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1',

@@ -9,7 +9,8 @@ import { TokensService } from './tokens.service';
 
 /**
  * The global guard: deny by default. An operation passes only when it is marked @Public(), or
- * carries @RequirePermission(...) and the caller's bearer token satisfies it.
+ * carries @RequirePermission(...) and the caller's bearer token satisfies it. The token is
+ * looked up once per request, however many guarded root fields the document holds.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -40,12 +41,29 @@ export class AuthGuard implements CanActivate {
         'send an API token as "Authorization: Bearer <token>"',
       );
     }
-    req.actor = await this.tokens.authenticate(match[1]);
-    if (permission === Permission.ADMIN && !req.actor.isAdmin) {
+    const token = match[1];
+    if (req.authentication?.token !== token) {
+      req.authentication = { token, actor: this.tokens.authenticate(token) };
+    }
+    const actor = await req.authentication.actor;
+    req.actor = actor;
+    if (permission === Permission.ADMIN && !actor.isAdmin) {
       throw new HubError(
         'FORBIDDEN',
         AuthErrorCode.AUTH_ADMIN_REQUIRED,
         'this operation is for the alliance operator',
+      );
+    }
+    if (
+      permission === Permission.MEMBER &&
+      !actor.isAdmin &&
+      actor.companies.size === 0 &&
+      actor.workingGroups.size === 0
+    ) {
+      throw new HubError(
+        'FORBIDDEN',
+        AuthErrorCode.AUTH_MEMBERSHIP_REQUIRED,
+        'this operation is for members of a company or working group of the alliance',
       );
     }
     return true;

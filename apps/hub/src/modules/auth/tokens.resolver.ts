@@ -11,7 +11,7 @@ export class TokensResolver {
   constructor(private readonly tokens: TokensService) {}
 
   @Query(() => [ApiToken], { description: 'Your API tokens (the operator may name another user).' })
-  @RequirePermission(Permission.MEMBER)
+  @RequirePermission(Permission.AUTHENTICATED)
   apiTokens(
     @CurrentActor() actor: Actor,
     @Args('userEmail', { nullable: true, description: 'Operator only: list this user’s tokens.' })
@@ -21,7 +21,7 @@ export class TokensResolver {
   }
 
   @Mutation(() => IssuedApiToken, { description: 'Issue an API token; the secret is returned once.' })
-  @RequirePermission(Permission.MEMBER)
+  @RequirePermission(Permission.AUTHENTICATED)
   async createApiToken(
     @CurrentActor() actor: Actor,
     @Args('input') input: CreateApiTokenInput,
@@ -31,7 +31,7 @@ export class TokensResolver {
   }
 
   @Mutation(() => ApiToken, { description: 'Revoke a token; it is refused from the next request on.' })
-  @RequirePermission(Permission.MEMBER)
+  @RequirePermission(Permission.AUTHENTICATED)
   revokeApiToken(
     @CurrentActor() actor: Actor,
     @Args('id', { type: () => ID, description: 'Token id.' }) id: string,

@@ -12,7 +12,8 @@ import {
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { AuthErrorCode } from '../../common/auth.errors';
-import { badInput, HubError, notFound } from '../../common/hub-error';
+import { returnedRows } from '../../common/database-errors';
+import { badInput, forbidden, HubError, notFound } from '../../common/hub-error';
 import { AuditService } from '../audit/audit.service';
 
 const TOKEN_PREFIX = 'mxh_';
@@ -103,11 +104,16 @@ export class TokensService {
   ): Promise<IssuedToken> {
     const name = params.name.trim();
     if (name.length < 1 || name.length > 100) {
-      throw badInput('AUTH_TOKEN_NAME_INVALID', 'a token name must be 1 to 100 characters');
+      throw badInput(AuthErrorCode.AUTH_TOKEN_NAME_INVALID, 'a token name must be 1 to 100 characters');
     }
     const ttlDays = params.ttlDays ?? this.config.tokens.defaultTtlDays;
-    if (!Number.isInteger(ttlDays) || ttlDays < 1 || ttlDays > 3650) {
-      throw badInput('AUTH_TOKEN_TTL_INVALID', 'a token lifetime must be 1 to 3650 days');
+    const maxDays = this.config.tokens.maxTtlDays;
+    if (!Number.isInteger(ttlDays) || ttlDays < 1 || ttlDays > maxDays) {
+      throw badInput(
+        AuthErrorCode.AUTH_TOKEN_TTL_INVALID,
+        `ttlDays must be a whole number of days from 1 to ${maxDays} (the hub’s token policy)`,
+        { field: 'ttlDays', maxDays },
+      );
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const record = manager.create(ApiTokenEntity, {
@@ -130,7 +136,13 @@ export class TokensService {
     return { token, record: saved };
   }
 
-  /** Issues a token for the caller, or (alliance operator only) for another user by e-mail. */
+  /**
+   * Issues a token for the caller, or (alliance operator only) for another user by e-mail.
+   * Minting policy: the token making the request must have been issued less than
+   * TOKEN_MAX_TTL_DAYS ago (and still be valid, checked again here), so an old token cannot
+   * renew itself; the new one lives at most TOKEN_MAX_TTL_DAYS. The person's row is locked
+   * (shared) so that a removal revoking their tokens cannot miss one minted concurrently.
+   */
   async issueFor(
     actor: Actor,
     input: { name: string; ttlDays?: number; userEmail?: string },
@@ -146,22 +158,75 @@ export class TokensService {
           );
         }
         const user = await m.findOne(UserEntity, { where: { email: input.userEmail.toLowerCase() } });
-        if (!user) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
+        if (!user) throw notFound(AuthErrorCode.AUTH_USER_NOT_FOUND, 'no user with that e-mail address');
         userId = user.id;
       }
+      await m.query('SELECT 1 FROM users WHERE id = $1 FOR SHARE', [userId]);
+      await this.assertMayMint(m, actor);
       return this.issue(m, { userId, name: input.name, ttlDays: input.ttlDays, actorUserId: actor.userId });
     });
+  }
+
+  /** The minting rule: the caller's token is still valid and was issued less than the policy maximum ago. */
+  private async assertMayMint(m: EntityManager, actor: Actor): Promise<void> {
+    const maxDays = this.config.tokens.maxTtlDays;
+    const rows: Array<{ young: boolean }> = await m.query(
+      `SELECT created_at > now() - make_interval(days => $2) AS young FROM api_tokens
+        WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()`,
+      [actor.tokenId, maxDays],
+    );
+    if (!rows[0]) {
+      throw new HubError(
+        'UNAUTHENTICATED',
+        AuthErrorCode.AUTH_TOKEN_INVALID,
+        'the token is invalid, revoked or expired',
+      );
+    }
+    if (!rows[0].young) {
+      throw forbidden(
+        AuthErrorCode.AUTH_TOKEN_TOO_OLD_TO_MINT,
+        `this token was issued ${maxDays} or more days ago and may no longer issue tokens; ask the alliance operator for a new one`,
+      );
+    }
+  }
+
+  /**
+   * Revokes every token of a person not yet revoked, inside the caller's transaction, with one
+   * audit entry there (`token.revoked_all`). Used when the person's last membership ends.
+   * Returns how many were revoked.
+   */
+  async revokeAllOf(
+    manager: EntityManager,
+    params: { userId: string; actorUserId: string | null; reason: 'LAST_MEMBERSHIP_ENDED' },
+  ): Promise<number> {
+    const revoked = await manager
+      .query(
+        `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+        [params.userId],
+      )
+      .then(returnedRows<{ id: string }>);
+    if (revoked.length > 0) {
+      await this.audit.append(manager, {
+        actorUserId: params.actorUserId,
+        action: 'token.revoked_all',
+        subjectType: 'user',
+        subjectId: params.userId,
+        details: { tokens: revoked.length, reason: params.reason },
+      });
+    }
+    return revoked.length;
   }
 
   /** The caller's tokens (or, for the operator, any user's). Never includes hashes. */
   async list(actor: Actor, userEmail?: string): Promise<ApiTokenEntity[]> {
     let userId = actor.userId;
     if (userEmail && userEmail.toLowerCase() !== actor.email) {
-      if (!actor.isAdmin) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
+      if (!actor.isAdmin)
+        throw notFound(AuthErrorCode.AUTH_USER_NOT_FOUND, 'no user with that e-mail address');
       const user = await this.dataSource
         .getRepository(UserEntity)
         .findOne({ where: { email: userEmail.toLowerCase() } });
-      if (!user) throw notFound('AUTH_USER_NOT_FOUND', 'no user with that e-mail address');
+      if (!user) throw notFound(AuthErrorCode.AUTH_USER_NOT_FOUND, 'no user with that e-mail address');
       userId = user.id;
     }
     return this.dataSource
@@ -174,7 +239,7 @@ export class TokensService {
     return this.dataSource.transaction(async (m) => {
       const token = await m.findOne(ApiTokenEntity, { where: { id: tokenId } });
       if (!token || (token.userId !== actor.userId && !actor.isAdmin)) {
-        throw notFound('AUTH_TOKEN_NOT_FOUND', 'no such token among yours');
+        throw notFound(AuthErrorCode.AUTH_TOKEN_NOT_FOUND, 'no such token among yours');
       }
       if (token.revokedAt) return token;
       await m.update(ApiTokenEntity, { id: token.id, revokedAt: IsNull() }, { revokedAt: new Date() });

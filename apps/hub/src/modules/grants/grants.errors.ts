@@ -5,6 +5,8 @@
  * by GRANT_ (listed here too).
  */
 export enum GrantErrorCode {
+  /** A grant or dataset id in the request is not a UUID: refused before anything is looked up or logged. */
+  GRANT_ID_INVALID = 'GRANT_ID_INVALID',
   /** No such grant (or not visible to the caller). */
   GRANT_NOT_FOUND = 'GRANT_NOT_FOUND',
   /** No such version of the grant. */
@@ -45,7 +47,7 @@ export enum GrantErrorCode {
   GRANT_SUSPENDED = 'GRANT_SUSPENDED',
   /** The grant's term has ended. */
   GRANT_EXPIRED = 'GRANT_EXPIRED',
-  /** The grant was terminated by a signed termination document. */
+  /** The grant was terminated by a signed termination document (also: a version pending when it was, which can no longer be signed). */
   GRANT_TERMINATED = 'GRANT_TERMINATED',
   /** A required signature no longer verifies (details.pkiCode says why), or a party's signature is missing. */
   GRANT_SIGNATURE_INVALID = 'GRANT_SIGNATURE_INVALID',

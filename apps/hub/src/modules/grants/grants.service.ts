@@ -32,9 +32,11 @@ import { describeCertificate, PkiError, PkiErrorCode } from '@maxhub/pki';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { badInput, conflict, forbidden, HubError, notFound } from '../../common/hub-error';
+import { requireUuid } from '../../common/ids';
 import { AuditRecord, AuditService } from '../audit/audit.service';
 import { PkiService, SignerCertificate, VerifiedSigner } from '../pki/pki.service';
 import { DraftGrantInput } from './dto/draft-grant.input';
+import { GrantRefusalsService } from './grant-refusals.service';
 import { GrantErrorCode as E } from './grants.errors';
 import { Grant, GrantPartyEnum, GrantSignature, GrantStateEnum, GrantVersion } from './grant.models';
 import { isUniqueViolation, returnedRows } from '../../common/database-errors';
@@ -100,6 +102,14 @@ function depthOf(value: unknown, limit: number): number {
     for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
   }
   return max;
+}
+
+/**
+ * SHA-256 (hex) of an argument as the caller sent it, for a refusal's audit entry: the log can
+ * tell repeated attempts apart without holding their text. Null beyond `maxChars` (refused anyway).
+ */
+function submittedSha256(text: string, maxChars: number): string | null {
+  return text.length > maxChars ? null : sha256(Buffer.from(text, 'utf8'));
 }
 
 /** A signature given as PEM ("PKCS7"/"CMS") or base64 DER, as DER; size-limited before decoding. */
@@ -198,6 +208,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly pki: PkiService,
     private readonly audit: AuditService,
+    private readonly refusals: GrantRefusalsService,
   ) {
     this.pki.onRevocation((m, cert, actor) => this.suspendSignedBy(m, cert, actor.userId));
   }
@@ -217,8 +228,22 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   // ---------------------------------------------------------------- drafting
 
-  /** Drafts a grant (or an amendment): validates it against the datasets and stores its canonical bytes. */
+  /**
+   * Drafts a grant (or an amendment): validates it against the datasets and stores its canonical
+   * bytes. Ids that are not UUIDs are refused first; a refused amendment of a grant the caller
+   * can see is audited (GrantRefusalsService).
+   */
   async draft(actor: Actor, input: DraftGrantInput): Promise<GrantVersion> {
+    for (const d of input.datasets ?? []) requireUuid(d.datasetId, 'datasetId', E.GRANT_ID_INVALID);
+    if (input.amendsGrantId === undefined || input.amendsGrantId === null)
+      return this.draftChecked(actor, input);
+    const grant = await this.visibleGrant(actor, input.amendsGrantId, 'amendsGrantId');
+    return this.refusals.audited(actor, grant, 'grant.amendment.refused', {}, () =>
+      this.draftChecked(actor, input),
+    );
+  }
+
+  private async draftChecked(actor: Actor, input: DraftGrantInput): Promise<GrantVersion> {
     if (depthOf(input, MAX_DOCUMENT_DEPTH + 4) > MAX_DOCUMENT_DEPTH + 3) {
       throw badInput(E.GRANT_TOO_DEEP, `the draft nests deeper than ${MAX_DOCUMENT_DEPTH}`);
     }
@@ -401,9 +426,18 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** A grant visible to the caller (members of either party and the operator); others get NOT_FOUND. */
   async get(actor: Actor, id: string): Promise<Grant> {
-    const g = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id } });
-    if (!g || !this.canSee(actor, g)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
-    return (await this.toModels([g]))[0];
+    return (await this.toModels([await this.visibleGrant(actor, id, 'id')]))[0];
+  }
+
+  /**
+   * The grant, when `grantId` is a UUID (else BAD_USER_INPUT naming `field`) and the caller can
+   * see it (else NOT_FOUND). Nothing is logged either way.
+   */
+  private async visibleGrant(actor: Actor, grantId: string, field: string): Promise<GrantEntity> {
+    requireUuid(grantId, field, E.GRANT_ID_INVALID);
+    const grant = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id: grantId } });
+    if (!grant || !this.canSee(actor, grant)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
+    return grant;
   }
 
   /** Grants the caller can see, newest first (at most 200). */
@@ -463,8 +497,11 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
             now,
           ),
         );
+      // The live version; else the last one that was in force (not an amendment that never was); else the newest.
       const current =
-        vs.find((v) => LIVE.includes(versions.find((x) => x.id === v.id)!.state)) ?? vs[vs.length - 1];
+        vs.find((v) => LIVE.includes(versions.find((x) => x.id === v.id)!.state)) ??
+        vs.findLast((v) => v.activatedAt !== null) ??
+        vs[vs.length - 1];
       return {
         id: g.id,
         grantorCompanySlug: companies.find((c) => c.id === g.grantorCompanyId)!.slug,
@@ -544,9 +581,29 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
     signature: string,
     claimedParty?: GrantPartyEnum,
   ): Promise<GrantVersion> {
+    const grant = await this.visibleGrant(actor, grantId, 'grantId');
+    return this.refusals.audited(
+      actor,
+      grant,
+      'grant.signature.refused',
+      {
+        version,
+        party: claimedParty ?? null,
+        submittedSha256: submittedSha256(signature, MAX_SIGNATURE_BYTES * 2),
+      },
+      () => this.attachToVisible(actor, grant, version, signature, claimedParty),
+    );
+  }
+
+  private async attachToVisible(
+    actor: Actor,
+    grant: GrantEntity,
+    version: number,
+    signature: string,
+    claimedParty?: GrantPartyEnum,
+  ): Promise<GrantVersion> {
+    const grantId = grant.id;
     const der = signatureDer(signature);
-    const grant = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id: grantId } });
-    if (!grant || !this.canSee(actor, grant)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
     if (!this.isPartyLegal(actor, grant)) {
       throw forbidden(
         E.GRANT_LEGAL_ROLE_REQUIRED,
@@ -652,6 +709,12 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private assertSignable(v: GrantVersionEntity): void {
+    if (v.state === 'TERMINATED') {
+      throw conflict(
+        E.GRANT_TERMINATED,
+        `the grant was terminated; version ${v.version} can no longer be signed`,
+      );
+    }
     if (!['DRAFT', 'AWAITING_SIGNATURES', 'SUSPENDED', 'ACTIVE'].includes(v.state)) {
       throw conflict(
         E.GRANT_VERSION_NOT_SIGNABLE,
@@ -825,7 +888,9 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Ends the live version at once with a signed termination document
-   * (maxhub.grant-termination/v1, canonical) from either party's legal signer.
+   * (maxhub.grant-termination/v1, canonical) from either party's legal signer. Versions still
+   * pending (an amendment in DRAFT or AWAITING_SIGNATURES) end with it: they can no longer be
+   * signed. A refusal on a grant the caller can see is audited (GrantRefusalsService).
    */
   async terminate(
     actor: Actor,
@@ -833,6 +898,26 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
     terminationDocument: string,
     signature: string,
   ): Promise<Grant> {
+    const grant = await this.visibleGrant(actor, grantId, 'grantId');
+    return this.refusals.audited(
+      actor,
+      grant,
+      'grant.termination.refused',
+      {
+        documentSha256: submittedSha256(terminationDocument, MAX_TERMINATION_BYTES),
+        submittedSha256: submittedSha256(signature, MAX_SIGNATURE_BYTES * 2),
+      },
+      () => this.terminateVisible(actor, grant, terminationDocument, signature),
+    );
+  }
+
+  private async terminateVisible(
+    actor: Actor,
+    grant: GrantEntity,
+    terminationDocument: string,
+    signature: string,
+  ): Promise<Grant> {
+    const grantId = grant.id;
     const bytes = Buffer.from(terminationDocument, 'utf8');
     if (bytes.length > MAX_TERMINATION_BYTES) {
       throw badInput(
@@ -841,8 +926,6 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     const der = signatureDer(signature);
-    const grant = await this.dataSource.getRepository(GrantEntity).findOne({ where: { id: grantId } });
-    if (!grant || !this.canSee(actor, grant)) throw notFound(E.GRANT_NOT_FOUND, 'no such grant');
     if (!this.isPartyLegal(actor, grant)) {
       throw forbidden(
         E.GRANT_LEGAL_ROLE_REQUIRED,
@@ -900,6 +983,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
         { id: v.id },
         { state: 'TERMINATED', endedAt: now, stateReason: `TERMINATED_BY_${party}` },
       );
+      await this.endPendingVersions(m, actor.userId, grant, now);
       await this.audit.append(
         m,
         this.event(
@@ -919,6 +1003,44 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       );
     });
     return this.get(actor, grantId);
+  }
+
+  /**
+   * In the terminating transaction: versions of the grant still pending (drafted or partly signed
+   * amendments) end with it, each audited, so none can be signed afterwards or make the grant
+   * read as anything but TERMINATED.
+   */
+  private async endPendingVersions(
+    m: EntityManager,
+    actorUserId: string,
+    grant: GrantEntity,
+    now: Date,
+  ): Promise<void> {
+    const ended = await m
+      .query(
+        `UPDATE grant_versions SET state = 'TERMINATED', ended_at = $2, state_reason = 'GRANT_TERMINATED'
+          WHERE grant_id = $1 AND state IN ('DRAFT', 'AWAITING_SIGNATURES')
+        RETURNING version, sha256`,
+        [grant.id, now],
+      )
+      .then(returnedRows<{ version: number; sha256: string }>);
+    for (const v of ended.sort((a, b) => a.version - b.version)) {
+      await this.audit.append(
+        m,
+        this.event(
+          actorUserId,
+          'grant.amendment.ended',
+          grant.grantorCompanyId,
+          grant.granteeWorkingGroupId,
+          grant.id,
+          {
+            version: v.version,
+            sha256: v.sha256,
+            reason: E.GRANT_TERMINATED,
+          },
+        ),
+      );
+    }
   }
 
   /** Revocation listener: suspends, in the revoking transaction, every ACTIVE version the certificate signed. */

@@ -1,5 +1,7 @@
 /** Reason codes of slice and export queries (the library's SLICE_* codes pass through as they are). */
 export enum QueriesErrorCode {
+  /** `grantId` or `datasetId` is not a UUID: refused before anything is looked up or logged. */
+  SLICE_ID_INVALID = 'SLICE_ID_INVALID',
   /** No such grant among the caller's working groups (or it does not exist). */
   SLICE_GRANT_NOT_FOUND = 'SLICE_GRANT_NOT_FOUND',
   /** The caller is in the grantee working group but not as an ANALYST. */

@@ -19,6 +19,7 @@ import {
 import { DataSource } from 'typeorm';
 import type { Actor } from '../../common/actor';
 import { forbidden, HubError, notFound, unavailable } from '../../common/hub-error';
+import { isUuid, requireUuid } from '../../common/ids';
 import { AuditService } from '../audit/audit.service';
 import { GrantErrorCode } from '../grants/grants.errors';
 import { ViewsErrorCode } from '../views/views.errors';
@@ -82,8 +83,6 @@ const SERVED_VIEW_ALONGSIDE = `SELECT json_build_object(
   FROM grant_views v
  WHERE v.grant_version_id = lv.id AND v.dataset_id = $3::uuid
  ORDER BY v.created_at DESC LIMIT 1`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An authorized, readable view. */
 interface Opened {
@@ -165,6 +164,7 @@ export class QueriesService {
 
   /** One page of a granted slice. */
   async slice(actor: Actor, args: SliceArgs): Promise<SlicePage> {
+    assertIds(args.grantId, args.datasetId);
     const ctx: QueryContext = {
       action: 'query.slice',
       grantId: args.grantId,
@@ -222,6 +222,7 @@ export class QueriesService {
     datasetId: string,
     format: ExportFormat,
   ): Promise<SliceExport> {
+    assertIds(grantId, datasetId);
     const ctx: QueryContext = {
       action: 'query.export',
       grantId,
@@ -366,7 +367,7 @@ export class QueriesService {
     const at = new Date();
     const open = await this.openGrant(actor, ctx, at, {
       sql: SERVED_VIEW_ALONGSIDE,
-      params: [UUID.test(ctx.datasetId) ? ctx.datasetId : null, utcDay(at)],
+      params: [isUuid(ctx.datasetId) ? ctx.datasetId : null, utcDay(at)],
     });
     ctx.grantVersion = open.version;
     const view = (open.alongside ?? undefined) as ServedViewRow | undefined;
@@ -595,6 +596,16 @@ export class QueriesService {
       throw bad();
     return t;
   }
+}
+
+/**
+ * The ids a query names are UUIDs, or it is refused before anything is looked up or audited:
+ * a refusal's audit entry (in both parties' logs) names the dataset, and caller text must never
+ * reach it.
+ */
+function assertIds(grantId: string, datasetId: string): void {
+  requireUuid(grantId, 'grantId', E.SLICE_ID_INVALID);
+  requireUuid(datasetId, 'datasetId', E.SLICE_ID_INVALID);
 }
 
 /** A GraphQL predicate input → the engine's predicate object (absent operands omitted, so the strict parser judges). */

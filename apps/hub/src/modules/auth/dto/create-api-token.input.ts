@@ -7,7 +7,8 @@ export class CreateApiTokenInput {
 
   @Field(() => Int, {
     nullable: true,
-    description: 'Lifetime in days (1–3650); the configured default when omitted.',
+    description:
+      'Lifetime in days, from 1 to the hub’s maximum (TOKEN_MAX_TTL_DAYS, 90 unless the operator set another); the configured default when omitted.',
   })
   ttlDays?: number;
 
