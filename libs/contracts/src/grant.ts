@@ -16,7 +16,10 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const isoUtc = z
   .string()
   .regex(ISO_UTC)
-  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().slice(0, 19) === s.slice(0, 19), 'not a calendar instant');
+  .refine(
+    (s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().slice(0, 19) === s.slice(0, 19),
+    'not a calendar instant',
+  );
 const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/);
 const displayName = z.string().min(1).max(200);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -41,7 +44,8 @@ const GrantDatasetSchema = z
   .superRefine((ds, ctx) => {
     const seen = new Set<string>();
     ds.columns.forEach((c, i) => {
-      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: 'duplicate column', path: ['columns', i, 'name'] });
+      if (seen.has(c.name))
+        ctx.addIssue({ code: 'custom', message: 'duplicate column', path: ['columns', i, 'name'] });
       seen.add(c.name);
     });
   });
@@ -66,12 +70,17 @@ export const GrantDocumentSchema = z
     createdAt: isoUtc,
   })
   .superRefine((doc, ctx) => {
-    if ((doc.version > 1) !== (doc.supersedes !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'supersedes is required exactly when version > 1', path: ['supersedes'] });
+    if (doc.version > 1 !== (doc.supersedes !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'supersedes is required exactly when version > 1',
+        path: ['supersedes'],
+      });
     }
     const ids = new Set<string>();
     doc.datasets.forEach((d, i) => {
-      if (ids.has(d.datasetId)) ctx.addIssue({ code: 'custom', message: 'duplicate dataset', path: ['datasets', i, 'datasetId'] });
+      if (ids.has(d.datasetId))
+        ctx.addIssue({ code: 'custom', message: 'duplicate dataset', path: ['datasets', i, 'datasetId'] });
       ids.add(d.datasetId);
     });
   });
@@ -115,16 +124,41 @@ function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  throw new ContractError(ContractErrorCode.CONTRACT_MALFORMED, `${what} is invalid at ${safePath(issue.path)} (${issue.code})`);
+  throw new ContractError(
+    ContractErrorCode.CONTRACT_MALFORMED,
+    `${what} is invalid at ${safePath(issue.path)} (${issue.code})`,
+  );
 }
 
 // Field names of the models: only these are echoed in error paths; anything else (e.g. keys of a
 // generalization value map, which may be data values) is shown as "*".
 const KNOWN_KEYS = new Set([
   ...Object.keys(GrantDocumentSchema.shape),
-  ...['companySlug', 'companyName', 'workingGroupSlug', 'workingGroupName', 'from', 'until', 'rowsPerQuery', 'queriesPerDay'],
+  ...[
+    'companySlug',
+    'companyName',
+    'workingGroupSlug',
+    'workingGroupName',
+    'from',
+    'until',
+    'rowsPerQuery',
+    'queriesPerDay',
+  ],
   ...['datasetId', 'name', 'version', 'objectSha256', 'columns', 'rowFilter', 'kAnonymity', 'transform'],
-  ...['kind', 'bits', 'generalization', 'method', 'level', 'width', 'bottom', 'top', 'digits', 'keep', 'map', 'otherwise'],
+  ...[
+    'kind',
+    'bits',
+    'generalization',
+    'method',
+    'level',
+    'width',
+    'bottom',
+    'top',
+    'digits',
+    'keep',
+    'map',
+    'otherwise',
+  ],
   ...['maxDays', 'entityColumn', 'magnitude', 'relative', 'column', 'op', 'value', 'values', 'low', 'high'],
   ...['k', 'quasiIdentifiers', 'suppressionLimit', 'hierarchies', 'levels'],
   ...Object.keys(TerminationDocumentSchema.shape),
@@ -133,6 +167,10 @@ const KNOWN_KEYS = new Set([
 function safePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${typeof p === 'string' && KNOWN_KEYS.has(p) ? p : '*'}`))
+    .map((p, i) =>
+      typeof p === 'number'
+        ? `[${p}]`
+        : `${i === 0 ? '' : '.'}${typeof p === 'string' && KNOWN_KEYS.has(p) ? p : '*'}`,
+    )
     .join('');
 }

@@ -13,13 +13,21 @@ export function renderGrantText(doc: GrantDocument, opts: { sha256: string }): s
   const out: string[] = [];
   out.push('M.AX DATA HUB — DATA ACCESS GRANT', `Document type: ${doc.schema}`, '');
   out.push(`Grant: ${doc.grantId}, version ${doc.version}`);
-  if (doc.supersedes !== undefined) out.push(`Supersedes the version whose canonical SHA-256 is ${doc.supersedes}`);
+  if (doc.supersedes !== undefined)
+    out.push(`Supersedes the version whose canonical SHA-256 is ${doc.supersedes}`);
   out.push(`Drafted: ${doc.createdAt}`, '');
   out.push('PARTIES');
   out.push(`  Grantor (data owner): ${doc.grantor.companyName} [company: ${doc.grantor.companySlug}]`);
-  out.push(`  Grantee (recipient):  ${doc.grantee.workingGroupName} [working group: ${doc.grantee.workingGroupSlug}]`, '');
+  out.push(
+    `  Grantee (recipient):  ${doc.grantee.workingGroupName} [working group: ${doc.grantee.workingGroupSlug}]`,
+    '',
+  );
   out.push('PURPOSE', ...indent(doc.purpose), '');
-  out.push('TERM', `  From ${doc.term.from} until ${doc.term.until} (UTC). Access ends at the end of the term or on a signed termination.`, '');
+  out.push(
+    'TERM',
+    `  From ${doc.term.from} until ${doc.term.until} (UTC). Access ends at the end of the term or on a signed termination.`,
+    '',
+  );
   out.push('DATASETS');
   doc.datasets.forEach((ds, i) => {
     out.push(`  ${i + 1}. ${ds.name} — dataset ${ds.datasetId}, version ${ds.version} (pinned)`);
@@ -37,17 +45,24 @@ export function renderGrantText(doc: GrantDocument, opts: { sha256: string }): s
       const k = ds.kAnonymity;
       const qis = k.quasiIdentifiers?.join(', ') ?? "the dataset's quasi-identifier columns";
       out.push(`     k-anonymity: every released combination of ${qis} is shared by at least ${k.k} rows;`);
-      out.push(`       rows in smaller groups are suppressed (at most ${formatPercent(k.suppressionLimit)} of rows).`);
+      out.push(
+        `       rows in smaller groups are suppressed (at most ${formatPercent(k.suppressionLimit)} of rows).`,
+      );
       for (const [qi, level] of Object.entries(k.levels ?? {})) {
         const h = k.hierarchies?.[qi];
         const g = level > 0 && h !== undefined ? h[level - 1] : undefined;
-        out.push(`       ${qi}: ${g === undefined ? 'not generalized' : describeGeneralization(g)} for k-anonymity (level ${level})`);
+        out.push(
+          `       ${qi}: ${g === undefined ? 'not generalized' : describeGeneralization(g)} for k-anonymity (level ${level})`,
+        );
       }
     }
   });
   out.push('');
   out.push('LIMITS');
-  out.push(`  At most ${doc.limits.rowsPerQuery} rows per query and ${doc.limits.queriesPerDay} queries per day.`, '');
+  out.push(
+    `  At most ${doc.limits.rowsPerQuery} rows per query and ${doc.limits.queriesPerDay} queries per day.`,
+    '',
+  );
   out.push('INTEGRITY');
   out.push(`  SHA-256 of the canonical (RFC 8785) document: ${opts.sha256}`);
   out.push('  The signatures of both parties cover exactly these canonical bytes.');
@@ -94,11 +109,15 @@ export function describeGeneralization(g: Generalization): string {
       return `generalized to intervals of width ${g.width}${bottom}${top}`;
     }
     case 'round':
-      return g.digits >= 0 ? `rounded to ${g.digits} decimal digits` : `rounded to the nearest ${10 ** -g.digits}`;
+      return g.digits >= 0
+        ? `rounded to ${g.digits} decimal digits`
+        : `rounded to the nearest ${10 ** -g.digits}`;
     case 'prefix':
       return `only the first ${g.keep} characters released, the rest masked with "*"`;
     case 'map': {
-      const entries = Object.entries(g.map).map(([from, to]) => `${JSON.stringify(from)} → ${JSON.stringify(to)}`);
+      const entries = Object.entries(g.map).map(
+        ([from, to]) => `${JSON.stringify(from)} → ${JSON.stringify(to)}`,
+      );
       return `replaced through the value table {${entries.join(', ')}}; any other value becomes ${JSON.stringify(g.otherwise)}`;
     }
   }

@@ -64,11 +64,23 @@ const scalar = z.union([z.string().max(1000), finite, z.boolean()]);
 
 /** A structured row predicate (never SQL text). A list of predicates is their AND. */
 export const PredicateSchema = z.discriminatedUnion('op', [
-  z.strictObject({ column: z.string().min(1).max(128), op: z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte']), value: scalar }),
-  z.strictObject({ column: z.string().min(1).max(128), op: z.enum(['in', 'notIn']), values: z.array(scalar).min(1).max(1000) }),
+  z.strictObject({
+    column: z.string().min(1).max(128),
+    op: z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte']),
+    value: scalar,
+  }),
+  z.strictObject({
+    column: z.string().min(1).max(128),
+    op: z.enum(['in', 'notIn']),
+    values: z.array(scalar).min(1).max(1000),
+  }),
   z.strictObject({ column: z.string().min(1).max(128), op: z.literal('between'), low: scalar, high: scalar }),
   z.strictObject({ column: z.string().min(1).max(128), op: z.enum(['isNull', 'notNull']) }),
-  z.strictObject({ column: z.string().min(1).max(128), op: z.literal('prefix'), value: z.string().max(1000) }),
+  z.strictObject({
+    column: z.string().min(1).max(128),
+    op: z.literal('prefix'),
+    value: z.string().max(1000),
+  }),
 ]);
 export type Predicate = z.infer<typeof PredicateSchema>;
 
