@@ -3,8 +3,14 @@
  * (maxhub.grant-termination/v1): strict zod models (unknown keys refused) and their parsers.
  */
 import { z } from 'zod';
-import { KAnonymitySpecSchema, PredicateSchema, TransformSpecSchema } from '../../deidentification/src/spec';
+import {
+  KAnonymitySpecSchema,
+  MAX_PREDICATES,
+  PredicateSchema,
+  TransformSpecSchema,
+} from '../../deidentification/src/spec';
 import { ContractError, ContractErrorCode } from './contract.errors';
+import { describeUnsafeText, isReservedKey, unsafeTextKind, type TextMode } from './text';
 
 /** Schema tag of a grant document. */
 export const GRANT_SCHEMA = 'maxhub.grant/v1';
@@ -38,7 +44,7 @@ const GrantDatasetSchema = z
     /** SHA-256 of the pinned version's object, when the grant pins the bytes too. */
     objectSha256: sha256Hex.optional(),
     columns: z.array(GrantColumnSchema).min(1).max(500),
-    rowFilter: z.array(PredicateSchema).max(50).optional(),
+    rowFilter: z.array(PredicateSchema).max(MAX_PREDICATES).optional(),
     kAnonymity: KAnonymitySpecSchema.optional(),
   })
   .superRefine((ds, ctx) => {
@@ -108,6 +114,7 @@ export type TerminationDocument = z.infer<typeof TerminationDocumentSchema>;
  * CONTRACT_TERM_INVALID when `term.from` is not before `term.until`.
  */
 export function parseGrantDocument(input: unknown): GrantDocument {
+  assertDocumentText(input, 'grant document', 'purpose');
   const doc = parseWith(GrantDocumentSchema, input, 'grant document');
   if (!(Date.parse(doc.term.from) < Date.parse(doc.term.until))) {
     throw new ContractError(ContractErrorCode.CONTRACT_TERM_INVALID, 'term.from must be before term.until');
@@ -117,7 +124,53 @@ export function parseGrantDocument(input: unknown): GrantDocument {
 
 /** Validates an unknown value as a termination document. Throws CONTRACT_MALFORMED with the path. */
 export function parseTerminationDocument(input: unknown): TerminationDocument {
+  assertDocumentText(input, 'termination document', 'reason');
   return parseWith(TerminationDocumentSchema, input, 'termination document');
+}
+
+/**
+ * Every string of a document (values and keys) is rendered for the people who sign it, so none
+ * may hold a control, bidirectional-control or invisible character; only the top-level
+ * `multilineField` (the purpose, a termination's reason) may break lines (LF or CR LF: the
+ * renderer indents each line, so a break cannot pass for another section). Runs on the raw input
+ * BEFORE the model parses it, because the parser would silently drop a `__proto__` key of a
+ * value map: such keys (and `constructor`, `prototype`) are refused with CONTRACT_RESERVED_KEY.
+ * Iterative (a hostile depth cannot exhaust the stack) and linear in the input's size.
+ */
+function assertDocumentText(input: unknown, what: string, multilineField: string): void {
+  const stack: Array<[unknown, PropertyKey[]]> = [[input, []]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      const mode: TextMode = path.length === 1 && path[0] === multilineField ? 'multiline' : 'line';
+      const kind = unsafeTextKind(value, mode);
+      if (kind !== null) {
+        throw new ContractError(
+          ContractErrorCode.CONTRACT_TEXT_UNSAFE,
+          `${what} field ${safePath(path)} contains ${describeUnsafeText(kind)}; signed text may hold none`,
+        );
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push([v, [...path, i]]));
+    } else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        if (isReservedKey(key)) {
+          throw new ContractError(
+            ContractErrorCode.CONTRACT_RESERVED_KEY,
+            `${what} field ${safePath(path)} has a key named __proto__, constructor or prototype, which a value map may not use`,
+          );
+        }
+        const kind = unsafeTextKind(key, 'line');
+        if (kind !== null) {
+          throw new ContractError(
+            ContractErrorCode.CONTRACT_TEXT_UNSAFE,
+            `${what} field ${safePath(path)} has a key that contains ${describeUnsafeText(kind)}; signed text may hold none`,
+          );
+        }
+        stack.push([(value as Record<string, unknown>)[key], [...path, key]]);
+      }
+    }
+  }
 }
 
 function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
@@ -163,6 +216,11 @@ const KNOWN_KEYS = new Set([
   ...['k', 'quasiIdentifiers', 'suppressionLimit', 'hierarchies', 'levels'],
   ...Object.keys(TerminationDocumentSchema.shape),
 ]);
+
+/** True for a field name of the grant or termination model (safe to show in a message, unlike a value map's keys). */
+export function isDocumentFieldName(key: string): boolean {
+  return KNOWN_KEYS.has(key);
+}
 
 function safePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
