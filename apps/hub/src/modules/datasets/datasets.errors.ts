@@ -24,6 +24,10 @@ export enum DatasetsErrorCode {
   DATASET_FILE_NAME_INVALID = 'DATASET_FILE_NAME_INVALID',
   /** The dataset name is empty or longer than 200 characters. */
   DATASET_NAME_INVALID = 'DATASET_NAME_INVALID',
+  /** A word of the dataset name mixes Latin letters with Cyrillic (or Latin-looking Greek) ones. */
+  DATASET_NAME_MIXED_SCRIPT = 'DATASET_NAME_MIXED_SCRIPT',
+  /** The dataset name looks like (TR39 skeleton) another dataset of the company, or is or looks like another member company's name. */
+  DATASET_NAME_CONFUSABLE = 'DATASET_NAME_CONFUSABLE',
   /** The description is longer than 4000 characters, or a tag is empty/too long, or too many tags. */
   DATASET_METADATA_INVALID = 'DATASET_METADATA_INVALID',
   /** The format given at publication differs from the ticket's. */
