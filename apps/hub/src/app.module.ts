@@ -7,7 +7,6 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import depthLimit from 'graphql-depth-limit';
 import type { Logger } from 'pino';
 import type { HubConfig } from '@maxhub/config';
 import { CoreModule } from './core.module';
@@ -51,10 +50,14 @@ export class AppModule {
               sortSchema: true,
               path: '/graphql',
               playground: false,
-              introspection: true,
+              introspection: config.graphql.introspection,
+              // Documents reach Apollo already measured (tokens, depth, aliases, fragments) by the
+              // /graphql guard in configure-app; the token limit here only backs it up.
+              parseOptions: { maxTokens: config.graphql.maxTokens },
+              // Without suggestions (production) no "Did you mean …?" maps the schema for a guesser.
+              hideSchemaDetailsFromClientErrors: !config.graphql.suggestions,
               context: ({ req }: { req: unknown }) => ({ req }),
               formatError,
-              validationRules: [depthLimit(config.graphql.maxDepth)],
               // @apollo/server ships CJS and ESM typings; Nest's driver sees the CJS ones, so the
               // plugin objects (identical at run time) need this one widening.
               plugins: [

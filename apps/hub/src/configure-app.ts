@@ -1,21 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type { HubConfig } from '@maxhub/config';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { graphqlDocumentGuard, rateLimiter } from './common/request-limits';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /**
  * Everything about the HTTP app that main.ts and the tests must share: request ids, request
- * logs, body limits. GraphQL itself is configured in AppModule.
+ * logs, rate limits, body and document limits. GraphQL itself is configured in AppModule.
+ * Order matters: a request is counted against its rate limits before its body is read.
  */
-export function configureApp(app: INestApplication, logger: Logger): void {
+export function configureApp(app: NestExpressApplication, logger: Logger, config: HubConfig): void {
   // No ETags: every answer is per caller and audited, never revalidated from a cache, and hashing
   // each response body cost ~2 % of a slice's CPU.
-  (app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void }).set('etag', false);
+  app.set('etag', false);
+  app.disable('x-powered-by');
   app.use(accessLog(logger));
+  const { rateLimits: r } = config;
+  app.use(
+    '/graphql',
+    rateLimiter(
+      { perToken: r.graphqlPerToken, perAddress: r.graphqlPerAddress, windowSeconds: r.windowSeconds },
+      'GraphQL',
+      (reason, message) => ({ errors: [{ message, extensions: { code: 'RATE_LIMITED', reason } }] }),
+    ),
+  );
+  app.use(
+    '/exports',
+    rateLimiter(
+      { perToken: r.exportsPerToken, perAddress: r.exportsPerAddress, windowSeconds: r.windowSeconds },
+      'export',
+      (reason, message) => ({ error: { code: 'RATE_LIMITED', reason, message } }),
+    ),
+  );
+  app.useBodyParser('json', { limit: config.httpBodyMaxBytes });
+  app.use('/graphql', graphqlDocumentGuard(config.graphql));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
 }

@@ -40,8 +40,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  app.useBodyParser('json', { limit: '12mb' });
-  configureApp(app, logger);
+  configureApp(app, logger, config);
   await app.listen(config.http.port, config.http.host);
   logger.info({ url: `http://${config.http.host}:${config.http.port}/graphql` }, 'hub listening');
 }

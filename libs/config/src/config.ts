@@ -62,6 +62,30 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).max(1_000_000).default(5000),
   GRAPHQL_SANDBOX: bool.optional(),
+  /** Lexical tokens in one GraphQL document (the parser stops counting past it). */
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(100_000).default(5000),
+  /** Characters of one GraphQL document (`query`), refused before it is parsed. */
+  GRAPHQL_MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
+  GRAPHQL_MAX_FRAGMENTS: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** Pairs of field selections sharing a name (GraphQL's field-merging check is quadratic in them). */
+  GRAPHQL_MAX_REPEATED_FIELD_PAIRS: z.coerce.number().int().min(0).max(10_000_000).default(20_000),
+  /** Schema introspection; off by default in production (the schema is in schema.gql). */
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  /** Largest JSON request body (GraphQL requests with their variables). */
+  HTTP_BODY_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(64 * 1024 ** 2)
+    .default(2 * 1024 ** 2),
+  /** Rate limits: requests per window per token and per client address; 0 turns one off. */
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  RATE_LIMIT_GRAPHQL_PER_TOKEN: z.coerce.number().int().min(0).default(6000),
+  RATE_LIMIT_GRAPHQL_PER_ADDRESS: z.coerce.number().int().min(0).default(12_000),
+  RATE_LIMIT_EXPORTS_PER_TOKEN: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_EXPORTS_PER_ADDRESS: z.coerce.number().int().min(0).default(240),
   UPLOAD_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -111,7 +135,30 @@ export interface HubConfig {
   minio: { endpoint: string; accessKey: string; secretKey: string; region: string };
   secrets: { master: Buffer; credentialsKey: Buffer };
   tokens: { defaultTtlDays: number };
-  graphql: { maxDepth: number; maxComplexity: number; sandbox: boolean };
+  graphql: {
+    maxDepth: number;
+    maxComplexity: number;
+    maxTokens: number;
+    maxDocumentBytes: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxFragments: number;
+    maxRepeatedFieldPairs: number;
+    introspection: boolean;
+    /** "Did you mean …" hints in validation errors (development only: they map the schema). */
+    suggestions: boolean;
+    sandbox: boolean;
+  };
+  /** Largest JSON request body, in bytes. */
+  httpBodyMaxBytes: number;
+  /** Requests per window; 0 = no limit. */
+  rateLimits: {
+    windowSeconds: number;
+    graphqlPerToken: number;
+    graphqlPerAddress: number;
+    exportsPerToken: number;
+    exportsPerAddress: number;
+  };
   uploads: { maxBytes: number; urlTtlSeconds: number; partBytes: number };
   /** Query limits beyond each grant's own (rowsPerQuery, queriesPerDay). */
   queries: {
@@ -166,7 +213,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDocumentBytes: e.GRAPHQL_MAX_DOCUMENT_BYTES,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxFragments: e.GRAPHQL_MAX_FRAGMENTS,
+      maxRepeatedFieldPairs: e.GRAPHQL_MAX_REPEATED_FIELD_PAIRS,
+      introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+      suggestions: e.NODE_ENV !== 'production',
       sandbox: e.GRAPHQL_SANDBOX ?? e.NODE_ENV === 'development',
+    },
+    httpBodyMaxBytes: e.HTTP_BODY_MAX_BYTES,
+    rateLimits: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      graphqlPerToken: e.RATE_LIMIT_GRAPHQL_PER_TOKEN,
+      graphqlPerAddress: e.RATE_LIMIT_GRAPHQL_PER_ADDRESS,
+      exportsPerToken: e.RATE_LIMIT_EXPORTS_PER_TOKEN,
+      exportsPerAddress: e.RATE_LIMIT_EXPORTS_PER_ADDRESS,
     },
     queries: {
       maxPageRows: e.SLICE_MAX_PAGE_ROWS,

@@ -16,7 +16,7 @@ import { ContractError, ContractErrorCode } from './contract.errors';
 import { parseGrantDocument, type GrantDocument } from './grant';
 import { sampleGrant } from './grant.test-fixtures';
 
-const RFC8785 = join(__dirname, '../../../../shared/vectors/rfc8785');
+const RFC8785 = join(__dirname, '../test-vectors/rfc8785');
 
 function codeOf(fn: () => unknown): ContractErrorCode | 'OK' {
   try {

@@ -10,7 +10,7 @@ interface WycheproofFile {
   testGroups: { publicKeyDer: string; sha: string; tests: { tcId: number; msg: string; sig: string; result: 'valid' | 'invalid' | 'acceptable' }[] }[];
 }
 
-const VECTORS = join(__dirname, '../../../../shared/vectors/wycheproof');
+const VECTORS = join(__dirname, '../test-vectors/wycheproof');
 
 async function verify(spkiHex: string, msgHex: string, sigHex: string): Promise<boolean> {
   try {

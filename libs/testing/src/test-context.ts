@@ -127,8 +127,7 @@ export class TestContext {
       bodyParser: false,
       abortOnError: false,
     });
-    app.useBodyParser('json', { limit: '12mb' });
-    configureApp(app, logger);
+    configureApp(app, logger, config);
     await app.init();
     return new TestContext(app, config);
   }

@@ -1,23 +1,8 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { DocumentNode, getNullableType, GraphQLError, GraphQLSchema, isListType } from 'graphql';
-import {
-  ComplexityEstimator,
-  fieldExtensionsEstimator,
-  getComplexity,
-  simpleEstimator,
-} from 'graphql-query-complexity';
+import { type DocumentNode, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { HubError } from '../common/hub-error';
-
-/**
- * A list field costs its children times the page size it asks for (`first`), or 10 when it
- * names none: nested lists multiply, as their real cost does.
- */
-const listEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  if (!isListType(getNullableType(field.type))) return undefined;
-  const first = typeof args.first === 'number' && args.first > 0 ? args.first : 10;
-  return 1 + childComplexity * first;
-};
+import { introspectionAllowance, operationComplexity } from './document-limits';
 
 /**
  * What a complexity depends on besides the document: the operation and the numeric variables
@@ -33,6 +18,12 @@ function complexityKey(operationName: string | null | undefined, variables: Reco
   return key;
 }
 
+/** Whether the document asks for `__schema` or `__type` anywhere (a flat scan of its source). */
+function introspects(document: DocumentNode): boolean {
+  const body = document.loc?.source.body;
+  return body !== undefined && /__schema|__type\b/.test(body);
+}
+
 /** Cached complexities per parsed document (Apollo reuses the DocumentNode of a repeated query). */
 const MAX_KEYS_PER_DOCUMENT = 64;
 
@@ -41,7 +32,9 @@ interface Ctx extends BaseContext {
 }
 
 /**
- * Refuses operations above the configured complexity before anything resolves, and logs
+ * Refuses operations above the configured complexity before anything resolves (an operation that
+ * introspects, where introspection is enabled, may also cost twice the standard introspection
+ * query on this schema), and logs
  * unexpected errors with the request id (the caller only sees a generic message).
  */
 export function limitsPlugin(opts: {
@@ -50,6 +43,12 @@ export function limitsPlugin(opts: {
   schema: () => GraphQLSchema;
 }): ApolloServerPlugin<Ctx> {
   const cache = new WeakMap<DocumentNode, Map<string, number>>();
+  let allowanceOf: { schema: GraphQLSchema; value: number } | undefined;
+  const allowance = () => {
+    const schema = opts.schema();
+    if (allowanceOf?.schema !== schema) allowanceOf = { schema, value: 2 * introspectionAllowance(schema) };
+    return allowanceOf.value;
+  };
   const complexityOf = (
     document: DocumentNode,
     operationName: string | null | undefined,
@@ -59,13 +58,7 @@ export function limitsPlugin(opts: {
     let known = cache.get(document);
     const hit = known?.get(key);
     if (hit !== undefined) return hit;
-    const complexity = getComplexity({
-      schema: opts.schema(),
-      operationName: operationName ?? undefined,
-      query: document,
-      variables,
-      estimators: [fieldExtensionsEstimator(), listEstimator, simpleEstimator({ defaultComplexity: 1 })],
-    });
+    const complexity = operationComplexity({ schema: opts.schema(), document, operationName, variables });
     if (!known) cache.set(document, (known = new Map()));
     if (known.size >= MAX_KEYS_PER_DOCUMENT) known.clear();
     known.set(key, complexity);
@@ -76,11 +69,14 @@ export function limitsPlugin(opts: {
       return {
         async didResolveOperation({ request, document }) {
           const complexity = complexityOf(document, request.operationName, request.variables ?? {});
-          if (complexity > opts.maxComplexity) {
+          const allowed = opts.maxComplexity + (introspects(document) ? allowance() : 0);
+          if (complexity > allowed) {
             throw new GraphQLError(
-              `the query is too complex (${complexity} > ${opts.maxComplexity}); ask for fewer fields or smaller pages`,
+              `The query is too complex (cost ${complexity > 1e12 ? 'over 10^12' : complexity}, at most ${allowed}): ask for fewer fields or smaller pages (first).`,
+              // Refused before anything ran: the caller's request is at fault, so 400 (Apollo
+              // answers 500 for an error thrown here unless told; `http` is not sent).
               {
-                extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_TOO_COMPLEX' },
+                extensions: { code: 'BAD_USER_INPUT', reason: 'GRAPHQL_TOO_COMPLEX', http: { status: 400 } },
               },
             );
           }
