@@ -67,6 +67,26 @@ describe('tamper-evident audit log (e2e)', () => {
     ]);
   });
 
+  it('reads `after: null` as the first page (a client sending its empty cursor), and refuses a made-up cursor', async () => {
+    const c = await ctx.newCompany(admin.token);
+    const legal = await ctx.newCompanyMember(admin.token, c.slug, 'LEGAL');
+    const page = (after: unknown) =>
+      ctx.gql(
+        `query($s: String!, $a: String) { auditEntries(companySlug: $s, after: $a) { entries { action } } }`,
+        { s: c.slug, a: after },
+        legal.token,
+      );
+    const first = await page(null);
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.auditEntries.entries.map((e: { action: string }) => e.action)).toEqual([
+      'company.registered',
+      'company_member.added',
+    ]);
+    expect((await page('not-a-cursor')).errors?.[0].extensions).toMatchObject({
+      reason: 'AUDIT_CURSOR_INVALID',
+    });
+  });
+
   it('detects the deletion of the newest entries against a head recorded earlier', async () => {
     const head = (await ctx.gqlOk(`{ verifyAuditChain { lastHash } }`, {}, admin.token)).verifyAuditChain
       .lastHash as string;

@@ -117,6 +117,20 @@ describe('maxhub dataset publish and demo data (the built CLI as a child process
     expect(r.status).toBe(2);
   });
 
+  it('refuses an empty file as DATASET_EMPTY_FILE, saying it is empty', async () => {
+    const file = path.join(dir, 'empty.csv');
+    writeFileSync(file, '');
+    const r = await cli(['dataset', 'publish', file, '--company', company.slug, '--name', uniq('empty')], {
+      MAXHUB_URL: hubUrl,
+      MAXHUB_TOKEN: publisher.token,
+      HOME: dir,
+    });
+    expect(r.stderr).toMatch(/DATASET_EMPTY_FILE/);
+    expect(r.stderr).toMatch(/the file is empty/);
+    expect(r.stderr).not.toMatch(/MiB/);
+    expect(r.status).not.toBe(0);
+  });
+
   it('resumes an interrupted multipart upload on the next run', async () => {
     const file = path.join(dir, 'big.jsonl');
     expect(

@@ -167,12 +167,17 @@ export class DatasetsService {
         `uploads are limited to ${this.config.uploads.maxBytes} bytes on this hub`,
       );
     }
-    if (plan === 'SIZE_INVALID') {
+    if (plan === 'EMPTY')
+      throw badInput(E.DATASET_EMPTY_FILE, 'the file is empty (sizeBytes is 0): there is nothing to publish');
+    if (plan === 'SIZE_INVALID')
+      throw badInput(E.DATASET_UPLOAD_SIZE_INVALID, '`sizeBytes` must be a whole, positive number of bytes');
+    if (plan === 'PART_SIZE_INVALID')
+      throw badInput(E.DATASET_UPLOAD_SIZE_INVALID, '`partSize` must be between 5 MiB and 5 GiB (S3’s part sizes)');
+    if (plan === 'SINGLE_PUT_TOO_LARGE')
       throw badInput(
         E.DATASET_UPLOAD_SIZE_INVALID,
-        'the size must be a positive number of bytes and a part 5 MiB to 5 GiB',
+        'a file over 5 GiB cannot be sent in one PUT: leave `multipart` unset or true',
       );
-    }
     let datasetId: string | null = null;
     if (input.datasetId) {
       const ds = /^[0-9a-f-]{36}$/i.test(input.datasetId)

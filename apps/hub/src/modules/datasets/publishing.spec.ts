@@ -39,8 +39,11 @@ describe('planUpload', () => {
 
   it('refuses a size above the limit, a zero size and a part below 5 MiB', () => {
     expect(planUpload(opts.maxBytes + 1, opts)).toBe('TOO_LARGE');
-    expect(planUpload(0, opts)).toBe('SIZE_INVALID');
-    expect(planUpload(10 * MiB, { ...opts, partSize: MiB })).toBe('SIZE_INVALID');
+    expect(planUpload(0, opts)).toBe('EMPTY');
+    expect(planUpload(-1, opts)).toBe('SIZE_INVALID');
+    expect(planUpload(1.5, opts)).toBe('SIZE_INVALID');
+    expect(planUpload(10 * MiB, { ...opts, partSize: MiB })).toBe('PART_SIZE_INVALID');
+    expect(planUpload(6 * 1024 * MiB, { ...opts, multipart: false })).toBe('SINGLE_PUT_TOO_LARGE');
   });
 
   it('honours an explicit multipart request for a small file', () => {

@@ -39,8 +39,12 @@ export interface UploadPlan {
   partCount: number | null;
 }
 
-/** Why an upload plan is impossible. */
-export type UploadPlanError = 'TOO_LARGE' | 'SIZE_INVALID';
+/**
+ * Why an upload plan is impossible: an empty file, a size that is not a whole number of bytes,
+ * a part size outside S3's 5 MiB to 5 GiB, a single PUT over S3's 5 GiB, or over this hub's limit.
+ */
+export type UploadPlanError =
+  'EMPTY' | 'SIZE_INVALID' | 'PART_SIZE_INVALID' | 'SINGLE_PUT_TOO_LARGE' | 'TOO_LARGE';
 
 /**
  * Single PUT or multipart, and with which parts. Multipart when asked, when the file is larger
@@ -50,18 +54,19 @@ export function planUpload(
   sizeBytes: number,
   opts: { maxBytes: number; defaultPartBytes: number; partSize?: number; multipart?: boolean },
 ): UploadPlan | UploadPlanError {
-  if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) return 'SIZE_INVALID';
+  if (sizeBytes === 0) return 'EMPTY';
+  if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) return 'SIZE_INVALID';
   if (sizeBytes > opts.maxBytes) return 'TOO_LARGE';
   if (
     opts.partSize !== undefined &&
     (!Number.isSafeInteger(opts.partSize) || opts.partSize < MIN_PART_BYTES || opts.partSize > MAX_PART_BYTES)
   ) {
-    return 'SIZE_INVALID';
+    return 'PART_SIZE_INVALID';
   }
   let partSize = opts.partSize ?? opts.defaultPartBytes;
   const multipart = opts.multipart ?? (sizeBytes > partSize || sizeBytes > MAX_SINGLE_PUT_BYTES);
   if (!multipart) {
-    if (sizeBytes > MAX_SINGLE_PUT_BYTES) return 'SIZE_INVALID';
+    if (sizeBytes > MAX_SINGLE_PUT_BYTES) return 'SINGLE_PUT_TOO_LARGE';
     return { multipart: false, partSize: null, partCount: null };
   }
   partSize = Math.max(partSize, Math.ceil(sizeBytes / MAX_PARTS));
