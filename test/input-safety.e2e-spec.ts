@@ -53,6 +53,7 @@ describe('hostile input is refused before any work, naming the field (e2e, real 
     grant = await newActiveGrant(ctx, f);
     await materializeViews(ctx);
     publisher = await ctx.newCompanyMember(f.admin.token, f.company.slug, 'PUBLISHER');
+    await ctx.startWorker();
   }, 180_000);
   afterAll(async () => ctx?.close());
 
@@ -222,6 +223,30 @@ describe('hostile input is refused before any work, naming the field (e2e, real 
         message: expect.stringMatching(/^tag contains a NUL/),
       });
       expect(capturedLogs.join('\n')).not.toContain('22021');
+    });
+    it('rejects a file whose column names hold a NUL or a bidi override with DATASET_COLUMN_NAME_UNSAFE, not a retried storage failure', async () => {
+      const files: Array<[Buffer, 'CSV' | 'JSONL']> = [
+        // An escaped NUL in a JSON key (a raw NUL byte makes any file "not CSV" already).
+        [Buffer.from('{"line":"L1","welded\\u0000at":"x"}\n{"line":"L2","welded\\u0000at":"y"}\n'), 'JSONL'],
+        [Buffer.from(`line,welded_at${RLO}\nL1,x\nL2,y\n`), 'CSV'],
+      ];
+      for (const [bytes, format] of files) {
+        const r = await ctx.publishBytes({
+          token: publisher.token,
+          companySlug: f.company.slug,
+          bytes,
+          format,
+          name: uniq('headers'),
+        });
+        expect(r.errors).toBeUndefined();
+        const version = await ctx.waitForVersion(r.data!.publishDataset.version.id as string);
+        expect([format, version.status, version.rejection?.code]).toEqual([
+          format,
+          'REJECTED',
+          'DATASET_COLUMN_NAME_UNSAFE',
+        ]);
+        expect(version.rejection?.message).toMatch(/^the name of column 2 contains (a NUL|a bidirectional)/);
+      }
     });
   });
 

@@ -42,6 +42,8 @@ export enum DatasetsErrorCode {
   DATASET_VERSION_NOT_PUBLISHED = 'DATASET_VERSION_NOT_PUBLISHED',
   /** The company's storage could not be reached or refused the request. */
   DATASET_STORAGE_UNAVAILABLE = 'DATASET_STORAGE_UNAVAILABLE',
+  /** A column name in the file holds a NUL, control, bidirectional-control or invisible character (stored as a rejection reason). */
+  DATASET_COLUMN_NAME_UNSAFE = 'DATASET_COLUMN_NAME_UNSAFE',
   /** Validation could not read the object after every retry (stored as a rejection reason). */
   DATASET_VALIDATION_FAILED = 'DATASET_VALIDATION_FAILED',
 }
