@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { HubConfig } from '@maxhub/config';
 import { CoreModule } from './core.module';
 import { formatError } from './graphql/format-error';
+import { inputLimitsPlugin } from './graphql/input-limits';
 import { limitsPlugin } from './graphql/limits.plugin';
 import { AllianceModule } from './modules/alliance/alliance.module';
 import { DatasetsModule } from './modules/datasets/datasets.module';
@@ -66,6 +67,8 @@ export class AppModule {
                 config.graphql.sandbox
                   ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
                   : ApolloServerPluginLandingPageDisabled(),
+                // Argument values are bounded and their text checked before anything reads them.
+                inputLimitsPlugin({ schema: () => schemaHost!.schema }),
                 limitsPlugin({
                   maxComplexity: config.graphql.maxComplexity,
                   logger,

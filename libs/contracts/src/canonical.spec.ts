@@ -2,7 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
-import { assertCanonical, canonicalBytes, isCanonical, MAX_DOCUMENT_BYTES, parseCanonicalGrant, parseCanonicalTermination, sha256Hex } from './canonical';
+import {
+  assertCanonical,
+  canonicalBytes,
+  isCanonical,
+  MAX_DOCUMENT_BYTES,
+  parseCanonicalGrant,
+  parseCanonicalTermination,
+  sha256Hex,
+} from './canonical';
+import { isReservedKey, unsafeTextKind } from './text';
 import { ContractError, ContractErrorCode } from './contract.errors';
 import { parseGrantDocument, type GrantDocument } from './grant';
 import { sampleGrant } from './grant.test-fixtures';
@@ -45,18 +54,26 @@ describe('isCanonical refuses re-encodings of a canonical document', () => {
   });
 
   it.each([
-    ['reordered keys', `${canonical.replace('"createdAt":"2026-02-20T08:30:00Z",', '').slice(0, -1)},"createdAt":"2026-02-20T08:30:00Z"}`],
+    [
+      'reordered keys',
+      `${canonical.replace('"createdAt":"2026-02-20T08:30:00Z",', '').slice(0, -1)},"createdAt":"2026-02-20T08:30:00Z"}`,
+    ],
     ['added whitespace', canonical.replace('{"createdAt":', '{ "createdAt":')],
     ['a trailing newline', `${canonical}\n`],
     ['1.0 instead of 1', canonical.replace('"version":1', '"version":1.0')],
     ['an exponent instead of digits', canonical.replace('"rowsPerQuery":10000', '"rowsPerQuery":1e4')],
     ['an escaped ASCII character', canonical.replace('"maxhub.grant/v1"', '"maxhub.grant\\/v1"')],
     ['a unicode escape for a plain letter', canonical.replace('"hanil-motors"', '"\\u0068anil-motors"')],
-    ['a duplicate key', canonical.replace('{"createdAt":', '{"createdAt":"2020-01-01T00:00:00Z","createdAt":')],
+    [
+      'a duplicate key',
+      canonical.replace('{"createdAt":', '{"createdAt":"2020-01-01T00:00:00Z","createdAt":'),
+    ],
     ['a byte-order mark', `\uFEFF${canonical}`],
   ])('refuses %s', (_label, text) => {
     expect(text).not.toBe(canonical);
-    expect(codeOf(() => assertCanonical(Buffer.from(text, 'utf8')))).toBe(ContractErrorCode.CONTRACT_NOT_CANONICAL);
+    expect(codeOf(() => assertCanonical(Buffer.from(text, 'utf8')))).toBe(
+      ContractErrorCode.CONTRACT_NOT_CANONICAL,
+    );
     expect(isCanonical(Buffer.from(text, 'utf8'))).toBe(false);
   });
 
@@ -78,7 +95,9 @@ describe('isCanonical refuses re-encodings of a canonical document', () => {
   it('refuses invalid UTF-8 (including CESU-encoded surrogates)', () => {
     const bad = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
     expect(codeOf(() => assertCanonical(bad))).toBe(ContractErrorCode.CONTRACT_NOT_CANONICAL);
-    expect(codeOf(() => assertCanonical(Buffer.from([0x22, 0xc3, 0x22])))).toBe(ContractErrorCode.CONTRACT_NOT_CANONICAL);
+    expect(codeOf(() => assertCanonical(Buffer.from([0x22, 0xc3, 0x22])))).toBe(
+      ContractErrorCode.CONTRACT_NOT_CANONICAL,
+    );
   });
 
   it('refuses a document over the size limit before parsing it', () => {
@@ -87,11 +106,15 @@ describe('isCanonical refuses re-encodings of a canonical document', () => {
   });
 
   it('refuses nesting deeper than 32 before parsing, but not brackets inside strings', () => {
-    expect(codeOf(() => assertCanonical(Buffer.from(`${'['.repeat(33)}${']'.repeat(33)}`)))).toBe(ContractErrorCode.CONTRACT_TOO_DEEP);
+    expect(codeOf(() => assertCanonical(Buffer.from(`${'['.repeat(33)}${']'.repeat(33)}`)))).toBe(
+      ContractErrorCode.CONTRACT_TOO_DEEP,
+    );
     expect(codeOf(() => assertCanonical(Buffer.from(`${'['.repeat(32)}${']'.repeat(32)}`)))).toBe('OK');
     expect(codeOf(() => assertCanonical(Buffer.from(`["${'['.repeat(40)}\\"{"]`)))).toBe('OK');
     // An unterminated deep document is refused for depth, never handed to JSON.parse.
-    expect(codeOf(() => assertCanonical(Buffer.from('['.repeat(100000))))).toBe(ContractErrorCode.CONTRACT_TOO_DEEP);
+    expect(codeOf(() => assertCanonical(Buffer.from('['.repeat(100000))))).toBe(
+      ContractErrorCode.CONTRACT_TOO_DEEP,
+    );
   });
 });
 
@@ -103,7 +126,9 @@ describe('parseCanonicalGrant', () => {
   });
 
   it('refuses canonical bytes that rely on a default the parser would fill in', () => {
-    const g = sampleGrant() as unknown as { datasets: { columns: { transform: Record<string, unknown> }[] }[] };
+    const g = sampleGrant() as unknown as {
+      datasets: { columns: { transform: Record<string, unknown> }[] }[];
+    };
     delete g.datasets[0].columns[0].transform.bits;
     const bytes = canonicalBytes(g);
     expect(isCanonical(bytes)).toBe(true);
@@ -111,22 +136,61 @@ describe('parseCanonicalGrant', () => {
   });
 
   it('reads a termination document the same way', () => {
-    const t = { schema: 'maxhub.grant-termination/v1', grantId: sampleGrant().grantId, grantSha256: sha256Hex(canonicalBytes(sampleGrant())), party: 'GRANTEE', reason: '과제 종료', effectiveAt: '2026-09-01T00:00:00Z' };
+    const t = {
+      schema: 'maxhub.grant-termination/v1',
+      grantId: sampleGrant().grantId,
+      grantSha256: sha256Hex(canonicalBytes(sampleGrant())),
+      party: 'GRANTEE',
+      reason: '과제 종료',
+      effectiveAt: '2026-09-01T00:00:00Z',
+    };
     expect(parseCanonicalTermination(canonicalBytes(t))).toEqual(t);
-    expect(codeOf(() => parseCanonicalTermination(Buffer.from(JSON.stringify(t, null, 2))))).toBe(ContractErrorCode.CONTRACT_NOT_CANONICAL);
+    expect(codeOf(() => parseCanonicalTermination(Buffer.from(JSON.stringify(t, null, 2))))).toBe(
+      ContractErrorCode.CONTRACT_NOT_CANONICAL,
+    );
   });
 });
 
 describe('canonical bytes are stable (property)', () => {
   const slug = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
-  const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
+  // Any grapheme a signer can see: control, bidi and invisible characters are refused by the
+  // model (CONTRACT_TEXT_UNSAFE; text.spec.ts), so they are outside this property's domain.
+  const text = fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+    .filter((s) => unsafeTextKind(s, 'line') === null && !isReservedKey(s));
   const transform = fc.oneof(
     fc.constant({ kind: 'drop' }),
     fc.constant({ kind: 'keep' }),
-    fc.record({ kind: fc.constant('pseudonymize'), bits: fc.integer({ min: 128, max: 256 }) }, { requiredKeys: ['kind'] }),
-    fc.record({ kind: fc.constant('noise'), magnitude: fc.double({ min: 0.001, max: 1e6, noNaN: true }), relative: fc.boolean() }, { requiredKeys: ['kind', 'magnitude'] }),
-    fc.record({ kind: fc.constant('generalize'), generalization: fc.record({ method: fc.constant('map'), map: fc.dictionary(text, text, { maxKeys: 4 }) }, { requiredKeys: ['method', 'map'] }) }),
-    fc.record({ kind: fc.constant('generalize'), generalization: fc.record({ method: fc.constant('interval'), width: fc.double({ min: 0.5, max: 1e9, noNaN: true }), top: fc.integer() }, { requiredKeys: ['method', 'width'] }) }),
+    fc.record(
+      { kind: fc.constant('pseudonymize'), bits: fc.integer({ min: 128, max: 256 }) },
+      { requiredKeys: ['kind'] },
+    ),
+    fc.record(
+      {
+        kind: fc.constant('noise'),
+        magnitude: fc.double({ min: 0.001, max: 1e6, noNaN: true }),
+        relative: fc.boolean(),
+      },
+      { requiredKeys: ['kind', 'magnitude'] },
+    ),
+    fc.record({
+      kind: fc.constant('generalize'),
+      generalization: fc.record(
+        { method: fc.constant('map'), map: fc.dictionary(text, text, { maxKeys: 4 }) },
+        { requiredKeys: ['method', 'map'] },
+      ),
+    }),
+    fc.record({
+      kind: fc.constant('generalize'),
+      generalization: fc.record(
+        {
+          method: fc.constant('interval'),
+          width: fc.double({ min: 0.5, max: 1e9, noNaN: true }),
+          top: fc.integer(),
+        },
+        { requiredKeys: ['method', 'width'] },
+      ),
+    }),
   );
   const grant = fc.record({
     schema: fc.constant('maxhub.grant/v1'),
@@ -141,11 +205,18 @@ describe('canonical bytes are stable (property)', () => {
         datasetId: fc.uuid(),
         name: text,
         version: fc.integer({ min: 1, max: 1000 }),
-        columns: fc.uniqueArray(fc.record({ name: fc.string({ minLength: 1, maxLength: 20 }), transform }), { minLength: 1, maxLength: 6, selector: (c) => c.name }),
+        columns: fc.uniqueArray(fc.record({ name: fc.string({ minLength: 1, maxLength: 20 }), transform }), {
+          minLength: 1,
+          maxLength: 6,
+          selector: (c) => c.name,
+        }),
       }),
       { minLength: 1, maxLength: 3, selector: (d: { datasetId: string }) => d.datasetId } as never,
     ),
-    limits: fc.record({ rowsPerQuery: fc.integer({ min: 1, max: 100000 }), queriesPerDay: fc.integer({ min: 1, max: 1000000 }) }),
+    limits: fc.record({
+      rowsPerQuery: fc.integer({ min: 1, max: 100000 }),
+      queriesPerDay: fc.integer({ min: 1, max: 1000000 }),
+    }),
     createdAt: fc.constant('2025-12-24T10:00:00.123Z'),
   });
 

@@ -27,6 +27,10 @@ export enum ContractErrorCode {
   CONTRACT_FILTER_TYPE_MISMATCH = 'CONTRACT_FILTER_TYPE_MISMATCH',
   /** The term is empty or reversed (from must precede until). */
   CONTRACT_TERM_INVALID = 'CONTRACT_TERM_INVALID',
+  /** A string of the document (a value or a key) holds a control, bidirectional-control or invisible character (line breaks only in the purpose or a termination's reason). */
+  CONTRACT_TEXT_UNSAFE = 'CONTRACT_TEXT_UNSAFE',
+  /** A value map (or any object of the document) has a key named __proto__, constructor or prototype. */
+  CONTRACT_RESERVED_KEY = 'CONTRACT_RESERVED_KEY',
   /** A granted dataset (id) has no schema known to the hub. */
   CONTRACT_DATASET_UNKNOWN = 'CONTRACT_DATASET_UNKNOWN',
 }

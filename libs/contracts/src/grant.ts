@@ -3,8 +3,14 @@
  * (maxhub.grant-termination/v1): strict zod models (unknown keys refused) and their parsers.
  */
 import { z } from 'zod';
-import { KAnonymitySpecSchema, PredicateSchema, TransformSpecSchema } from '../../deidentification/src/spec';
+import {
+  KAnonymitySpecSchema,
+  MAX_PREDICATES,
+  PredicateSchema,
+  TransformSpecSchema,
+} from '../../deidentification/src/spec';
 import { ContractError, ContractErrorCode } from './contract.errors';
+import { describeUnsafeText, isReservedKey, unsafeTextKind, type TextMode } from './text';
 
 /** Schema tag of a grant document. */
 export const GRANT_SCHEMA = 'maxhub.grant/v1';
@@ -16,7 +22,10 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const isoUtc = z
   .string()
   .regex(ISO_UTC)
-  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().slice(0, 19) === s.slice(0, 19), 'not a calendar instant');
+  .refine(
+    (s) => !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().slice(0, 19) === s.slice(0, 19),
+    'not a calendar instant',
+  );
 const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/);
 const displayName = z.string().min(1).max(200);
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -35,13 +44,14 @@ const GrantDatasetSchema = z
     /** SHA-256 of the pinned version's object, when the grant pins the bytes too. */
     objectSha256: sha256Hex.optional(),
     columns: z.array(GrantColumnSchema).min(1).max(500),
-    rowFilter: z.array(PredicateSchema).max(50).optional(),
+    rowFilter: z.array(PredicateSchema).max(MAX_PREDICATES).optional(),
     kAnonymity: KAnonymitySpecSchema.optional(),
   })
   .superRefine((ds, ctx) => {
     const seen = new Set<string>();
     ds.columns.forEach((c, i) => {
-      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: 'duplicate column', path: ['columns', i, 'name'] });
+      if (seen.has(c.name))
+        ctx.addIssue({ code: 'custom', message: 'duplicate column', path: ['columns', i, 'name'] });
       seen.add(c.name);
     });
   });
@@ -66,12 +76,17 @@ export const GrantDocumentSchema = z
     createdAt: isoUtc,
   })
   .superRefine((doc, ctx) => {
-    if ((doc.version > 1) !== (doc.supersedes !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'supersedes is required exactly when version > 1', path: ['supersedes'] });
+    if (doc.version > 1 !== (doc.supersedes !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'supersedes is required exactly when version > 1',
+        path: ['supersedes'],
+      });
     }
     const ids = new Set<string>();
     doc.datasets.forEach((d, i) => {
-      if (ids.has(d.datasetId)) ctx.addIssue({ code: 'custom', message: 'duplicate dataset', path: ['datasets', i, 'datasetId'] });
+      if (ids.has(d.datasetId))
+        ctx.addIssue({ code: 'custom', message: 'duplicate dataset', path: ['datasets', i, 'datasetId'] });
       ids.add(d.datasetId);
     });
   });
@@ -99,6 +114,7 @@ export type TerminationDocument = z.infer<typeof TerminationDocumentSchema>;
  * CONTRACT_TERM_INVALID when `term.from` is not before `term.until`.
  */
 export function parseGrantDocument(input: unknown): GrantDocument {
+  assertDocumentText(input, 'grant document', 'purpose');
   const doc = parseWith(GrantDocumentSchema, input, 'grant document');
   if (!(Date.parse(doc.term.from) < Date.parse(doc.term.until))) {
     throw new ContractError(ContractErrorCode.CONTRACT_TERM_INVALID, 'term.from must be before term.until');
@@ -108,31 +124,111 @@ export function parseGrantDocument(input: unknown): GrantDocument {
 
 /** Validates an unknown value as a termination document. Throws CONTRACT_MALFORMED with the path. */
 export function parseTerminationDocument(input: unknown): TerminationDocument {
+  assertDocumentText(input, 'termination document', 'reason');
   return parseWith(TerminationDocumentSchema, input, 'termination document');
+}
+
+/**
+ * Every string of a document (values and keys) is rendered for the people who sign it, so none
+ * may hold a control, bidirectional-control or invisible character; only the top-level
+ * `multilineField` (the purpose, a termination's reason) may break lines (LF or CR LF: the
+ * renderer indents each line, so a break cannot pass for another section). Runs on the raw input
+ * BEFORE the model parses it, because the parser would silently drop a `__proto__` key of a
+ * value map: such keys (and `constructor`, `prototype`) are refused with CONTRACT_RESERVED_KEY.
+ * Iterative (a hostile depth cannot exhaust the stack) and linear in the input's size.
+ */
+function assertDocumentText(input: unknown, what: string, multilineField: string): void {
+  const stack: Array<[unknown, PropertyKey[]]> = [[input, []]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      const mode: TextMode = path.length === 1 && path[0] === multilineField ? 'multiline' : 'line';
+      const kind = unsafeTextKind(value, mode);
+      if (kind !== null) {
+        throw new ContractError(
+          ContractErrorCode.CONTRACT_TEXT_UNSAFE,
+          `${what} field ${safePath(path)} contains ${describeUnsafeText(kind)}; signed text may hold none`,
+        );
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push([v, [...path, i]]));
+    } else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        if (isReservedKey(key)) {
+          throw new ContractError(
+            ContractErrorCode.CONTRACT_RESERVED_KEY,
+            `${what} field ${safePath(path)} has a key named __proto__, constructor or prototype, which a value map may not use`,
+          );
+        }
+        const kind = unsafeTextKind(key, 'line');
+        if (kind !== null) {
+          throw new ContractError(
+            ContractErrorCode.CONTRACT_TEXT_UNSAFE,
+            `${what} field ${safePath(path)} has a key that contains ${describeUnsafeText(kind)}; signed text may hold none`,
+          );
+        }
+        stack.push([(value as Record<string, unknown>)[key], [...path, key]]);
+      }
+    }
+  }
 }
 
 function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  throw new ContractError(ContractErrorCode.CONTRACT_MALFORMED, `${what} is invalid at ${safePath(issue.path)} (${issue.code})`);
+  throw new ContractError(
+    ContractErrorCode.CONTRACT_MALFORMED,
+    `${what} is invalid at ${safePath(issue.path)} (${issue.code})`,
+  );
 }
 
 // Field names of the models: only these are echoed in error paths; anything else (e.g. keys of a
 // generalization value map, which may be data values) is shown as "*".
 const KNOWN_KEYS = new Set([
   ...Object.keys(GrantDocumentSchema.shape),
-  ...['companySlug', 'companyName', 'workingGroupSlug', 'workingGroupName', 'from', 'until', 'rowsPerQuery', 'queriesPerDay'],
+  ...[
+    'companySlug',
+    'companyName',
+    'workingGroupSlug',
+    'workingGroupName',
+    'from',
+    'until',
+    'rowsPerQuery',
+    'queriesPerDay',
+  ],
   ...['datasetId', 'name', 'version', 'objectSha256', 'columns', 'rowFilter', 'kAnonymity', 'transform'],
-  ...['kind', 'bits', 'generalization', 'method', 'level', 'width', 'bottom', 'top', 'digits', 'keep', 'map', 'otherwise'],
+  ...[
+    'kind',
+    'bits',
+    'generalization',
+    'method',
+    'level',
+    'width',
+    'bottom',
+    'top',
+    'digits',
+    'keep',
+    'map',
+    'otherwise',
+  ],
   ...['maxDays', 'entityColumn', 'magnitude', 'relative', 'column', 'op', 'value', 'values', 'low', 'high'],
   ...['k', 'quasiIdentifiers', 'suppressionLimit', 'hierarchies', 'levels'],
   ...Object.keys(TerminationDocumentSchema.shape),
 ]);
 
+/** True for a field name of the grant or termination model (safe to show in a message, unlike a value map's keys). */
+export function isDocumentFieldName(key: string): boolean {
+  return KNOWN_KEYS.has(key);
+}
+
 function safePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${typeof p === 'string' && KNOWN_KEYS.has(p) ? p : '*'}`))
+    .map((p, i) =>
+      typeof p === 'number'
+        ? `[${p}]`
+        : `${i === 0 ? '' : '.'}${typeof p === 'string' && KNOWN_KEYS.has(p) ? p : '*'}`,
+    )
     .join('');
 }

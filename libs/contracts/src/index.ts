@@ -8,6 +8,7 @@ export {
   TERMINATION_SCHEMA,
   GrantDocumentSchema,
   TerminationDocumentSchema,
+  isDocumentFieldName,
   parseGrantDocument,
   parseTerminationDocument,
   type GrantColumn,
@@ -28,4 +29,16 @@ export {
 } from './canonical';
 export { assertGrantMatchesSchemas, validateGrantAgainstSchemas, type GrantProblem } from './validate';
 export { renderGrantText, describeTransform, describeGeneralization, describePredicate } from './render';
+export {
+  RESERVED_KEYS,
+  describeUnsafeText,
+  hasMixedScriptWord,
+  isReservedKey,
+  nameSkeletons,
+  namesConfusable,
+  normalizeName,
+  unsafeTextKind,
+  type TextMode,
+  type UnsafeTextKind,
+} from './text';
 export { signerMatchesParty, type SignerOrgIdentity } from './party';

@@ -16,6 +16,8 @@ export enum DeidErrorCode {
   UNKNOWN_COLUMN = 'DEID_UNKNOWN_COLUMN',
   /** The same column is listed twice. */
   DUPLICATE_COLUMN = 'DEID_DUPLICATE_COLUMN',
+  /** A list of predicates is longer than MAX_PREDICATES (refused before any is parsed). */
+  TOO_MANY_PREDICATES = 'DEID_TOO_MANY_PREDICATES',
   /** A predicate's operator or operand does not fit the column's type. */
   PREDICATE_TYPE = 'DEID_PREDICATE_TYPE',
   /** A transform or generalization does not apply to the column's type (noise on a string, …). */

@@ -1,6 +1,7 @@
 import type { ColumnType, Row } from '../../formats/src/schema';
 import { DeidErrorCode, DeidentificationError } from './errors';
 import { compilePredicates } from './predicates';
+import { MAX_PREDICATES } from './spec';
 
 const types: Record<string, ColumnType> = {
   line: 'string',
@@ -109,5 +110,37 @@ describe('predicates', () => {
       expect((e as DeidentificationError).code).toBe(DeidErrorCode.INVALID_SPEC);
       expect((e as Error).message).not.toContain('CANARY');
     }
+  });
+
+  it('refuses 100,000 predicates before reading any of them, naming the count and the limit', () => {
+    let reads = 0;
+    const watched = {
+      get column() {
+        reads++;
+        return 'line';
+      },
+      op: 'eq',
+      value: 'L1',
+    };
+    const many = new Array<unknown>(100_000).fill(watched);
+    let err: unknown;
+    try {
+      compilePredicates(many, types);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DeidentificationError);
+    expect((err as DeidentificationError).code).toBe(DeidErrorCode.TOO_MANY_PREDICATES);
+    expect((err as Error).message).toBe('The filter has 100000 predicates; at most 50 are allowed.');
+    expect(reads).toBe(0);
+  });
+
+  it('still compiles a list of exactly MAX_PREDICATES predicates, and honours a lower cap asked by the caller', () => {
+    const fifty = Array.from({ length: MAX_PREDICATES }, () => ({ column: 'line', op: 'ne', value: 'L9' }));
+    expect(compilePredicates(fifty, types)(row({}))).toBe(true);
+    expect(codeOf(() => compilePredicates(fifty, types, { maxPredicates: 32 }))).toBe(
+      DeidErrorCode.TOO_MANY_PREDICATES,
+    );
+    expect(codeOf(() => compilePredicates(fifty.slice(0, 32), types, { maxPredicates: 32 }))).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@
  */
 import type { ColumnType, Row } from '../../formats/src/schema';
 import { DeidErrorCode, deidError } from './errors';
-import { PredicateSchema, type Predicate } from './spec';
+import { MAX_PREDICATES, PredicateSchema, type Predicate } from './spec';
 import { formatDate, formatTimestamp, parseIso } from './time';
 
 /** A compiled row test. */
@@ -140,14 +140,23 @@ function compileOne(p: Predicate, columnTypes: Readonly<Record<string, ColumnTyp
 
 /**
  * Compiles a list of predicates (their AND) against the column types of the rows it will see.
- * Refuses a predicate that does not parse (DEID_INVALID_SPEC), an unknown column
- * (DEID_UNKNOWN_COLUMN) and an operator or operand that does not fit the type (DEID_PREDICATE_TYPE).
- * An empty list accepts every row.
+ * Refuses more than `maxPredicates` (default MAX_PREDICATES) before looking at any of them
+ * (DEID_TOO_MANY_PREDICATES: a hostile list costs nothing to refuse), a predicate that does not
+ * parse (DEID_INVALID_SPEC), an unknown column (DEID_UNKNOWN_COLUMN) and an operator or operand
+ * that does not fit the type (DEID_PREDICATE_TYPE). An empty list accepts every row.
  */
 export function compilePredicates(
   predicates: readonly unknown[],
   columnTypes: Readonly<Record<string, ColumnType>>,
+  opts: { maxPredicates?: number } = {},
 ): RowPredicate {
+  const max = Math.min(opts.maxPredicates ?? MAX_PREDICATES, MAX_PREDICATES);
+  if (predicates.length > max) {
+    throw deidError(
+      DeidErrorCode.TOO_MANY_PREDICATES,
+      `The filter has ${predicates.length} predicates; at most ${max} are allowed.`,
+    );
+  }
   const tests = predicates.map((raw, i) => {
     const parsed = PredicateSchema.safeParse(raw);
     if (!parsed.success) {

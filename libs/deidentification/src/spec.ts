@@ -60,15 +60,37 @@ export const TransformSpecSchema = z.discriminatedUnion('kind', [
 export type TransformSpec = z.infer<typeof TransformSpecSchema>;
 export type TransformKind = TransformSpec['kind'];
 
-const scalar = z.union([z.string().max(1000), finite, z.boolean()]);
+/**
+ * Most predicates one list may hold (a grant's row filter; an analyst's `where` allows fewer).
+ * Each predicate is tested on every row scanned, so the count bounds the work per row.
+ */
+export const MAX_PREDICATES = 50;
+/** Most operands of an `in` / `notIn` predicate (tested through a Set: the cost per row stays constant). */
+export const MAX_PREDICATE_VALUES = 1000;
+/** Longest string operand of a predicate (`prefix` compares up to this many characters per row). */
+export const MAX_PREDICATE_STRING = 1000;
+
+const scalar = z.union([z.string().max(MAX_PREDICATE_STRING), finite, z.boolean()]);
 
 /** A structured row predicate (never SQL text). A list of predicates is their AND. */
 export const PredicateSchema = z.discriminatedUnion('op', [
-  z.strictObject({ column: z.string().min(1).max(128), op: z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte']), value: scalar }),
-  z.strictObject({ column: z.string().min(1).max(128), op: z.enum(['in', 'notIn']), values: z.array(scalar).min(1).max(1000) }),
+  z.strictObject({
+    column: z.string().min(1).max(128),
+    op: z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte']),
+    value: scalar,
+  }),
+  z.strictObject({
+    column: z.string().min(1).max(128),
+    op: z.enum(['in', 'notIn']),
+    values: z.array(scalar).min(1).max(MAX_PREDICATE_VALUES),
+  }),
   z.strictObject({ column: z.string().min(1).max(128), op: z.literal('between'), low: scalar, high: scalar }),
   z.strictObject({ column: z.string().min(1).max(128), op: z.enum(['isNull', 'notNull']) }),
-  z.strictObject({ column: z.string().min(1).max(128), op: z.literal('prefix'), value: z.string().max(1000) }),
+  z.strictObject({
+    column: z.string().min(1).max(128),
+    op: z.literal('prefix'),
+    value: z.string().max(MAX_PREDICATE_STRING),
+  }),
 ]);
 export type Predicate = z.infer<typeof PredicateSchema>;
 

@@ -19,6 +19,8 @@ export enum ViewErrorCode {
   SLICE_COLUMN_NOT_GRANTED = 'SLICE_COLUMN_NOT_GRANTED',
   /** A `where` predicate names a column that is not an output column of the view. */
   SLICE_FILTER_COLUMN_NOT_GRANTED = 'SLICE_FILTER_COLUMN_NOT_GRANTED',
+  /** `where` has more predicates than MAX_WHERE_PREDICATES (refused before any is read). */
+  SLICE_FILTER_TOO_LARGE = 'SLICE_FILTER_TOO_LARGE',
   /** A `where` predicate does not parse or does not fit its column's type. */
   SLICE_FILTER_INVALID = 'SLICE_FILTER_INVALID',
   /** `orderBy` names a column that is not an output column of the view, or repeats one. */

@@ -22,6 +22,7 @@ export {
   compileSlice,
   decodeCursor,
   encodeCursor,
+  MAX_WHERE_PREDICATES,
   runSlice,
   type CompiledSlice,
   type SliceLimits,

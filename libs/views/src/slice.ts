@@ -80,6 +80,13 @@ export interface SlicePage {
 
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 
+/**
+ * Most predicates an analyst's `where` may hold. Every scanned row is tested against each, so
+ * with the scan budget this bounds the work of one call (32 × SLICE_SCAN_BUDGET_ROWS tests);
+ * 100,000 predicates used to hold the event loop for seconds.
+ */
+export const MAX_WHERE_PREDICATES = 32;
+
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** Encodes a cursor for `offset` under a query hash. */
@@ -122,6 +129,13 @@ export function compileSlice(
   scope: SliceScope,
   rowCount: number,
 ): CompiledSlice {
+  const whereCount = req.where?.length ?? 0;
+  if (whereCount > MAX_WHERE_PREDICATES) {
+    throw new ViewError(
+      ViewErrorCode.SLICE_FILTER_TOO_LARGE,
+      `where has ${whereCount} predicates; at most ${MAX_WHERE_PREDICATES} are allowed`,
+    );
+  }
   const types = new Map<string, ColumnType>(viewColumns.map((c) => [c.name, c.type]));
   const asked = req.columns && req.columns.length > 0 ? [...req.columns] : viewColumns.map((c) => c.name);
   const seen = new Set<string>();
@@ -154,7 +168,9 @@ export function compileSlice(
   let predicate: RowPredicate | null = null;
   if (where.length > 0) {
     try {
-      predicate = compilePredicates(where, Object.fromEntries(types));
+      predicate = compilePredicates(where, Object.fromEntries(types), {
+        maxPredicates: MAX_WHERE_PREDICATES,
+      });
     } catch (err) {
       if (err instanceof DeidentificationError)
         throw new ViewError(ViewErrorCode.SLICE_FILTER_INVALID, err.message, { cause: err });

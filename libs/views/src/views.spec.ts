@@ -6,7 +6,14 @@ import { ByteLru } from './lru';
 import { manifestKey } from './manifest';
 import { deleteView, materializeView, type RawColumn } from './materialize';
 import { createChunkCache, ViewReader } from './reader';
-import { compileSlice, decodeCursor, encodeCursor, runSlice, type SliceLimits } from './slice';
+import {
+  compileSlice,
+  decodeCursor,
+  encodeCursor,
+  MAX_WHERE_PREDICATES,
+  runSlice,
+  type SliceLimits,
+} from './slice';
 import { memoryStore } from './store';
 import { Readable } from 'node:stream';
 
@@ -434,6 +441,22 @@ describe('ByteLru', () => {
 });
 
 describe('slice', () => {
+  it('refuses a where of 33 predicates before compiling any, naming the count and the limit of 32', async () => {
+    const { reader } = await setup(200);
+    const cols = reader.manifest.columns;
+    const where = (n: number) => Array.from({ length: n }, () => ({ column: 'line', op: 'ne', value: 'L9' }));
+    let err: unknown;
+    try {
+      compileSlice(cols, { where: where(MAX_WHERE_PREDICATES + 1), first: 10 }, limits, scope, 200);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ViewError).code).toBe(ViewErrorCode.SLICE_FILTER_TOO_LARGE);
+    expect((err as Error).message).toBe('where has 33 predicates; at most 32 are allowed');
+    const ok = compileSlice(cols, { where: where(MAX_WHERE_PREDICATES), first: 10 }, limits, scope, 200);
+    expect(ok.predicate).not.toBeNull();
+  });
+
   it('refuses a column, a filter column or an order column the view does not have', async () => {
     const { reader } = await setup(200);
     const cols = reader.manifest.columns;

@@ -17,6 +17,7 @@ import {
   objectStream,
   withStorage,
 } from '@maxhub/storage';
+import { describeUnsafeText, unsafeTextKind } from '@maxhub/contracts';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../../../hub/src/modules/audit/audit.service';
 import type {
@@ -76,6 +77,29 @@ export class ValidateDatasetProcessor implements OnApplicationBootstrap {
     try {
       const bucket = this.storage.forCompany(company);
       const { result, etag } = await this.validate(bucket, version, declared);
+      // Column names are shown in the catalog and written into grant documents that lawyers sign:
+      // a NUL (which PostgreSQL cannot store), a control, bidi or invisible character is refused
+      // here with its own reason, instead of failing the save and being retried as storage trouble.
+      const unsafe = result.columns.findIndex((c) => unsafeTextKind(c.name, 'line') !== null);
+      if (unsafe >= 0) {
+        const kind = unsafeTextKind(result.columns[unsafe].name, 'line')!;
+        const rejection = {
+          code: DatasetsErrorCode.DATASET_COLUMN_NAME_UNSAFE,
+          message: `the name of column ${unsafe + 1} contains ${describeUnsafeText(kind)}; rename it in the file`,
+        };
+        await this.finish(
+          version,
+          dataset.companyId,
+          'REJECTED',
+          { rejection },
+          {
+            code: rejection.code,
+            line: null,
+            row: null,
+          },
+        );
+        return;
+      }
       const columns = classifyColumns(
         result.columns,
         new Map<string, ColumnClass>(Object.entries(declared.classes ?? {})),

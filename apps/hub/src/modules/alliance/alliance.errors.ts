@@ -10,6 +10,8 @@ export enum AllianceErrorCode {
   ALLIANCE_BRN_TAKEN = 'ALLIANCE_BRN_TAKEN',
   /** A name is empty or too long. */
   ALLIANCE_NAME_INVALID = 'ALLIANCE_NAME_INVALID',
+  /** A word of a name mixes Latin letters with Cyrillic (or Latin-looking Greek) ones. */
+  ALLIANCE_NAME_MIXED_SCRIPT = 'ALLIANCE_NAME_MIXED_SCRIPT',
   /** The company bucket already exists on the alliance MinIO (not created by this registration). */
   ALLIANCE_BUCKET_EXISTS = 'ALLIANCE_BUCKET_EXISTS',
   /** The bucket name of an own endpoint is not a valid S3 bucket name. */

@@ -23,6 +23,7 @@ import { HUB_CONFIG, HubConfig } from '@maxhub/config';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { AccessService } from '../../common/access.service';
+import { hasMixedScriptWord, normalizeName } from '@maxhub/contracts';
 import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
 import { AuditService } from '../audit/audit.service';
 import { TokensService } from '../auth/tokens.service';
@@ -49,13 +50,23 @@ import { isUniqueViolation } from '../../common/database-errors';
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/**
+ * A name as stored and shown (in the directory and in every grant document that names it): NFC,
+ * trimmed, at most 200 characters, no word mixing Latin with Cyrillic or Greek look-alikes.
+ * Control, bidi and invisible characters are refused before (the GraphQL input guard).
+ */
 function checkName(value: string | undefined, what: string, required: boolean): string | null {
-  const v = value?.trim() ?? '';
+  const v = value === undefined ? '' : normalizeName(value);
   if (!v) {
     if (required) throw badInput(E.ALLIANCE_NAME_INVALID, `${what} must not be empty`);
     return null;
   }
   if (v.length > 200) throw badInput(E.ALLIANCE_NAME_INVALID, `${what} must be at most 200 characters`);
+  if (hasMixedScriptWord(v))
+    throw badInput(
+      E.ALLIANCE_NAME_MIXED_SCRIPT,
+      `${what} mixes Latin letters with Cyrillic or Greek ones in one word; write each word in one script`,
+    );
   return v;
 }
 

@@ -26,6 +26,10 @@ export enum DatasetsErrorCode {
   DATASET_FILE_NAME_INVALID = 'DATASET_FILE_NAME_INVALID',
   /** The dataset name is empty or longer than 200 characters. */
   DATASET_NAME_INVALID = 'DATASET_NAME_INVALID',
+  /** A word of the dataset name mixes Latin letters with Cyrillic (or Latin-looking Greek) ones. */
+  DATASET_NAME_MIXED_SCRIPT = 'DATASET_NAME_MIXED_SCRIPT',
+  /** The dataset name looks like (TR39 skeleton) another dataset of the company, or is or looks like another member company's name. */
+  DATASET_NAME_CONFUSABLE = 'DATASET_NAME_CONFUSABLE',
   /** The description is longer than 4000 characters, or a tag is empty/too long, or too many tags. */
   DATASET_METADATA_INVALID = 'DATASET_METADATA_INVALID',
   /** The format given at publication differs from the ticket's. */
@@ -38,6 +42,8 @@ export enum DatasetsErrorCode {
   DATASET_VERSION_NOT_PUBLISHED = 'DATASET_VERSION_NOT_PUBLISHED',
   /** The company's storage could not be reached or refused the request. */
   DATASET_STORAGE_UNAVAILABLE = 'DATASET_STORAGE_UNAVAILABLE',
+  /** A column name in the file holds a NUL, control, bidirectional-control or invisible character (stored as a rejection reason). */
+  DATASET_COLUMN_NAME_UNSAFE = 'DATASET_COLUMN_NAME_UNSAFE',
   /** Validation could not read the object after every retry (stored as a rejection reason). */
   DATASET_VALIDATION_FAILED = 'DATASET_VALIDATION_FAILED',
 }

@@ -50,6 +50,7 @@ import {
   UploadTicket,
   UploadTicketStatusEnum,
 } from './dataset.model';
+import { datasetName, distinctDatasetName } from './dataset-names';
 import { DatasetsErrorCode as E } from './datasets.errors';
 import { CreateUploadTicketInput } from './dto/create-upload-ticket.input';
 import { PublishDatasetInput } from './dto/publish-dataset.input';
@@ -437,14 +438,12 @@ export class DatasetsService {
     if (input.format && (input.format as string) !== t.format) {
       throw badInput(E.DATASET_FORMAT_MISMATCH, `the ticket was issued for ${t.format}, not ${input.format}`);
     }
-    const name = input.name.trim();
-    if (!name || name.length > 200)
-      throw badInput(E.DATASET_NAME_INVALID, 'the dataset name must be 1–200 characters');
-    const description = input.description?.trim();
+    const asked = datasetName(input.name);
+    const description = input.description?.normalize('NFC').trim();
     if (description !== undefined && description.length > 4000) {
       throw badInput(E.DATASET_METADATA_INVALID, 'the description must be at most 4000 characters');
     }
-    const tags = input.tags?.map((x) => x.trim());
+    const tags = input.tags?.map((x) => x.normalize('NFC').trim());
     if (tags && (tags.length > 30 || tags.some((x) => !x || x.length > 60))) {
       throw badInput(E.DATASET_METADATA_INVALID, 'at most 30 tags of 1–60 characters each');
     }
@@ -498,6 +497,7 @@ export class DatasetsService {
     };
 
     const { dataset, version } = await this.dataSource.transaction(async (m) => {
+      const name = await distinctDatasetName(m, company.id, asked);
       await m
         .createQueryBuilder()
         .insert()

@@ -79,6 +79,10 @@ export enum GrantErrorCode {
   GRANT_FILTER_TYPE_MISMATCH = 'GRANT_FILTER_TYPE_MISMATCH',
   /** (contracts) The term is empty, reversed, or already over. */
   GRANT_TERM_INVALID = 'GRANT_TERM_INVALID',
+  /** (contracts) A string of the document (a name, a column label, a filter, the purpose) holds a control, bidi or invisible character. */
+  GRANT_TEXT_UNSAFE = 'GRANT_TEXT_UNSAFE',
+  /** (contracts) A value map of the document has a key named __proto__, constructor or prototype. */
+  GRANT_RESERVED_KEY = 'GRANT_RESERVED_KEY',
   /** (contracts) A granted dataset has no schema. */
   GRANT_DATASET_UNKNOWN = 'GRANT_DATASET_UNKNOWN',
 }

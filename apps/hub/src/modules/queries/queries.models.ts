@@ -72,11 +72,14 @@ export class SlicePredicateInput {
 
   @Field(() => GraphQLJSON, {
     nullable: true,
-    description: 'Operand of eq, ne, lt, lte, gt, gte and prefix.',
+    description: 'Operand of eq, ne, lt, lte, gt, gte and prefix (a string: at most 1,000 characters).',
   })
   value?: unknown;
 
-  @Field(() => [GraphQLJSON], { nullable: true, description: 'Operands of in and notIn.' })
+  @Field(() => [GraphQLJSON], {
+    nullable: true,
+    description: 'Operands of in and notIn (at most 1,000; strings of at most 1,000 characters).',
+  })
   values?: unknown[];
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'Lower bound of between.' })

@@ -27,7 +27,7 @@ export class QueriesResolver {
     @Args('where', {
       type: () => [SlicePredicateInput],
       nullable: true,
-      description: 'Predicates (all must hold) on the de-identified values of granted columns.',
+      description: 'Predicates (all must hold, at most 32) on the de-identified values of granted columns.',
     })
     where: SlicePredicateInput[] | null,
     @Args('orderBy', {

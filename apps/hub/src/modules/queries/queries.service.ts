@@ -104,6 +104,7 @@ function fromViewError(err: ViewError, grantId: string): HubError {
         details: { grantId },
       });
     case ViewErrorCode.SLICE_FILTER_INVALID:
+    case ViewErrorCode.SLICE_FILTER_TOO_LARGE:
     case ViewErrorCode.SLICE_ORDER_BY_INVALID:
     case ViewErrorCode.SLICE_ORDER_BY_TOO_LARGE:
     case ViewErrorCode.SLICE_PAGE_TOO_LARGE:

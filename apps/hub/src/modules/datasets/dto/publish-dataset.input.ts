@@ -29,7 +29,10 @@ export class PublishDatasetInput {
   @Field(() => ID, { description: 'The upload ticket the object was uploaded with.' })
   ticketId!: string;
 
-  @Field({ description: 'Dataset name; publishing again under the same name adds version n+1.' })
+  @Field({
+    description:
+      'Dataset name (stored in NFC); publishing again under the same name adds version n+1. A name that only looks like another of your datasets, or like another member company, is refused.',
+  })
   name!: string;
 
   @Field({ nullable: true, description: 'What the data is (replaces the dataset’s description when given).' })

@@ -63,7 +63,10 @@ export class DraftGrantInput {
   })
   amendsGrantId?: string;
 
-  @Field({ description: 'What the data may be used for (shown to signers, 1–2000 characters).' })
+  @Field({
+    description:
+      'What the data may be used for (shown to signers, 1–2000 characters; plain line breaks allowed, no control, bidirectional-control or invisible characters).',
+  })
   purpose!: string;
 
   @Field({ description: 'Start of the term (UTC).' })
