@@ -501,9 +501,24 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       expect(g.currentVersion.version).toBe(won[0].data?.attachGrantSignature.version);
     });
 
-    it('refuses a 10 MB signature with GRANT_UPLOAD_TOO_LARGE', async () => {
+    it('refuses a 1 MB signature with GRANT_UPLOAD_TOO_LARGE', async () => {
       const v = await newDraft();
-      await expectRefused(v.grantId, 1, 'A'.repeat(10 * 1024 * 1024), 'GRANT_UPLOAD_TOO_LARGE');
+      await expectRefused(v.grantId, 1, 'A'.repeat(1024 * 1024), 'GRANT_UPLOAD_TOO_LARGE');
+    });
+
+    it('refuses a 10 MB request body with 413 and a GraphQL-shaped reason, before reading it', async () => {
+      const v = await newDraft();
+      const res = await ctx.http
+        .post('/graphql')
+        .set('content-type', 'application/json')
+        .set('authorization', `Bearer ${grantor.token}`)
+        .send({
+          query: ATTACH,
+          variables: { g: v.grantId, v: 1, s: 'A'.repeat(10 * 1024 * 1024) },
+        });
+      expect(res.status).toBe(413);
+      expect(res.body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'HTTP_BODY_TOO_LARGE' });
+      expect(res.body.errors[0].message).toMatch(/at most 2097152 bytes/);
     });
 
     it('refuses a deeply nested termination document with GRANT_TOO_DEEP', async () => {
@@ -633,7 +648,8 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
 
     it('refuses a grant id that is not a UUID with BAD_USER_INPUT naming the field, writing nothing', async () => {
       const v = await newDraft();
-      const hostile = `${v.grantId}\n\u202Eexe.gpj${'A'.repeat(100_000)}`;
+      // (Over 10,000 characters the input guard refuses it first, as INPUT_TOO_LONG.)
+      const hostile = `${v.grantId}\n\u202Eexe.gpj${'A'.repeat(5_000)}`;
       const before = await head();
       const cases: Array<[string, Promise<GqlResult>]> = [
         [

@@ -38,9 +38,43 @@ export function configureApp(app: NestExpressApplication, logger: Logger, config
     ),
   );
   app.useBodyParser('json', { limit: config.httpBodyMaxBytes });
+  app.use(bodyErrors(config.httpBodyMaxBytes));
   app.use('/graphql', graphqlDocumentGuard(config.graphql));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
+}
+
+/**
+ * Answers a body the JSON parser refused (over the size limit, or not JSON) in GraphQL's error
+ * shape, which REST callers read as well, instead of Express's HTML page.
+ */
+function bodyErrors(maxBytes: number) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
+    const type = (err as { type?: string } | null)?.type;
+    if (type === 'entity.too.large') {
+      res.status(413).json({
+        errors: [
+          {
+            message: `The request body is over the limit: at most ${maxBytes} bytes. Send large files by upload ticket.`,
+            extensions: { code: 'BAD_REQUEST', reason: 'HTTP_BODY_TOO_LARGE' },
+          },
+        ],
+      });
+      return;
+    }
+    if (type === 'entity.parse.failed') {
+      res.status(400).json({
+        errors: [
+          {
+            message: 'The request body is not valid JSON.',
+            extensions: { code: 'BAD_REQUEST', reason: 'HTTP_BODY_INVALID' },
+          },
+        ],
+      });
+      return;
+    }
+    next(err);
+  };
 }
 
 /**
