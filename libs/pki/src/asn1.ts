@@ -36,7 +36,9 @@ export function parseCertificateDer(der: Uint8Array): pkijs.Certificate {
     return new pkijs.Certificate({ schema: parseDer(der, 'certificate') });
   } catch (e) {
     if (e instanceof PkiError) throw e;
-    throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'certificate does not match the X.509 schema', { cause: e });
+    throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'certificate does not match the X.509 schema', {
+      cause: e,
+    });
   }
 }
 

@@ -7,7 +7,13 @@ import * as asn1js from 'asn1js';
 import forge from 'node-forge';
 import * as pkijs from 'pkijs';
 import { engine, parseCertificateDer, parseCrlDer, parseDer, serialHex, toArrayBuffer } from './asn1';
-import { allianceIdentity, basicConstraints, extendedKeyUsages, keyUsages, type SignerIdentity } from './certificate';
+import {
+  allianceIdentity,
+  basicConstraints,
+  extendedKeyUsages,
+  keyUsages,
+  type SignerIdentity,
+} from './certificate';
 import {
   ALLIANCE_GRANT_SIGNING_EKU,
   ALLOWED_DIGEST_ALGORITHMS,
@@ -36,7 +42,13 @@ export function signDetached(
   chainPems: string[] = [],
   opts: { signingTime?: Date } = {},
 ): Buffer {
-  return buildSignedData({ content, keyPem, certPem, chainPems, signingTime: opts.signingTime ?? new Date() });
+  return buildSignedData({
+    content,
+    keyPem,
+    certPem,
+    chainPems,
+    signingTime: opts.signingTime ?? new Date(),
+  });
 }
 
 /**
@@ -113,23 +125,35 @@ export async function verifyDetached(p: VerifyDetachedParams): Promise<VerifiedS
   const signed = parseSignedData(cmsToDer(p.signature));
 
   for (const alg of signed.digestAlgorithms) digestName(alg.algorithmId);
-  if (signed.signerInfos.length !== 1) throw new PkiError(PkiErrorCode.PKI_SIGNER_COUNT, 'exactly one signer is required');
+  if (signed.signerInfos.length !== 1)
+    throw new PkiError(PkiErrorCode.PKI_SIGNER_COUNT, 'exactly one signer is required');
   const signerInfo = signed.signerInfos[0];
   if (signed.encapContentInfo.eContent !== undefined) {
-    throw new PkiError(PkiErrorCode.PKI_EMBEDDED_CONTENT, 'the signature encapsulates content; only detached signatures are accepted');
+    throw new PkiError(
+      PkiErrorCode.PKI_EMBEDDED_CONTENT,
+      'the signature encapsulates content; only detached signatures are accepted',
+    );
   }
   const contentType = signed.encapContentInfo.eContentType;
-  if (contentType !== OID_CMS_DATA) throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'encapsulated content type must be id-data');
+  if (contentType !== OID_CMS_DATA)
+    throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'encapsulated content type must be id-data');
 
   const digest = digestName(signerInfo.digestAlgorithm.algorithmId);
   checkSignerSignatureAlgorithm(signerInfo.signatureAlgorithm.algorithmId, digest);
   const attrs = signedAttributes(signerInfo, contentType);
   if (!createHash(digest).update(p.content).digest().equals(attrs.messageDigest)) {
-    throw new PkiError(PkiErrorCode.PKI_DIGEST_MISMATCH, 'the signed message digest does not match the content');
+    throw new PkiError(
+      PkiErrorCode.PKI_DIGEST_MISMATCH,
+      'the signed message digest does not match the content',
+    );
   }
 
-  const embeddedCerts = (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
-  const suppliedIntermediates = p.intermediatesPem.flatMap((pem) => splitPem(pem, 'CERTIFICATE')).map(parseCertificateDer);
+  const embeddedCerts = (signed.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
+  const suppliedIntermediates = p.intermediatesPem
+    .flatMap((pem) => splitPem(pem, 'CERTIFICATE'))
+    .map(parseCertificateDer);
   const signerCert = findSignerCertificate(signerInfo, [...embeddedCerts, ...suppliedIntermediates]);
   if (!embeddedCerts.includes(signerCert)) signed.certificates = [...(signed.certificates ?? []), signerCert];
 
@@ -140,7 +164,9 @@ export async function verifyDetached(p: VerifyDetachedParams): Promise<VerifiedS
     throw new PkiError(PkiErrorCode.PKI_SIGNING_TIME_INVALID, 'the signing time is in the future');
   }
 
-  const embeddedCrls = (signed.crls ?? []).filter((c): c is pkijs.CertificateRevocationList => c instanceof pkijs.CertificateRevocationList);
+  const embeddedCrls = (signed.crls ?? []).filter(
+    (c): c is pkijs.CertificateRevocationList => c instanceof pkijs.CertificateRevocationList,
+  );
   await validateCertificatePath({
     leaf: signerCert,
     intermediates: [...suppliedIntermediates, ...embeddedCerts.filter((c) => c !== signerCert)],
@@ -158,7 +184,8 @@ function parseSignedData(der: Buffer): pkijs.SignedData {
   const asn = parseDer(der, 'signature');
   try {
     const info = new pkijs.ContentInfo({ schema: asn });
-    if (info.contentType !== OID_CMS_SIGNED_DATA) throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'the CMS is not SignedData');
+    if (info.contentType !== OID_CMS_SIGNED_DATA)
+      throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'the CMS is not SignedData');
     return new pkijs.SignedData({ schema: info.content });
   } catch (e) {
     if (e instanceof PkiError) throw e;
@@ -168,17 +195,32 @@ function parseSignedData(der: Buffer): pkijs.SignedData {
 
 function digestName(oid: string): string {
   const name = ALLOWED_DIGEST_ALGORITHMS.get(oid);
-  if (name === undefined) throw new PkiError(PkiErrorCode.PKI_WEAK_ALGORITHM, 'the CMS uses a weak or unsupported digest algorithm');
+  if (name === undefined)
+    throw new PkiError(
+      PkiErrorCode.PKI_WEAK_ALGORITHM,
+      'the CMS uses a weak or unsupported digest algorithm',
+    );
   return name;
 }
 
 function checkSignerSignatureAlgorithm(oid: string, digest: string): void {
   if (oid === OID_RSA_ENCRYPTION) return; // the hash is the (already allowlisted) digest algorithm
   if (!ALLOWED_SIGNATURE_ALGORITHMS.has(oid)) {
-    throw new PkiError(PkiErrorCode.PKI_WEAK_ALGORITHM, 'the CMS uses a weak or unsupported signature algorithm');
+    throw new PkiError(
+      PkiErrorCode.PKI_WEAK_ALGORITHM,
+      'the CMS uses a weak or unsupported signature algorithm',
+    );
   }
-  const hashOfAlg = { '1.2.840.113549.1.1.11': 'sha256', '1.2.840.113549.1.1.12': 'sha384', '1.2.840.113549.1.1.13': 'sha512', '1.2.840.10045.4.3.2': 'sha256', '1.2.840.10045.4.3.3': 'sha384', '1.2.840.10045.4.3.4': 'sha512' }[oid];
-  if (hashOfAlg !== digest) throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'signature and digest algorithms disagree');
+  const hashOfAlg = {
+    '1.2.840.113549.1.1.11': 'sha256',
+    '1.2.840.113549.1.1.12': 'sha384',
+    '1.2.840.113549.1.1.13': 'sha512',
+    '1.2.840.10045.4.3.2': 'sha256',
+    '1.2.840.10045.4.3.3': 'sha384',
+    '1.2.840.10045.4.3.4': 'sha512',
+  }[oid];
+  if (hashOfAlg !== digest)
+    throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'signature and digest algorithms disagree');
 }
 
 interface ProfileAttributes {
@@ -193,43 +235,70 @@ function signedAttributes(si: pkijs.SignerInfo, contentType: string): ProfileAtt
     throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'signed attributes are required');
   }
   const types = attributes.map((a) => a.type);
-  if (new Set(types).size !== types.length) throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'a signed attribute is repeated');
+  if (new Set(types).size !== types.length)
+    throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'a signed attribute is repeated');
   const single = (oid: string, what: string): unknown => {
     const a = attributes.find((x) => x.type === oid);
-    if (a?.values.length !== 1) throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, `exactly one ${what} attribute value is required`);
+    if (a?.values.length !== 1)
+      throw new PkiError(
+        PkiErrorCode.PKI_ATTRIBUTES_INVALID,
+        `exactly one ${what} attribute value is required`,
+      );
     return a.values[0];
   };
   const ct = single(OID_ATTR_CONTENT_TYPE, 'content-type');
   if (!(ct instanceof asn1js.ObjectIdentifier) || ct.valueBlock.toString() !== contentType) {
-    throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'the content-type attribute does not match the content type');
+    throw new PkiError(
+      PkiErrorCode.PKI_ATTRIBUTES_INVALID,
+      'the content-type attribute does not match the content type',
+    );
   }
   const md = single(OID_ATTR_MESSAGE_DIGEST, 'message-digest');
-  if (!(md instanceof asn1js.OctetString)) throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'the message-digest attribute is not an OCTET STRING');
+  if (!(md instanceof asn1js.OctetString))
+    throw new PkiError(
+      PkiErrorCode.PKI_ATTRIBUTES_INVALID,
+      'the message-digest attribute is not an OCTET STRING',
+    );
   const st = single(OID_ATTR_SIGNING_TIME, 'signing-time');
   if (!(st instanceof asn1js.UTCTime || st instanceof asn1js.GeneralizedTime)) {
     throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'the signing-time attribute is not a time');
   }
   const signingTime = st.toDate();
-  if (Number.isNaN(signingTime.getTime())) throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'the signing-time attribute is not a valid time');
+  if (Number.isNaN(signingTime.getTime()))
+    throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'the signing-time attribute is not a valid time');
   return { messageDigest: Buffer.from(md.valueBlock.valueHexView), signingTime };
 }
 
 function findSignerCertificate(si: pkijs.SignerInfo, candidates: pkijs.Certificate[]): pkijs.Certificate {
   if (!(si.sid instanceof pkijs.IssuerAndSerialNumber)) {
-    throw new PkiError(PkiErrorCode.PKI_SIGNER_CERT_MISSING, 'the signer must be identified by issuer and serial number');
+    throw new PkiError(
+      PkiErrorCode.PKI_SIGNER_CERT_MISSING,
+      'the signer must be identified by issuer and serial number',
+    );
   }
   const sid = si.sid;
   const serial = serialHex(sid.serialNumber);
-  const hits = candidates.filter((c) => serialHex(c.serialNumber) === serial && namesEqual(c.issuer, sid.issuer));
-  const unique = [...new Map(hits.map((c) => [Buffer.from(c.toSchema(true).toBER(false)).toString('hex'), c])).values()];
-  if (unique.length !== 1) throw new PkiError(PkiErrorCode.PKI_SIGNER_CERT_MISSING, 'the signer certificate is not uniquely available');
+  const hits = candidates.filter(
+    (c) => serialHex(c.serialNumber) === serial && namesEqual(c.issuer, sid.issuer),
+  );
+  const unique = [
+    ...new Map(hits.map((c) => [Buffer.from(c.toSchema(true).toBER(false)).toString('hex'), c])).values(),
+  ];
+  if (unique.length !== 1)
+    throw new PkiError(
+      PkiErrorCode.PKI_SIGNER_CERT_MISSING,
+      'the signer certificate is not uniquely available',
+    );
   return unique[0];
 }
 
 async function verifySignatureValue(signed: pkijs.SignedData, content: Buffer): Promise<void> {
   let ok = false;
   try {
-    const result = await signed.verify({ signer: 0, data: toArrayBuffer(content), checkChain: false, extendedMode: true }, engine);
+    const result = await signed.verify(
+      { signer: 0, data: toArrayBuffer(content), checkChain: false, extendedMode: true },
+      engine,
+    );
     ok = result.signatureVerified === true;
   } catch (e) {
     throw new PkiError(PkiErrorCode.PKI_SIGNATURE_INVALID, 'the signature does not verify', { cause: e });
@@ -239,20 +308,33 @@ async function verifySignatureValue(signed: pkijs.SignedData, content: Buffer): 
 
 /** Leaf profile: not a CA, keyUsage digitalSignature+nonRepudiation, alliance EKU, alliance identity. */
 function checkLeafProfile(cert: pkijs.Certificate): SignerIdentity {
-  if (basicConstraints(cert)?.cA === true) throw new PkiError(PkiErrorCode.PKI_KEY_USAGE, 'a CA certificate may not sign grants');
+  if (basicConstraints(cert)?.cA === true)
+    throw new PkiError(PkiErrorCode.PKI_KEY_USAGE, 'a CA certificate may not sign grants');
   const ku = keyUsages(cert);
   if (ku === undefined || !ku.includes('digitalSignature') || !ku.includes('nonRepudiation')) {
-    throw new PkiError(PkiErrorCode.PKI_KEY_USAGE, 'the signer certificate must allow digitalSignature and nonRepudiation');
+    throw new PkiError(
+      PkiErrorCode.PKI_KEY_USAGE,
+      'the signer certificate must allow digitalSignature and nonRepudiation',
+    );
   }
   if (!(extendedKeyUsages(cert) ?? []).includes(ALLIANCE_GRANT_SIGNING_EKU)) {
-    throw new PkiError(PkiErrorCode.PKI_NOT_ALLIANCE_SIGNER, 'the signer certificate is not an alliance grant-signing certificate');
+    throw new PkiError(
+      PkiErrorCode.PKI_NOT_ALLIANCE_SIGNER,
+      'the signer certificate is not an alliance grant-signing certificate',
+    );
   }
   const identity = allianceIdentity(cert);
-  if (identity === null) throw new PkiError(PkiErrorCode.PKI_NOT_ALLIANCE_SIGNER, 'the signer certificate lacks the alliance identity attributes');
+  if (identity === null)
+    throw new PkiError(
+      PkiErrorCode.PKI_NOT_ALLIANCE_SIGNER,
+      'the signer certificate lacks the alliance identity attributes',
+    );
   return {
     ...identity,
     serialNumber: serialHex(cert.serialNumber),
-    fingerprintSha256: createHash('sha256').update(Buffer.from(cert.toSchema(true).toBER(false))).digest('hex'),
+    fingerprintSha256: createHash('sha256')
+      .update(Buffer.from(cert.toSchema(true).toBER(false)))
+      .digest('hex'),
     notBefore: cert.notBefore.value,
     notAfter: cert.notAfter.value,
   };

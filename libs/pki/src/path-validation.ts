@@ -12,7 +12,11 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { engine, serialHex } from './asn1';
 import { basicConstraints, keyUsages } from './certificate';
-import { ALLOWED_SIGNATURE_ALGORITHMS, KNOWN_CRITICAL_CERT_EXTENSIONS, KNOWN_CRITICAL_CRL_EXTENSIONS } from './oids';
+import {
+  ALLOWED_SIGNATURE_ALGORITHMS,
+  KNOWN_CRITICAL_CERT_EXTENSIONS,
+  KNOWN_CRITICAL_CRL_EXTENSIONS,
+} from './oids';
 import { PkiError, PkiErrorCode } from './pki.errors';
 
 /** Inputs of a path validation. */
@@ -54,7 +58,11 @@ const MAX_PATH_LENGTH = 8;
  */
 export async function validateCertificatePath(input: PathValidationInput): Promise<ValidatedPath> {
   const chain = await buildPath(input.leaf, input.intermediates, input.trustAnchors);
-  if (chain === null) throw new PkiError(PkiErrorCode.PKI_UNTRUSTED_CHAIN, 'no path to a trusted alliance root whose signatures verify');
+  if (chain === null)
+    throw new PkiError(
+      PkiErrorCode.PKI_UNTRUSTED_CHAIN,
+      'no path to a trusted alliance root whose signatures verify',
+    );
   const anchor = chain[chain.length - 1];
   checkValidity(anchor, input.validityTime);
   // From the anchor down, so the topmost problem is the one reported.
@@ -81,7 +89,8 @@ async function buildPath(
     const current = path[path.length - 1];
     checkCertificateAlgorithm(current);
     for (const anchor of anchors) {
-      if (namesEqual(anchor.subject, current.issuer) && (await signedBy(current, anchor))) return [...path, anchor];
+      if (namesEqual(anchor.subject, current.issuer) && (await signedBy(current, anchor)))
+        return [...path, anchor];
     }
     if (path.length >= MAX_PATH_LENGTH) return null;
     for (const candidate of pool) {
@@ -106,7 +115,10 @@ async function signedBy(cert: pkijs.Certificate, issuer: pkijs.Certificate): Pro
 function checkCertificateAlgorithm(cert: pkijs.Certificate): void {
   const outer = cert.signatureAlgorithm.algorithmId;
   if (!ALLOWED_SIGNATURE_ALGORITHMS.has(outer)) {
-    throw new PkiError(PkiErrorCode.PKI_WEAK_ALGORITHM, 'a certificate in the path is signed with a weak or unsupported algorithm');
+    throw new PkiError(
+      PkiErrorCode.PKI_WEAK_ALGORITHM,
+      'a certificate in the path is signed with a weak or unsupported algorithm',
+    );
   }
   if (cert.signature.algorithmId !== outer) {
     throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'certificate signature algorithm fields disagree');
@@ -114,14 +126,29 @@ function checkCertificateAlgorithm(cert: pkijs.Certificate): void {
 }
 
 function checkValidity(cert: pkijs.Certificate, at: Date): void {
-  if (at < cert.notBefore.value) throw new PkiError(PkiErrorCode.PKI_CERT_NOT_YET_VALID, 'a certificate in the path was not yet valid at the validation time');
-  if (at > cert.notAfter.value) throw new PkiError(PkiErrorCode.PKI_CERT_EXPIRED, 'a certificate in the path had expired at the validation time');
+  if (at < cert.notBefore.value)
+    throw new PkiError(
+      PkiErrorCode.PKI_CERT_NOT_YET_VALID,
+      'a certificate in the path was not yet valid at the validation time',
+    );
+  if (at > cert.notAfter.value)
+    throw new PkiError(
+      PkiErrorCode.PKI_CERT_EXPIRED,
+      'a certificate in the path had expired at the validation time',
+    );
 }
 
-function checkCriticalExtensions(extensions: pkijs.Extension[] | undefined, known: ReadonlySet<string>, what: string): void {
+function checkCriticalExtensions(
+  extensions: pkijs.Extension[] | undefined,
+  known: ReadonlySet<string>,
+  what: string,
+): void {
   for (const e of extensions ?? []) {
     if (e.critical && !known.has(e.extnID)) {
-      throw new PkiError(PkiErrorCode.PKI_UNKNOWN_CRITICAL_EXTENSION, `a ${what} carries a critical extension this verifier does not process`);
+      throw new PkiError(
+        PkiErrorCode.PKI_UNKNOWN_CRITICAL_EXTENSION,
+        `a ${what} carries a critical extension this verifier does not process`,
+      );
     }
   }
 }
@@ -130,14 +157,20 @@ function checkCriticalExtensions(extensions: pkijs.Extension[] | undefined, know
 function checkCaCertificate(cert: pkijs.Certificate, below: number): void {
   const bc = basicConstraints(cert);
   if (cert.version !== 2 || bc?.cA !== true) {
-    throw new PkiError(PkiErrorCode.PKI_BASIC_CONSTRAINTS, 'an issuing certificate in the path is not marked as a CA');
+    throw new PkiError(
+      PkiErrorCode.PKI_BASIC_CONSTRAINTS,
+      'an issuing certificate in the path is not marked as a CA',
+    );
   }
   if (bc.pathLen !== undefined && below > bc.pathLen) {
     throw new PkiError(PkiErrorCode.PKI_BASIC_CONSTRAINTS, 'a CA path length constraint is exceeded');
   }
   const ku = keyUsages(cert);
   if (ku !== undefined && !ku.includes('keyCertSign')) {
-    throw new PkiError(PkiErrorCode.PKI_KEY_USAGE, 'an issuing certificate in the path may not sign certificates');
+    throw new PkiError(
+      PkiErrorCode.PKI_KEY_USAGE,
+      'an issuing certificate in the path may not sign certificates',
+    );
   }
 }
 
@@ -153,7 +186,10 @@ async function checkRevocation(
     for (const crl of input.crls) {
       if (!namesEqual(crl.issuer, issuer.subject)) continue;
       if (!ALLOWED_SIGNATURE_ALGORITHMS.has(crl.signatureAlgorithm.algorithmId)) {
-        throw new PkiError(PkiErrorCode.PKI_WEAK_ALGORITHM, 'a CRL is signed with a weak or unsupported algorithm');
+        throw new PkiError(
+          PkiErrorCode.PKI_WEAK_ALGORITHM,
+          'a CRL is signed with a weak or unsupported algorithm',
+        );
       }
       let ok = false;
       try {
@@ -164,19 +200,30 @@ async function checkRevocation(
       if (!ok) continue; // a look-alike's CRL, or a damaged one: it says nothing about this issuer
       checkCriticalExtensions(crl.crlExtensions?.extensions, KNOWN_CRITICAL_CRL_EXTENSIONS, 'CRL');
       for (const entry of crl.revokedCertificates ?? []) {
-        checkCriticalExtensions(entry.crlEntryExtensions?.extensions, KNOWN_CRITICAL_CRL_EXTENSIONS, 'CRL entry');
+        checkCriticalExtensions(
+          entry.crlEntryExtensions?.extensions,
+          KNOWN_CRITICAL_CRL_EXTENSIONS,
+          'CRL entry',
+        );
       }
       usable.push(crl);
     }
   }
   if (usable.length === 0 && !required) return;
-  if (usable.length === 0) throw new PkiError(PkiErrorCode.PKI_CRL_MISSING, 'no CRL signed by the issuer of a certificate in the path was supplied');
+  if (usable.length === 0)
+    throw new PkiError(
+      PkiErrorCode.PKI_CRL_MISSING,
+      'no CRL signed by the issuer of a certificate in the path was supplied',
+    );
   const newest = usable.reduce((a, b) => (b.thisUpdate.value > a.thisUpdate.value ? b : a));
   const next = newest.nextUpdate?.value;
   if (next === undefined || next <= input.now || newest.thisUpdate.value > input.now) {
     throw new PkiError(PkiErrorCode.PKI_CRL_STALE, 'the issuer CRL is not current');
   }
-  if (input.maxCrlAgeSeconds !== undefined && input.now.getTime() - newest.thisUpdate.value.getTime() > input.maxCrlAgeSeconds * 1000) {
+  if (
+    input.maxCrlAgeSeconds !== undefined &&
+    input.now.getTime() - newest.thisUpdate.value.getTime() > input.maxCrlAgeSeconds * 1000
+  ) {
     throw new PkiError(PkiErrorCode.PKI_CRL_STALE, 'the issuer CRL is older than allowed');
   }
   const serial = serialHex(cert.serialNumber);
@@ -193,7 +240,10 @@ async function checkRevocation(
  * string values compared after trimming, collapsing inner whitespace and case folding; other
  * values compared by DER.
  */
-export function namesEqual(a: pkijs.RelativeDistinguishedNames, b: pkijs.RelativeDistinguishedNames): boolean {
+export function namesEqual(
+  a: pkijs.RelativeDistinguishedNames,
+  b: pkijs.RelativeDistinguishedNames,
+): boolean {
   const ra = rdns(a);
   const rb = rdns(b);
   if (ra.length !== rb.length) return false;
@@ -202,8 +252,10 @@ export function namesEqual(a: pkijs.RelativeDistinguishedNames, b: pkijs.Relativ
 
 function rdns(name: pkijs.RelativeDistinguishedNames): string[][] {
   // pkijs flattens RDNs into typesAndValues; the original RDN grouping lives in the schema.
-  const seq = name.valueBeforeDecode.byteLength > 0 ? asn1js.fromBER(name.valueBeforeDecode).result : name.toSchema();
-  if (!(seq instanceof asn1js.Sequence)) return name.typesAndValues.map((tv) => [normalizeAttribute(tv.type, tv.value)]);
+  const seq =
+    name.valueBeforeDecode.byteLength > 0 ? asn1js.fromBER(name.valueBeforeDecode).result : name.toSchema();
+  if (!(seq instanceof asn1js.Sequence))
+    return name.typesAndValues.map((tv) => [normalizeAttribute(tv.type, tv.value)]);
   return seq.valueBlock.value.map((set) => {
     const members = set instanceof asn1js.Set ? set.valueBlock.value : [];
     return members

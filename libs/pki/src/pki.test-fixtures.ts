@@ -2,7 +2,13 @@
  * Test-only helpers: a development PKI, a member certificate and a fresh CRL at fixed instants.
  * Keys are generated per test file (never committed).
  */
-import { createCrl, createDevAlliancePki, issueCertificate, type DevAlliancePki, type MemberSubject } from './ca';
+import {
+  createCrl,
+  createDevAlliancePki,
+  issueCertificate,
+  type DevAlliancePki,
+  type MemberSubject,
+} from './ca';
 import { createKeyAndCsr } from './keys';
 
 /** Instants used by the PKI tests. */
@@ -39,7 +45,12 @@ export interface Fixture {
 /** Builds a dev PKI, issues a member certificate and an empty, current CRL from each CA. */
 export async function buildFixture(subject: MemberSubject = GRANTOR_SUBJECT): Promise<Fixture> {
   const pki = createDevAlliancePki({ now: T.caCreated, validityDays: 3650 });
-  const { privateKeyPem, csrPem } = createKeyAndCsr({ name: subject.name, org: subject.orgSlug, orgKind: subject.orgKind, role: 'LEGAL' });
+  const { privateKeyPem, csrPem } = createKeyAndCsr({
+    name: subject.name,
+    org: subject.orgSlug,
+    orgKind: subject.orgKind,
+    role: 'LEGAL',
+  });
   const leafCertPem = issueCertificate({
     csrPem,
     issuerCertPem: pki.issuingCertPem,
@@ -55,5 +66,12 @@ export async function buildFixture(subject: MemberSubject = GRANTOR_SUBJECT): Pr
 
 /** An empty CRL current at T.now. */
 export function emptyCrl(issuerCertPem: string, issuerKeyPem: string): Promise<string> {
-  return createCrl({ issuerCertPem, issuerKeyPem, revoked: [], thisUpdate: T.crlThisUpdate, nextUpdate: T.crlNextUpdate, crlNumber: 1 });
+  return createCrl({
+    issuerCertPem,
+    issuerKeyPem,
+    revoked: [],
+    thisUpdate: T.crlThisUpdate,
+    nextUpdate: T.crlNextUpdate,
+    crlNumber: 1,
+  });
 }

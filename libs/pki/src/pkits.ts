@@ -118,7 +118,10 @@ export interface PkitsResult {
  * Runs the supported PKITS cases against a shared pool of CA certificates and CRLs (the path
  * builder must pick the right issuer by name and signature) and reports each outcome.
  */
-export async function runPkitsCases(files: PkitsFiles, cases: readonly PkitsCase[] = PKITS_CASES): Promise<PkitsResult[]> {
+export async function runPkitsCases(
+  files: PkitsFiles,
+  cases: readonly PkitsCase[] = PKITS_CASES,
+): Promise<PkitsResult[]> {
   const anchor = parseCertificateDer(files.trustAnchor);
   const intermediates = files.caCertificates.map(parseCertificateDer);
   const crls = files.crls.map(parseCrlDer);
@@ -139,7 +142,12 @@ export async function runPkitsCases(files: PkitsFiles, cases: readonly PkitsCase
       if (!(e instanceof PkiError)) throw e;
       got = e.code;
     }
-    results.push({ id: c.id, expected: c.expected, got, agreed: (got === 'valid') === (c.expected === 'valid') });
+    results.push({
+      id: c.id,
+      expected: c.expected,
+      got,
+      agreed: (got === 'valid') === (c.expected === 'valid'),
+    });
   }
   return results;
 }

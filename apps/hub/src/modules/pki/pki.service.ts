@@ -486,7 +486,11 @@ export class PkiService implements OnModuleInit {
    * signer's certificate is (issuer, serial, fingerprint, person). No query when the outcome is
    * cached for these bytes and this CRL number.
    */
-  async verifyStored(sig: StoredSignature, now: Date, crl: CurrentCrl): Promise<VerifiedSigner<SignerCertificate>> {
+  async verifyStored(
+    sig: StoredSignature,
+    now: Date,
+    crl: CurrentCrl,
+  ): Promise<VerifiedSigner<SignerCertificate>> {
     const ca = await this.ca();
     const ok = await this.outcome(ca, crl, now, sig.cmsSha256, sig.contentSha256, sig.load);
     const matches =
@@ -526,7 +530,10 @@ export class PkiService implements OnModuleInit {
       const { content, cmsDer } = await load();
       if (sha256(cmsDer) !== cmsSha256 || sha256(content) !== contentSha256) {
         // The stored bytes changed between the two reads: judge them again on the next call.
-        throw new PkiError(PkiErrorCode.PKI_SIGNATURE_INVALID, 'the stored signature changed while it was read');
+        throw new PkiError(
+          PkiErrorCode.PKI_SIGNATURE_INVALID,
+          'the stored signature changed while it was read',
+        );
       }
       try {
         const ok = await verifyDetached({
