@@ -7,7 +7,14 @@ import { describeCertificate } from './certificate';
 import { createKeyAndCsr, describeCsr, exportPkcs12, importPkcs12 } from './keys';
 import { cmsToDer, fromPem, splitPem, toPem } from './pem';
 import { PkiError, PkiErrorCode } from './pki.errors';
-import { buildFixture, GRANTOR_SUBJECT, T, type Fixture } from './pki.test-fixtures';
+import {
+  buildFixture,
+  exponentOneCsr,
+  GRANTOR_SUBJECT,
+  keyAndCsrWith,
+  T,
+  type Fixture,
+} from './pki.test-fixtures';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -108,6 +115,44 @@ describe('createKeyAndCsr and issueCertificate', () => {
       ),
     ).toBe(PkiErrorCode.PKI_CSR_INVALID);
   });
+
+  /** issueCertificate with the fixture CA and subject for `csrPem`, as the error it throws (or 'OK'). */
+  function issueError(csrPem: string): PkiError | 'OK' {
+    try {
+      issueCertificate({
+        csrPem,
+        issuerCertPem: f.pki.issuingCertPem,
+        issuerKeyPem: f.pki.issuingKeyPem,
+        subject: GRANTOR_SUBJECT,
+        notBefore: T.leafNotBefore,
+        notAfter: T.leafNotAfter,
+      });
+      return 'OK';
+    } catch (e) {
+      if (e instanceof PkiError) return e;
+      throw e;
+    }
+  }
+
+  it('refuses a CSR whose RSA public exponent is 1 (its self-signature verifies, forged without a secret)', () => {
+    const csrPem = exponentOneCsr(f.leafKeyPem);
+    expect(describeCsr(csrPem).signatureValid).toBe(true);
+    const err = issueError(csrPem);
+    expect(err).toMatchObject({ code: PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE });
+    expect((err as PkiError).message).toMatch(/CSR.*exponent other than 65537/);
+  });
+
+  it('refuses a CSR whose RSA public exponent is 3', () => {
+    const err = issueError(keyAndCsrWith({ bits: 3072, exponent: 3 }).csrPem);
+    expect(err).toMatchObject({ code: PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE });
+    expect((err as PkiError).message).toMatch(/exponent other than 65537/);
+  }, 60_000);
+
+  it('refuses a CSR with a 2048-bit RSA key', () => {
+    const err = issueError(keyAndCsrWith({ bits: 2048, exponent: 65537 }).csrPem);
+    expect(err).toMatchObject({ code: PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE });
+    expect((err as PkiError).message).toMatch(/modulus shorter than 3072 bits/);
+  }, 30_000);
 
   it.each([
     ['an org slug with capitals', { orgSlug: 'Hanil' }],

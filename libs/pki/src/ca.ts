@@ -9,14 +9,8 @@ import forge from 'node-forge';
 import * as pkijs from 'pkijs';
 import { engine, findExtension, parseCertificateDer, toArrayBuffer } from './asn1';
 import { forgeSubjectAttributesFromPem } from './forge-shim';
-import {
-  describeCsr,
-  generateRsaKeyPem,
-  RSA_KEY_BITS,
-  utf8Attributes,
-  type OrgKind,
-  type SignerRole,
-} from './keys';
+import { ALLIANCE_KEY_PROFILE, checkSpkiDer } from './key-profile';
+import { describeCsr, generateRsaKeyPem, utf8Attributes, type OrgKind, type SignerRole } from './keys';
 import {
   ALLIANCE_GRANT_SIGNING_EKU,
   ALLOWED_SIGNATURE_ALGORITHMS,
@@ -203,8 +197,9 @@ export interface IssueCertificateParams {
 
 /**
  * Issues a member signing certificate from a CSR. Only the CSR's public key is used (after its
- * self-signature is verified, SHA-256+ and RSA ≥ 3072 bits required); the subject comes from
- * `subject`. Profile: keyUsage critical digitalSignature+nonRepudiation; EKU emailProtection
+ * self-signature is verified, SHA-256+ required, and the key checked against the alliance key
+ * profile: RSA 3072..8192 bits, exponent 65537, else PKI_KEY_OUTSIDE_PROFILE); the subject
+ * comes from `subject`. Profile: keyUsage critical digitalSignature+nonRepudiation; EKU emailProtection
  * + alliance grant signing; basicConstraints critical CA:false; SKI/AKI; SHA-256 signature.
  */
 export function issueCertificate(p: IssueCertificateParams): string {
@@ -215,13 +210,18 @@ export function issueCertificate(p: IssueCertificateParams): string {
   if (!ALLOWED_SIGNATURE_ALGORITHMS.has(csrInfo.signatureAlgorithm)) {
     throw new PkiError(PkiErrorCode.PKI_CSR_INVALID, 'CSR is signed with a weak or unsupported algorithm');
   }
-  if (csrInfo.publicKeyBits < RSA_KEY_BITS) {
-    throw new PkiError(PkiErrorCode.PKI_CSR_INVALID, `CSR key is shorter than ${RSA_KEY_BITS} bits`);
-  }
+  const csr = forge.pki.certificationRequestFromPem(p.csrPem);
+  const publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
+  // A self-signature proves nothing about a key outside the profile (with e = 1 anyone can make
+  // it), so the key itself is checked, on its DER as the certificate will carry it.
+  checkSpkiDer(
+    Buffer.from(forge.asn1.toDer(forge.pki.publicKeyToAsn1(publicKey)).getBytes(), 'binary'),
+    ALLIANCE_KEY_PROFILE,
+    'the CSR’s public key',
+  );
   if (!(p.notBefore < p.notAfter))
     throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'notBefore must precede notAfter');
-  const csr = forge.pki.certificationRequestFromPem(p.csrPem);
-  return signMemberCertificate({ ...p, publicKey: csr.publicKey as forge.pki.rsa.PublicKey });
+  return signMemberCertificate({ ...p, publicKey });
 }
 
 /**

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { generateKeyPairSync } from 'node:crypto';
 import {
   createCrl,
   createDevAlliancePki,
+  signCaCertificate,
   signMemberCertificate,
   type DevAlliancePki,
   type MemberProfileOverrides,
@@ -15,7 +17,16 @@ import { buildSignedData, signDetached, verifyDetached, type VerifyDetachedParam
 import { ALLIANCE_GRANT_SIGNING_EKU, EKU_EMAIL_PROTECTION } from './oids';
 import { toPem } from './pem';
 import { PkiError, PkiErrorCode } from './pki.errors';
-import { buildFixture, emptyCrl, GRANTOR_SUBJECT, T, type Fixture } from './pki.test-fixtures';
+import { forgeSubjectAttributesFromPem } from './forge-shim';
+import {
+  buildFixture,
+  emptyCrl,
+  exponentOneForger,
+  GRANTOR_SUBJECT,
+  publicKeyWithExponent,
+  T,
+  type Fixture,
+} from './pki.test-fixtures';
 
 const content = Buffer.from(
   '{"grantId":"7d0c1c1e-2f55-4c0a-9a43-1f1a2b3c4d5e","purpose":"불량 예측"}',
@@ -35,7 +46,13 @@ beforeAll(async () => {
 
 /** A member certificate for the fixture key, issued by the genuine issuing CA unless told otherwise. */
 function leaf(
-  o: { notBefore?: Date; notAfter?: Date; overrides?: MemberProfileOverrides; serialNumber?: string },
+  o: {
+    notBefore?: Date;
+    notAfter?: Date;
+    overrides?: MemberProfileOverrides;
+    serialNumber?: string;
+    publicKey?: forge.pki.rsa.PublicKey;
+  },
   ca: DevAlliancePki = f.pki,
 ): string {
   const key = forge.pki.privateKeyFromPem(f.leafKeyPem);
@@ -45,7 +62,7 @@ function leaf(
     subject: GRANTOR_SUBJECT,
     notBefore: o.notBefore ?? T.leafNotBefore,
     notAfter: o.notAfter ?? T.leafNotAfter,
-    publicKey: forge.pki.setRsaPublicKey(key.n, key.e),
+    publicKey: o.publicKey ?? forge.pki.setRsaPublicKey(key.n, key.e),
     ...(o.serialNumber === undefined ? {} : { serialNumber: o.serialNumber }),
     ...(o.overrides === undefined ? {} : { overrides: o.overrides }),
   });
@@ -392,6 +409,69 @@ describe('verifyDetached enforces the member certificate profile', () => {
       ALLIANCE_GRANT_SIGNING_EKU,
     ]);
   });
+});
+
+describe('verifyDetached refuses keys outside the profile, even in certificates the alliance CA signed', () => {
+  /** An RSA key pair of the given size and exponent, PKCS#8 PEM (slow: key generation). */
+  function rsaKey(bits: number, exponent: number): string {
+    return generateKeyPairSync('rsa', {
+      modulusLength: bits,
+      publicExponent: exponent,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey;
+  }
+
+  it('refuses a certificate whose RSA public exponent is 1, whose owner’s signature anyone can forge', async () => {
+    // Minted with the genuine issuing CA's key, bypassing issueCertificate; signed without any secret.
+    const publicKey = publicKeyWithExponent(f.leafKeyPem, 1);
+    const cert = leaf({ publicKey });
+    const forged = buildSignedData({
+      content,
+      keyPem: '',
+      rawSigner: exponentOneForger(publicKey.n),
+      certPem: cert,
+      chainPems: [f.pki.issuingCertPem],
+      signingTime: T.signed,
+    });
+    const err = await verifyDetached(params(forged)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PkiError);
+    expect((err as PkiError).code).toBe(PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE);
+    expect((err as PkiError).message).toMatch(/signer certificate.*exponent/);
+  });
+
+  it('refuses a certificate whose RSA public exponent is 3', async () => {
+    const keyPem = rsaKey(3072, 3);
+    const cert = leaf({ publicKey: publicKeyWithExponent(keyPem, 3) });
+    const sig = signDetached(content, keyPem, cert, [f.pki.issuingCertPem], { signingTime: T.signed });
+    expect(await codeOf(verifyDetached(params(sig)))).toBe(PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE);
+  }, 60_000);
+
+  it('refuses a signer certificate with a 2048-bit RSA modulus', async () => {
+    const keyPem = rsaKey(2048, 65537);
+    const cert = leaf({ publicKey: publicKeyWithExponent(keyPem, 65537) });
+    const sig = signDetached(content, keyPem, cert, [f.pki.issuingCertPem], { signingTime: T.signed });
+    expect(await codeOf(verifyDetached(params(sig)))).toBe(PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE);
+  }, 30_000);
+
+  it('refuses an issuing CA certificate with a 2048-bit RSA modulus signed by the alliance root', async () => {
+    const weakCaKey = rsaKey(2048, 65537);
+    const weakCa = signCaCertificate({
+      subject: forgeSubjectAttributesFromPem(f.pki.issuingCertPem),
+      subjectKeyPem: weakCaKey,
+      issuerCertPem: f.pki.rootCertPem,
+      issuerKeyPem: f.pki.rootKeyPem,
+      notBefore: T.caCreated,
+      notAfter: T.leafNotAfter,
+      pathLen: 0,
+    });
+    const cert = leaf({}, { ...f.pki, issuingCertPem: weakCa, issuingKeyPem: weakCaKey });
+    const sig = signDetached(content, f.leafKeyPem, cert, [weakCa], { signingTime: T.signed });
+    const crl = await emptyCrl(weakCa, weakCaKey);
+    expect(await codeOf(verifyDetached(params(sig, { crlsPem: [crl] })))).toBe(
+      PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE,
+    );
+  }, 30_000);
 });
 
 describe('openssl cms -verify agrees with verifyDetached', () => {

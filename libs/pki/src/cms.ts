@@ -26,6 +26,7 @@ import {
   OID_RSA_ENCRYPTION,
 } from './oids';
 import { forgeCarrierFromPem } from './forge-shim';
+import { ALLIANCE_KEY_PROFILE, checkCertificateKey } from './key-profile';
 import { cmsToDer, fromPem, splitPem } from './pem';
 import { namesEqual, validateCertificatePath } from './path-validation';
 import { PkiError, PkiErrorCode } from './pki.errors';
@@ -58,6 +59,8 @@ export function signDetached(
 export function buildSignedData(p: {
   content: Buffer;
   keyPem: string;
+  /** Signs instead of `keyPem` (e.g. a forger that needs no private key); `keyPem` is then ignored. */
+  rawSigner?: { sign(md: forge.md.MessageDigest): string };
   certPem: string;
   chainPems: string[];
   signingTime: Date;
@@ -65,7 +68,7 @@ export function buildSignedData(p: {
   embedContent?: boolean;
   signerCount?: number;
 }): Buffer {
-  const key = forge.pki.privateKeyFromPem(p.keyPem);
+  const key = p.rawSigner ?? forge.pki.privateKeyFromPem(p.keyPem);
   const signer = forgeCarrierFromPem(p.certPem);
   const p7 = forge.pkcs7.createSignedData();
   p7.content = forge.util.createBuffer(p.content.toString('binary'));
@@ -118,6 +121,7 @@ export interface VerifiedSignature {
 
 /**
  * Verifies a detached CMS signature over `content` under the alliance profile, failing closed.
+ * Every key in the path must be in the alliance key profile (RSA 3072..8192 bits, e = 65537).
  * Certificates are validated at the signing time; CRLs must be current at `now`; a revoked
  * certificate fails whatever its revocation date. Throws PkiError with a precise code.
  */
@@ -156,6 +160,8 @@ export async function verifyDetached(p: VerifyDetachedParams): Promise<VerifiedS
     .map(parseCertificateDer);
   const signerCert = findSignerCertificate(signerInfo, [...embeddedCerts, ...suppliedIntermediates]);
   if (!embeddedCerts.includes(signerCert)) signed.certificates = [...(signed.certificates ?? []), signerCert];
+  // Before the signer's key verifies the signature: with e = 1 "verifying" proves nothing.
+  checkCertificateKey(signerCert, ALLIANCE_KEY_PROFILE, 'the signer certificate’s public key');
 
   await verifySignatureValue(signed, p.content);
 

@@ -37,4 +37,12 @@ export {
   type SignerIdentity,
 } from './certificate';
 export { signDetached, verifyDetached, type VerifiedSignature, type VerifyDetachedParams } from './cms';
+export {
+  ALLIANCE_KEY_PROFILE,
+  RSA_PUBLIC_EXPONENT,
+  checkPublicKeyInfo,
+  checkSpkiDer,
+  type KeyProfile,
+  type RsaKeyFacts,
+} from './key-profile';
 export { validateCertificatePath, type PathValidationInput, type ValidatedPath } from './path-validation';

@@ -12,6 +12,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { engine, serialHex } from './asn1';
 import { basicConstraints, keyUsages } from './certificate';
+import { ALLIANCE_KEY_PROFILE, checkCertificateKey, type KeyProfile } from './key-profile';
 import {
   ALLOWED_SIGNATURE_ALGORITHMS,
   KNOWN_CRITICAL_CERT_EXTENSIONS,
@@ -41,6 +42,11 @@ export interface PathValidationInput {
    * a CRL is supplied anyway, it is still checked in full.
    */
   requireAnchorCrl?: boolean;
+  /**
+   * Which public keys certificates of the path may carry (leaf, intermediates, anchor); checked
+   * before a key verifies anything. Default: the alliance profile.
+   */
+  keyProfile?: KeyProfile;
 }
 
 /** A validated path, leaf first, ending with the trust anchor. */
@@ -52,12 +58,17 @@ const MAX_PATH_LENGTH = 8;
 
 /**
  * Builds and validates a path from `leaf` to one of `trustAnchors`. Resolves with the path or
- * rejects with a PkiError: PKI_WEAK_ALGORITHM, PKI_UNTRUSTED_CHAIN, PKI_CERT_EXPIRED,
+ * rejects with a PkiError: PKI_KEY_OUTSIDE_PROFILE, PKI_WEAK_ALGORITHM, PKI_UNTRUSTED_CHAIN, PKI_CERT_EXPIRED,
  * PKI_CERT_NOT_YET_VALID, PKI_BASIC_CONSTRAINTS, PKI_KEY_USAGE, PKI_UNKNOWN_CRITICAL_EXTENSION,
  * PKI_CRL_MISSING, PKI_CRL_STALE, PKI_CERT_REVOKED, PKI_MALFORMED.
  */
 export async function validateCertificatePath(input: PathValidationInput): Promise<ValidatedPath> {
-  const chain = await buildPath(input.leaf, input.intermediates, input.trustAnchors);
+  const chain = await buildPath(
+    input.leaf,
+    input.intermediates,
+    input.trustAnchors,
+    input.keyProfile ?? ALLIANCE_KEY_PROFILE,
+  );
   if (chain === null)
     throw new PkiError(
       PkiErrorCode.PKI_UNTRUSTED_CHAIN,
@@ -83,18 +94,24 @@ async function buildPath(
   leaf: pkijs.Certificate,
   intermediates: pkijs.Certificate[],
   anchors: pkijs.Certificate[],
+  keyProfile: KeyProfile,
 ): Promise<pkijs.Certificate[] | null> {
   const pool = intermediates.filter((c) => !namesEqual(c.subject, c.issuer));
+  // Every key is judged before it verifies anything: a CA-signed certificate with e = 1 or a
+  // short modulus is refused even when its signatures "verify".
+  checkCertificateKey(leaf, keyProfile, 'the end-entity certificate’s public key');
   const step = async (path: pkijs.Certificate[]): Promise<pkijs.Certificate[] | null> => {
     const current = path[path.length - 1];
     checkCertificateAlgorithm(current);
     for (const anchor of anchors) {
-      if (namesEqual(anchor.subject, current.issuer) && (await signedBy(current, anchor)))
-        return [...path, anchor];
+      if (!namesEqual(anchor.subject, current.issuer)) continue;
+      checkCertificateKey(anchor, keyProfile, 'a trust anchor’s public key');
+      if (await signedBy(current, anchor)) return [...path, anchor];
     }
     if (path.length >= MAX_PATH_LENGTH) return null;
     for (const candidate of pool) {
       if (path.includes(candidate) || !namesEqual(candidate.subject, current.issuer)) continue;
+      checkCertificateKey(candidate, keyProfile, 'an intermediate CA certificate’s public key');
       if (!(await signedBy(current, candidate))) continue;
       const found = await step([...path, candidate]);
       if (found !== null) return found;

@@ -321,8 +321,13 @@ export class PkiService implements OnModuleInit {
         notAfter: new Date(now + input.validityDays * 86_400_000),
       });
     } catch (err) {
-      if (err instanceof PkiError) throw badInput(err.code, err.message);
-      throw err;
+      if (!(err instanceof PkiError)) throw err;
+      // Name the input field the refusal is about (the library speaks of "the CSR").
+      const aboutCsr =
+        err.code === PkiErrorCode.PKI_CSR_INVALID || err.code === PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE;
+      throw aboutCsr
+        ? badInput(err.code, `input.csrPem is refused: ${err.message}`, { field: 'csrPem' })
+        : badInput(err.code, err.message);
     }
     const d = describeCertificate(pem);
     const saved = await this.dataSource.transaction(async (m) => {
