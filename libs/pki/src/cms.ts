@@ -93,6 +93,11 @@ export function buildSignedData(p: {
   return Buffer.from(forge.asn1.toDer(p7.toAsn1()).getBytes(), 'binary');
 }
 
+/** Most certificates a CMS may carry (signer, its CAs, and spares): each is a path-building candidate. */
+export const MAX_CMS_CERTIFICATES = 8;
+/** Most CRLs a CMS may carry (each one named like an issuer costs a signature check). */
+export const MAX_CMS_CRLS = 4;
+
 /** Inputs of `verifyDetached`. */
 export interface VerifyDetachedParams {
   /** The exact bytes that were signed (the grant's canonical bytes). */
@@ -126,7 +131,13 @@ export interface VerifiedSignature {
  * certificate fails whatever its revocation date. Throws PkiError with a precise code.
  */
 export async function verifyDetached(p: VerifyDetachedParams): Promise<VerifiedSignature> {
-  const signed = parseSignedData(cmsToDer(p.signature));
+  const der = cmsToDer(p.signature);
+  // Look-alike CAs that all sign one another make path building branch at every level, so the
+  // candidates an upload brings are few. Counted first on the DER headers alone (parsing every
+  // certificate is the dearest part of refusing a flood), and again after parsing.
+  checkCmsObjectCounts(countCmsObjects(der));
+  const signed = parseSignedData(der);
+  checkCmsObjectCounts({ certificates: signed.certificates?.length ?? 0, crls: signed.crls?.length ?? 0 });
 
   for (const alg of signed.digestAlgorithms) digestName(alg.algorithmId);
   if (signed.signerInfos.length !== 1)
@@ -184,6 +195,61 @@ export async function verifyDetached(p: VerifyDetachedParams): Promise<VerifiedS
   });
 
   return { signer: checkLeafProfile(signerCert), signingTime: attrs.signingTime };
+}
+
+function checkCmsObjectCounts(counts: { certificates: number; crls: number } | null): void {
+  if (counts === null) return; // not the expected shape: the full parser decides
+  if (counts.certificates > MAX_CMS_CERTIFICATES || counts.crls > MAX_CMS_CRLS) {
+    throw new PkiError(
+      PkiErrorCode.PKI_TOO_MANY_CERTIFICATES,
+      `the CMS certificates field may hold at most ${MAX_CMS_CERTIFICATES} certificates and its crls field at most ${MAX_CMS_CRLS} CRLs`,
+    );
+  }
+}
+
+/** One definite-length TLV header at `at` (tag byte, content bounds), or null when it is not one. */
+function tlv(b: Uint8Array, at: number, limit: number): { tag: number; start: number; end: number } | null {
+  if (at + 2 > limit) return null;
+  const tag = b[at];
+  if ((tag & 0x1f) === 0x1f) return null; // high tag numbers do not occur in CMS
+  let len = b[at + 1];
+  let start = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4 || start + n > limit) return null; // indefinite (BER) or absurd
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[start + i];
+    start += n;
+  }
+  return start + len <= limit ? { tag, start, end: start + len } : null;
+}
+
+/**
+ * How many certificates ([0]) and CRLs ([1]) a ContentInfo/SignedData carries, read from the
+ * DER headers without parsing them; null when the bytes do not have that shape.
+ */
+function countCmsObjects(der: Uint8Array): { certificates: number; crls: number } | null {
+  const info = tlv(der, 0, der.length);
+  const type = info && info.tag === 0x30 ? tlv(der, info.start, info.end) : null;
+  const content = type && type.tag === 0x06 ? tlv(der, type.end, info!.end) : null;
+  const sd = content && content.tag === 0xa0 ? tlv(der, content.start, content.end) : null;
+  if (!sd || sd.tag !== 0x30) return null;
+  const counts = { certificates: 0, crls: 0 };
+  for (let at = sd.start; at < sd.end;) {
+    const field = tlv(der, at, sd.end);
+    if (!field) return null;
+    if (field.tag === 0xa0 || field.tag === 0xa1) {
+      let n = 0;
+      for (let c = field.start; c < field.end; n++) {
+        const item = tlv(der, c, field.end);
+        if (!item) return null;
+        c = item.end;
+      }
+      counts[field.tag === 0xa0 ? 'certificates' : 'crls'] += n;
+    }
+    at = field.end;
+  }
+  return counts;
 }
 
 function parseSignedData(der: Buffer): pkijs.SignedData {

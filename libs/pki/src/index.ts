@@ -36,7 +36,14 @@ export {
   type KeyUsageName,
   type SignerIdentity,
 } from './certificate';
-export { signDetached, verifyDetached, type VerifiedSignature, type VerifyDetachedParams } from './cms';
+export {
+  MAX_CMS_CERTIFICATES,
+  MAX_CMS_CRLS,
+  signDetached,
+  verifyDetached,
+  type VerifiedSignature,
+  type VerifyDetachedParams,
+} from './cms';
 export {
   ALLIANCE_KEY_PROFILE,
   RSA_PUBLIC_EXPONENT,
@@ -45,4 +52,10 @@ export {
   type KeyProfile,
   type RsaKeyFacts,
 } from './key-profile';
-export { validateCertificatePath, type PathValidationInput, type ValidatedPath } from './path-validation';
+export {
+  MAX_PATH_CANDIDATES,
+  MAX_PATH_SIGNATURE_CHECKS,
+  validateCertificatePath,
+  type PathValidationInput,
+  type ValidatedPath,
+} from './path-validation';

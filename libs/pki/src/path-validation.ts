@@ -8,6 +8,7 @@
  * name constraints, policy mapping/constraints/inhibitAnyPolicy, delta and indirect CRLs,
  * distribution-point scoping, self-issued key-rollover certificates inside a path.
  */
+import { webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { engine, serialHex } from './asn1';
@@ -55,6 +56,14 @@ export interface ValidatedPath {
 }
 
 const MAX_PATH_LENGTH = 8;
+/**
+ * Most signature checks path building may make (each distinct certificate/issuer pair is checked
+ * at most once). The alliance path needs 2, the PKITS cases at most 5. Look-alike CAs that all
+ * verify one another reach it at once and are refused with PKI_PATH_BUDGET_EXCEEDED.
+ */
+export const MAX_PATH_SIGNATURE_CHECKS = 12;
+/** Most partial paths path building may extend (the alliance path: 2; PKITS: at most 5). */
+export const MAX_PATH_CANDIDATES = 24;
 
 /**
  * Builds and validates a path from `leaf` to one of `trustAnchors`. Resolves with the path or
@@ -89,30 +98,63 @@ export async function validateCertificatePath(input: PathValidationInput): Promi
   return { certificates: chain };
 }
 
-/** Depth-first path building: issuer name must match and the issuer's key must verify the signature. */
+/**
+ * Depth-first path building: issuer name must match and the issuer's key must verify the
+ * signature. Bounded, so hostile certificate sets cost little: duplicates are dropped, each
+ * certificate/issuer signature is checked at most once, and the search gives up with
+ * PKI_PATH_BUDGET_EXCEEDED after MAX_PATH_SIGNATURE_CHECKS checks or MAX_PATH_CANDIDATES paths.
+ */
 async function buildPath(
   leaf: pkijs.Certificate,
   intermediates: pkijs.Certificate[],
   anchors: pkijs.Certificate[],
   keyProfile: KeyProfile,
 ): Promise<pkijs.Certificate[] | null> {
-  const pool = intermediates.filter((c) => !namesEqual(c.subject, c.issuer));
+  const leafId = identity(leaf);
+  const pool = [...new Map(intermediates.map((c) => [identity(c), c])).entries()]
+    .filter(([id, c]) => id !== leafId && !namesEqual(c.subject, c.issuer))
+    .map(([, c]) => c);
   // Every key is judged before it verifies anything: a CA-signed certificate with e = 1 or a
   // short modulus is refused even when its signatures "verify".
   checkCertificateKey(leaf, keyProfile, 'the end-entity certificate’s public key');
+  const exhausted = () =>
+    new PkiError(
+      PkiErrorCode.PKI_PATH_BUDGET_EXCEEDED,
+      'path building gave up: too many candidate issuers with the names of the alliance CAs',
+    );
+  const keyChecked = new Set<pkijs.Certificate>();
+  const checkKey = (cert: pkijs.Certificate, what: string) => {
+    if (keyChecked.has(cert)) return;
+    checkCertificateKey(cert, keyProfile, what);
+    keyChecked.add(cert);
+  };
+  let checks = 0;
+  let candidates = 0;
+  const verdicts = new Map<pkijs.Certificate, Map<pkijs.Certificate, boolean>>();
+  const verifiedBy = async (cert: pkijs.Certificate, issuer: pkijs.Certificate): Promise<boolean> => {
+    let known = verdicts.get(cert);
+    if (known === undefined) verdicts.set(cert, (known = new Map()));
+    const verdict = known.get(issuer);
+    if (verdict !== undefined) return verdict;
+    if (++checks > MAX_PATH_SIGNATURE_CHECKS) throw exhausted();
+    const ok = await signedBy(cert, issuer);
+    known.set(issuer, ok);
+    return ok;
+  };
   const step = async (path: pkijs.Certificate[]): Promise<pkijs.Certificate[] | null> => {
+    if (++candidates > MAX_PATH_CANDIDATES) throw exhausted();
     const current = path[path.length - 1];
     checkCertificateAlgorithm(current);
     for (const anchor of anchors) {
       if (!namesEqual(anchor.subject, current.issuer)) continue;
-      checkCertificateKey(anchor, keyProfile, 'a trust anchor’s public key');
-      if (await signedBy(current, anchor)) return [...path, anchor];
+      checkKey(anchor, 'a trust anchor’s public key');
+      if (await verifiedBy(current, anchor)) return [...path, anchor];
     }
     if (path.length >= MAX_PATH_LENGTH) return null;
     for (const candidate of pool) {
       if (path.includes(candidate) || !namesEqual(candidate.subject, current.issuer)) continue;
-      checkCertificateKey(candidate, keyProfile, 'an intermediate CA certificate’s public key');
-      if (!(await signedBy(current, candidate))) continue;
+      checkKey(candidate, 'an intermediate CA certificate’s public key');
+      if (!(await verifiedBy(current, candidate))) continue;
       const found = await step([...path, candidate]);
       if (found !== null) return found;
     }
@@ -121,9 +163,50 @@ async function buildPath(
   return step([leaf]);
 }
 
+/** Identity of a certificate for de-duplication: the bytes it signs and its signature. */
+function identity(cert: pkijs.Certificate): string {
+  const tbs = Buffer.from(cert.tbsView).toString('hex');
+  return `${tbs}:${Buffer.from(cert.signatureValue.valueBlock.valueHexView).toString('hex')}`;
+}
+
+/** Hash of each allowlisted RSASSA-PKCS1-v1_5 certificate signature algorithm (the profile's keys are RSA). */
+const RSA_PKCS1_HASHES: ReadonlyMap<string, string> = new Map([
+  ['1.2.840.113549.1.1.11', 'SHA-256'],
+  ['1.2.840.113549.1.1.12', 'SHA-384'],
+  ['1.2.840.113549.1.1.13', 'SHA-512'],
+]);
+
+/** Issuer keys imported once per (certificate, hash): path building checks one issuer against several certificates. */
+const importedKeys = new WeakMap<pkijs.Certificate, Map<string, Promise<webcrypto.CryptoKey>>>();
+
+function issuerKey(issuer: pkijs.Certificate, hash: string): Promise<webcrypto.CryptoKey> {
+  let byHash = importedKeys.get(issuer);
+  if (byHash === undefined) importedKeys.set(issuer, (byHash = new Map()));
+  let key = byHash.get(hash);
+  if (key === undefined) {
+    const spki = issuer.subjectPublicKeyInfo.toSchema().toBER(false);
+    key = webcrypto.subtle.importKey('spki', spki, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify']);
+    byHash.set(hash, key);
+  }
+  return key;
+}
+
+/**
+ * Whether `issuer`'s key verifies `cert`'s signature over its TBS bytes as received: Node
+ * webcrypto RSASSA-PKCS1-v1_5 (the primitive the Wycheproof suite checks), with the issuer's key
+ * imported once. Keys were checked against the profile before; anything else is "no".
+ */
 async function signedBy(cert: pkijs.Certificate, issuer: pkijs.Certificate): Promise<boolean> {
+  const hash = RSA_PKCS1_HASHES.get(cert.signatureAlgorithm.algorithmId);
+  const signature = cert.signatureValue.valueBlock;
+  if (hash === undefined || signature.unusedBits !== 0 || cert.tbsView.byteLength === 0) return false;
   try {
-    return await cert.verify(issuer, engine);
+    return await webcrypto.subtle.verify(
+      'RSASSA-PKCS1-v1_5',
+      await issuerKey(issuer, hash),
+      signature.valueHexView,
+      cert.tbsView,
+    );
   } catch {
     return false;
   }
@@ -261,10 +344,17 @@ export function namesEqual(
   a: pkijs.RelativeDistinguishedNames,
   b: pkijs.RelativeDistinguishedNames,
 ): boolean {
-  const ra = rdns(a);
-  const rb = rdns(b);
-  if (ra.length !== rb.length) return false;
-  return ra.every((set, i) => set.length === rb[i].length && set.every((v, j) => v === rb[i][j]));
+  return nameKey(a) === nameKey(b);
+}
+
+/** Normalized names, computed once per parsed name (path building compares the same names often). */
+const nameKeys = new WeakMap<pkijs.RelativeDistinguishedNames, string>();
+
+/** A string equal for two names exactly when {@link namesEqual} holds (JSON of the normalized RDNs). */
+function nameKey(name: pkijs.RelativeDistinguishedNames): string {
+  let key = nameKeys.get(name);
+  if (key === undefined) nameKeys.set(name, (key = JSON.stringify(rdns(name))));
+  return key;
 }
 
 function rdns(name: pkijs.RelativeDistinguishedNames): string[][] {
