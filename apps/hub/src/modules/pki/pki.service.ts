@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
+import { verifyDocumentSignature } from '@maxhub/contracts';
 import {
   CertificateEntity,
   CompanyEntity,
@@ -21,7 +22,6 @@ import {
   issueCertificate,
   PkiError,
   PkiErrorCode,
-  verifyDetached,
   type CrlReason,
   type SignerIdentity,
 } from '@maxhub/pki';
@@ -461,11 +461,13 @@ export class PkiService implements OnModuleInit {
   }
 
   /**
-   * Verifies a detached CMS signature over `content` against the hub's trust anchor, its issuing
-   * CA and the CRL in force at `now` — never anything the upload brings — and finds the hub's
-   * record of the signer certificate, which must also be within its validity NOW (the library
-   * checks validity at the signing time). Outcomes are cached per (signature, content, CRL
-   * number). Throws PkiError (PKI_* codes) or HubError PKI_CERTIFICATE_UNKNOWN.
+   * Verifies a detached CMS signature over `content` (a grant or termination document's
+   * canonical bytes) against the hub's trust anchor, its issuing CA and the CRL in force at
+   * `now` — never anything the upload brings — with `verifyDocumentSignature` (the rules the
+   * offline verifier applies too: certificate valid at signing AND now, signing time not before
+   * the grant's createdAt), then finds the hub's record of the signer certificate, which must
+   * also be within its validity NOW. Outcomes are cached per (signature, content, CRL number).
+   * Throws PkiError (PKI_* codes) or HubError PKI_CERTIFICATE_UNKNOWN.
    */
   async verify(
     content: Buffer,
@@ -541,7 +543,8 @@ export class PkiService implements OnModuleInit {
         );
       }
       try {
-        const ok = await verifyDetached({
+        // The same rules `maxhub contract verify` applies offline; the record checks follow.
+        const { signer, signingTime } = await verifyDocumentSignature({
           content,
           signature: cmsDer,
           trustAnchorsPem: [ca.rootCertPem],
@@ -549,7 +552,7 @@ export class PkiService implements OnModuleInit {
           crlsPem: [crl.crlPem],
           now,
         });
-        outcome = { ok };
+        outcome = { ok: { signer, signingTime } };
       } catch (err) {
         if (!(err instanceof PkiError)) throw err;
         outcome = { error: err };
