@@ -15,7 +15,9 @@ import {
 import { describeCertificate } from './certificate';
 import { buildSignedData, signDetached, verifyDetached, type VerifyDetachedParams } from './cms';
 import { ALLIANCE_GRANT_SIGNING_EKU, EKU_EMAIL_PROTECTION } from './oids';
-import { toPem } from './pem';
+import { parseCertificateDer, parseCrlDer } from './asn1';
+import { validateCertificatePath } from './path-validation';
+import { fromPem, toPem } from './pem';
 import { PkiError, PkiErrorCode } from './pki.errors';
 import { forgeSubjectAttributesFromPem } from './forge-shim';
 import {
@@ -472,6 +474,42 @@ describe('verifyDetached refuses keys outside the profile, even in certificates 
       PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE,
     );
   }, 30_000);
+});
+
+describe('verifyDetached refuses damaged encodings with a PKI_* code (found by the DER mutation suite)', () => {
+  it('refuses a BMPString of odd length, on which the DER parser throws a RangeError (PKI_MALFORMED)', async () => {
+    expect(await codeOf(verifyDetached(params(Buffer.from('1e0300410042', 'hex'))))).toBe(
+      PkiErrorCode.PKI_MALFORMED,
+    );
+  });
+
+  it('refuses a signed attribute with an empty SET of values instead of throwing a TypeError (PKI_ATTRIBUTES_INVALID)', async () => {
+    const sig = Buffer.from(sign());
+    const at = sig.indexOf(Buffer.from('06092a864886f70d010905310f', 'hex')); // signing-time, SET of 15 bytes
+    expect(at).toBeGreaterThan(0);
+    sig[at + 12] = 0x00;
+    expect(await codeOf(verifyDetached(params(sig)))).toBe(PkiErrorCode.PKI_ATTRIBUTES_INVALID);
+  });
+
+  it('refuses a certificate whose unsigned outer signatureAlgorithm parameters differ from the signed ones', async () => {
+    // NULL parameters turned into an empty OCTET STRING: the CA's signature still verifies, but
+    // the same certificate would get another fingerprint.
+    const der = fromPem(f.leafCertPem, 'CERTIFICATE');
+    const at = der.lastIndexOf(Buffer.from('300d06092a864886f70d01010b0500', 'hex'));
+    der[at + 13] = 0x04;
+    expect(describeCertificate(toPem(der, 'CERTIFICATE')).fingerprintSha256).not.toBe(
+      describeCertificate(f.leafCertPem).fingerprintSha256,
+    );
+    const path = validateCertificatePath({
+      leaf: parseCertificateDer(der),
+      intermediates: [parseCertificateDer(fromPem(f.pki.issuingCertPem, 'CERTIFICATE'))],
+      trustAnchors: [parseCertificateDer(fromPem(f.pki.rootCertPem, 'CERTIFICATE'))],
+      crls: [parseCrlDer(fromPem(f.crlPem, 'X509 CRL'))],
+      validityTime: T.signed,
+      now: T.now,
+    });
+    expect(await codeOf(path)).toBe(PkiErrorCode.PKI_MALFORMED);
+  });
 });
 
 describe('openssl cms -verify agrees with verifyDetached', () => {

@@ -310,13 +310,14 @@ function signedAttributes(si: pkijs.SignerInfo, contentType: string): ProfileAtt
   if (new Set(types).size !== types.length)
     throw new PkiError(PkiErrorCode.PKI_ATTRIBUTES_INVALID, 'a signed attribute is repeated');
   const single = (oid: string, what: string): unknown => {
-    const a = attributes.find((x) => x.type === oid);
-    if (a?.values.length !== 1)
+    // pkijs leaves `values` undefined for an attribute whose SET of values is empty.
+    const values = attributes.find((x) => x.type === oid)?.values as unknown[] | undefined;
+    if (values?.length !== 1)
       throw new PkiError(
         PkiErrorCode.PKI_ATTRIBUTES_INVALID,
         `exactly one ${what} attribute value is required`,
       );
-    return a.values[0];
+    return values[0];
   };
   const ct = single(OID_ATTR_CONTENT_TYPE, 'content-type');
   if (!(ct instanceof asn1js.ObjectIdentifier) || ct.valueBlock.toString() !== contentType) {

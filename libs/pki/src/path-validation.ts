@@ -220,9 +220,18 @@ function checkCertificateAlgorithm(cert: pkijs.Certificate): void {
       'a certificate in the path is signed with a weak or unsupported algorithm',
     );
   }
-  if (cert.signature.algorithmId !== outer) {
-    throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'certificate signature algorithm fields disagree');
+  // The whole AlgorithmIdentifier, parameters included (RFC 5280 §4.1.1.2): the outer one is not
+  // signed, so a changed parameter would otherwise give the same certificate another fingerprint.
+  if (!sameAlgorithm(cert.signature, cert.signatureAlgorithm)) {
+    throw new PkiError(
+      PkiErrorCode.PKI_MALFORMED,
+      'certificate signatureAlgorithm differs from the signature field it signs',
+    );
   }
+}
+
+function sameAlgorithm(a: pkijs.AlgorithmIdentifier, b: pkijs.AlgorithmIdentifier): boolean {
+  return Buffer.from(a.toSchema().toBER(false)).equals(Buffer.from(b.toSchema().toBER(false)));
 }
 
 function checkValidity(cert: pkijs.Certificate, at: Date): void {
@@ -291,9 +300,9 @@ async function checkRevocation(
           'a CRL is signed with a weak or unsupported algorithm',
         );
       }
-      let ok = false;
+      let ok = sameAlgorithm(crl.signature, crl.signatureAlgorithm);
       try {
-        ok = await crl.verify({ issuerCertificate: issuer }, engine);
+        ok &&= await crl.verify({ issuerCertificate: issuer }, engine);
       } catch {
         ok = false;
       }
