@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import forge from 'node-forge';
 import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
-import { GrantVersionEntity } from '@maxhub/db';
+import { CertificateEntity, GrantVersionEntity } from '@maxhub/db';
 import {
   createDevAlliancePki,
   describeCertificate,
+  fromPem,
   signDetached,
   type DevAlliancePki,
   type MemberSubject,
@@ -24,6 +25,8 @@ import {
   type TestSigner,
 } from '@maxhub/testing';
 import { signMemberCertificate, type MemberProfileOverrides } from '../libs/pki/src/ca';
+import { buildSignedData } from '../libs/pki/src/cms';
+import { exponentOneForger, publicKeyWithExponent } from '../libs/pki/src/pki.test-fixtures';
 import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
 import { ATTACH, COLUMNS, DRAFT, GRANT, TERMINATE, draftInput, sign } from './grant-fixtures';
 
@@ -361,6 +364,58 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
         [lapsed.certificateId],
       );
       await expectRefused(v.grantId, 1, sig, 'PKI_CERT_EXPIRED', lapsed.token);
+    });
+
+    it('does not open a grant on a grantor signature forged from an e = 1 certificate the CA signed (PKI_KEY_OUTSIDE_PROFILE)', async () => {
+      // A grantor-company lawyer whose certificate carries RSA exponent 1: minted with the alliance
+      // CA's key behind the hub's back and recorded as if the hub had issued it (as it did before
+      // the key profile was enforced).
+      const victim = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+      const person = await me(victim.token);
+      const publicKey = publicKeyWithExponent(spareKey.privateKeyPem, 1);
+      const certPem = signMemberCertificate({
+        issuerCertPem: ca.issuingCertPem,
+        issuerKeyPem: ca.issuingKeyPem,
+        subject: { ...grantorSubject, personId: person.id, name: person.displayName, email: person.email },
+        notBefore: new Date(Date.now() - DAY),
+        notAfter: new Date(Date.now() + 30 * DAY),
+        publicKey,
+      });
+      const d = describeCertificate(certPem);
+      await ctx.dataSource.getRepository(CertificateEntity).insert({
+        serialNumber: d.serialNumber,
+        issuerFingerprint: createHash('sha256')
+          .update(fromPem(ca.issuingCertPem, 'CERTIFICATE'))
+          .digest('hex'),
+        userId: person.id,
+        orgKind: 'company',
+        companyId: company.id,
+        workingGroupId: null,
+        role: 'LEGAL',
+        certificatePem: certPem,
+        fingerprintSha256: d.fingerprintSha256,
+        notBefore: d.notBefore,
+        notAfter: d.notAfter,
+        issuedBy: null,
+        revokedAt: null,
+        revocationReason: null,
+      });
+      const v = await newDraft();
+      await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantee, v.canonicalDocument) }, grantee.token);
+      // The working group's lawyer forges the grantor's signature from the certificate alone.
+      const forged = buildSignedData({
+        content: Buffer.from(v.canonicalDocument),
+        keyPem: '',
+        rawSigner: exponentOneForger(publicKey.n),
+        certPem,
+        chainPems: [],
+        signingTime: new Date(),
+      });
+      await expectRefused(v.grantId, 1, forged.toString('base64'), 'PKI_KEY_OUTSIDE_PROFILE', grantee.token);
+      expect((await snapshot(v.grantId)).state).toBe('AWAITING_SIGNATURES');
+      await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+        code: 'GRANT_NOT_ACTIVE',
+      });
     });
 
     it('refuses a revoked certificate (PKI_CERT_REVOKED)', async () => {

@@ -8,6 +8,7 @@ import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
 import { describeCertificate, fromPem, verifyDetached } from '@maxhub/pki';
 import { newDatasetVersion, newKeyAndCsr, newLegalSigner, runCli, TestContext, uniq } from '@maxhub/testing';
 import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
+import { exponentOneCsr, keyAndCsrWith } from '../libs/pki/src/pki.test-fixtures';
 import { ATTACH, COLUMNS, DRAFT, draftInput, sign } from './grant-fixtures';
 
 const ISSUE = `mutation($input: IssueCertificateInput!) { issueCertificate(input: $input) { id serialNumber orgKind orgSlug role certificatePem notAfter person { email } } }`;
@@ -102,6 +103,41 @@ describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
     );
     expect(r.errors?.[0].extensions?.reason).toBe('PKI_CSR_INVALID');
   });
+
+  it('refuses a CSR whose RSA public exponent is 1 or 3 (BAD_USER_INPUT PKI_KEY_OUTSIDE_PROFILE naming csrPem) and issues nothing', async () => {
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    const csrs = [exponentOneCsr(key.privateKeyPem), keyAndCsrWith({ bits: 3072, exponent: 3 }).csrPem];
+    for (const csrPem of csrs) {
+      const r = await ctx.gql(
+        ISSUE,
+        {
+          input: {
+            csrPem,
+            userEmail: legal.email,
+            orgKind: 'COMPANY',
+            companySlug: company.slug,
+            validityDays: 30,
+          },
+        },
+        admin.token,
+      );
+      expect(r.data).toBeNull();
+      expect(r.errors?.[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'PKI_KEY_OUTSIDE_PROFILE',
+        details: { field: 'csrPem' },
+      });
+      expect(r.errors?.[0].message).toMatch(
+        /^input\.csrPem is refused: the CSR’s public key has an RSA public exponent other than 65537/,
+      );
+    }
+    const issued = await ctx.gqlOk(
+      `query($e: String!) { certificates(userEmail: $e, includeRevoked: true) { id } }`,
+      { e: legal.email },
+      admin.token,
+    );
+    expect(issued.certificates).toEqual([]);
+  }, 60_000);
 
   it('publishes a new CRL listing a certificate the moment it is revoked, and lists certificates by role', async () => {
     const signer = await newLegalSigner(ctx, admin.token, { companySlug: company.slug }, { key });

@@ -4,6 +4,14 @@
  */
 export { ContractError, ContractErrorCode } from './contract.errors';
 export {
+  SIGNING_CLOCK_SKEW_SECONDS,
+  parseSignedDocument,
+  verifyDocumentSignature,
+  type DocumentSignatureInput,
+  type SignedDocument,
+  type VerifiedDocumentSignature,
+} from './signature';
+export {
   GRANT_SCHEMA,
   TERMINATION_SCHEMA,
   GrantDocumentSchema,

@@ -23,7 +23,14 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 
 /** Parses DER into an asn1js object; refuses trailing bytes and parse errors with PKI_MALFORMED. */
 export function parseDer(der: Uint8Array, what: string): asn1js.AsnType {
-  const parsed = asn1js.fromBER(toArrayBuffer(der));
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(toArrayBuffer(der));
+  } catch (e) {
+    // asn1js reports most damage in `offset` but throws on some (e.g. a BMPString of odd length
+    // throws a RangeError): for bytes from outside, either way means "not DER".
+    throw new PkiError(PkiErrorCode.PKI_MALFORMED, `${what} is not valid DER`, { cause: e });
+  }
   if (parsed.offset === -1 || parsed.offset !== der.byteLength) {
     throw new PkiError(PkiErrorCode.PKI_MALFORMED, `${what} is not valid DER`);
   }
@@ -36,7 +43,9 @@ export function parseCertificateDer(der: Uint8Array): pkijs.Certificate {
     return new pkijs.Certificate({ schema: parseDer(der, 'certificate') });
   } catch (e) {
     if (e instanceof PkiError) throw e;
-    throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'certificate does not match the X.509 schema', { cause: e });
+    throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'certificate does not match the X.509 schema', {
+      cause: e,
+    });
   }
 }
 

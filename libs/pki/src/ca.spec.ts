@@ -7,7 +7,14 @@ import { describeCertificate } from './certificate';
 import { createKeyAndCsr, describeCsr, exportPkcs12, importPkcs12 } from './keys';
 import { cmsToDer, fromPem, splitPem, toPem } from './pem';
 import { PkiError, PkiErrorCode } from './pki.errors';
-import { buildFixture, GRANTOR_SUBJECT, T, type Fixture } from './pki.test-fixtures';
+import {
+  buildFixture,
+  exponentOneCsr,
+  GRANTOR_SUBJECT,
+  keyAndCsrWith,
+  T,
+  type Fixture,
+} from './pki.test-fixtures';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -42,7 +49,14 @@ describe('createDevAlliancePki', () => {
     try {
       writeFileSync(join(dir, 'root.pem'), f.pki.rootCertPem);
       writeFileSync(join(dir, 'issuing.pem'), f.pki.issuingCertPem);
-      const r = spawnSync('openssl', ['verify', '-attime', '1767225600', '-CAfile', join(dir, 'root.pem'), join(dir, 'issuing.pem')]);
+      const r = spawnSync('openssl', [
+        'verify',
+        '-attime',
+        '1767225600',
+        '-CAfile',
+        join(dir, 'root.pem'),
+        join(dir, 'issuing.pem'),
+      ]);
       expect(r.stdout.toString()).toContain(': OK');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -60,8 +74,22 @@ describe('createKeyAndCsr and issueCertificate', () => {
   });
 
   it('binds the subject the hub decides, not the one the CSR claims', () => {
-    const { csrPem } = createKeyAndCsr({ name: 'Mallory', org: 'other-company', orgKind: 'working-group', role: 'LEGAL', email: 'm@example.com' });
-    const cert = issueCertificate({ csrPem, issuerCertPem: f.pki.issuingCertPem, issuerKeyPem: f.pki.issuingKeyPem, subject: GRANTOR_SUBJECT, notBefore: T.leafNotBefore, notAfter: T.leafNotAfter, serialNumber: '0a1b2c' });
+    const { csrPem } = createKeyAndCsr({
+      name: 'Mallory',
+      org: 'other-company',
+      orgKind: 'working-group',
+      role: 'LEGAL',
+      email: 'm@example.com',
+    });
+    const cert = issueCertificate({
+      csrPem,
+      issuerCertPem: f.pki.issuingCertPem,
+      issuerKeyPem: f.pki.issuingKeyPem,
+      subject: GRANTOR_SUBJECT,
+      notBefore: T.leafNotBefore,
+      notAfter: T.leafNotAfter,
+      serialNumber: '0a1b2c',
+    });
     const d = describeCertificate(cert);
     expect(d.identity).toEqual({ ...GRANTOR_SUBJECT });
     expect(d.serialNumber).toBe('0a1b2c');
@@ -74,8 +102,57 @@ describe('createKeyAndCsr and issueCertificate', () => {
     const der = fromPem(f.leafCsrPem, 'CERTIFICATE REQUEST');
     der[der.length - 5] ^= 0x01;
     const tampered = toPem(der, 'CERTIFICATE REQUEST');
-    expect(codeOfSync(() => issueCertificate({ csrPem: tampered, issuerCertPem: f.pki.issuingCertPem, issuerKeyPem: f.pki.issuingKeyPem, subject: GRANTOR_SUBJECT, notBefore: T.leafNotBefore, notAfter: T.leafNotAfter }))).toBe(PkiErrorCode.PKI_CSR_INVALID);
+    expect(
+      codeOfSync(() =>
+        issueCertificate({
+          csrPem: tampered,
+          issuerCertPem: f.pki.issuingCertPem,
+          issuerKeyPem: f.pki.issuingKeyPem,
+          subject: GRANTOR_SUBJECT,
+          notBefore: T.leafNotBefore,
+          notAfter: T.leafNotAfter,
+        }),
+      ),
+    ).toBe(PkiErrorCode.PKI_CSR_INVALID);
   });
+
+  /** issueCertificate with the fixture CA and subject for `csrPem`, as the error it throws (or 'OK'). */
+  function issueError(csrPem: string): PkiError | 'OK' {
+    try {
+      issueCertificate({
+        csrPem,
+        issuerCertPem: f.pki.issuingCertPem,
+        issuerKeyPem: f.pki.issuingKeyPem,
+        subject: GRANTOR_SUBJECT,
+        notBefore: T.leafNotBefore,
+        notAfter: T.leafNotAfter,
+      });
+      return 'OK';
+    } catch (e) {
+      if (e instanceof PkiError) return e;
+      throw e;
+    }
+  }
+
+  it('refuses a CSR whose RSA public exponent is 1 (its self-signature verifies, forged without a secret)', () => {
+    const csrPem = exponentOneCsr(f.leafKeyPem);
+    expect(describeCsr(csrPem).signatureValid).toBe(true);
+    const err = issueError(csrPem);
+    expect(err).toMatchObject({ code: PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE });
+    expect((err as PkiError).message).toMatch(/CSR.*exponent other than 65537/);
+  });
+
+  it('refuses a CSR whose RSA public exponent is 3', () => {
+    const err = issueError(keyAndCsrWith({ bits: 3072, exponent: 3 }).csrPem);
+    expect(err).toMatchObject({ code: PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE });
+    expect((err as PkiError).message).toMatch(/exponent other than 65537/);
+  }, 60_000);
+
+  it('refuses a CSR with a 2048-bit RSA key', () => {
+    const err = issueError(keyAndCsrWith({ bits: 2048, exponent: 65537 }).csrPem);
+    expect(err).toMatchObject({ code: PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE });
+    expect((err as PkiError).message).toMatch(/modulus shorter than 3072 bits/);
+  }, 30_000);
 
   it.each([
     ['an org slug with capitals', { orgSlug: 'Hanil' }],
@@ -84,14 +161,32 @@ describe('createKeyAndCsr and issueCertificate', () => {
     ['an unknown org kind', { orgKind: 'government' }],
   ])('refuses a subject with %s', (_label, patch) => {
     const subject = { ...GRANTOR_SUBJECT, ...patch } as typeof GRANTOR_SUBJECT;
-    expect(codeOfSync(() => issueCertificate({ csrPem: f.leafCsrPem, issuerCertPem: f.pki.issuingCertPem, issuerKeyPem: f.pki.issuingKeyPem, subject, notBefore: T.leafNotBefore, notAfter: T.leafNotAfter }))).toBe(PkiErrorCode.PKI_INVALID_SUBJECT);
+    expect(
+      codeOfSync(() =>
+        issueCertificate({
+          csrPem: f.leafCsrPem,
+          issuerCertPem: f.pki.issuingCertPem,
+          issuerKeyPem: f.pki.issuingKeyPem,
+          subject,
+          notBefore: T.leafNotBefore,
+          notAfter: T.leafNotAfter,
+        }),
+      ),
+    ).toBe(PkiErrorCode.PKI_INVALID_SUBJECT);
   });
 });
 
 describe('createCrl', () => {
   it('writes a CRL that openssl parses, with the revoked serial and reason', async () => {
     const serial = describeCertificate(f.leafCertPem).serialNumber;
-    const crl = await createCrl({ issuerCertPem: f.pki.issuingCertPem, issuerKeyPem: f.pki.issuingKeyPem, revoked: [{ serialNumber: serial, revokedAt: T.crlThisUpdate, reason: 'keyCompromise' }], thisUpdate: T.crlThisUpdate, nextUpdate: T.crlNextUpdate, crlNumber: 42 });
+    const crl = await createCrl({
+      issuerCertPem: f.pki.issuingCertPem,
+      issuerKeyPem: f.pki.issuingKeyPem,
+      revoked: [{ serialNumber: serial, revokedAt: T.crlThisUpdate, reason: 'keyCompromise' }],
+      thisUpdate: T.crlThisUpdate,
+      nextUpdate: T.crlNextUpdate,
+      crlNumber: 42,
+    });
     const text = spawnSync('openssl', ['crl', '-noout', '-text'], { input: crl }).stdout.toString();
     expect(text).toContain(serial.toUpperCase());
     expect(text).toContain('Key Compromise');
@@ -105,7 +200,9 @@ describe('PKCS#12', () => {
     const p12 = exportPkcs12(f.leafKeyPem, f.leafCertPem, [f.pki.issuingCertPem], 'correct horse');
     const back = importPkcs12(p12, 'correct horse');
     expect(back.certPem).toBe(f.leafCertPem.replace(/\r\n/g, '\n'));
-    const text = spawnSync('openssl', ['pkey', '-noout', '-text'], { input: back.privateKeyPem }).stdout.toString();
+    const text = spawnSync('openssl', ['pkey', '-noout', '-text'], {
+      input: back.privateKeyPem,
+    }).stdout.toString();
     expect(text).toContain('Private-Key: (3072 bit');
   });
 
@@ -128,7 +225,9 @@ describe('PEM helpers', () => {
     expect(fromPem(toPem(der, 'CERTIFICATE'), 'CERTIFICATE').equals(der)).toBe(true);
     expect(cmsToDer(toPem(der, 'CMS')).equals(der)).toBe(true);
     expect(codeOfSync(() => fromPem('nothing here', 'CERTIFICATE'))).toBe(PkiErrorCode.PKI_MALFORMED);
-    expect(codeOfSync(() => fromPem(f.leafCertPem + f.leafCertPem, 'CERTIFICATE'))).toBe(PkiErrorCode.PKI_MALFORMED);
+    expect(codeOfSync(() => fromPem(f.leafCertPem + f.leafCertPem, 'CERTIFICATE'))).toBe(
+      PkiErrorCode.PKI_MALFORMED,
+    );
   });
 
   it('describes a certificate without leaking anything but its facts', () => {

@@ -9,7 +9,8 @@ import forge from 'node-forge';
 import * as pkijs from 'pkijs';
 import { engine, findExtension, parseCertificateDer, toArrayBuffer } from './asn1';
 import { forgeSubjectAttributesFromPem } from './forge-shim';
-import { describeCsr, generateRsaKeyPem, RSA_KEY_BITS, utf8Attributes, type OrgKind, type SignerRole } from './keys';
+import { ALLIANCE_KEY_PROFILE, checkSpkiDer } from './key-profile';
+import { describeCsr, generateRsaKeyPem, utf8Attributes, type OrgKind, type SignerRole } from './keys';
 import {
   ALLIANCE_GRANT_SIGNING_EKU,
   ALLOWED_SIGNATURE_ALGORITHMS,
@@ -75,7 +76,12 @@ export function createDevAlliancePki(opts: { now?: Date; validityDays?: number }
     notAfter,
     pathLen: 0,
   });
-  return { rootCertPem, rootKeyPem: root.privateKeyPem, issuingCertPem, issuingKeyPem: issuing.privateKeyPem };
+  return {
+    rootCertPem,
+    rootKeyPem: root.privateKeyPem,
+    issuingCertPem,
+    issuingKeyPem: issuing.privateKeyPem,
+  };
 }
 
 /**
@@ -103,7 +109,10 @@ export function signCaCertificate(p: {
   cert.validity.notAfter = p.notAfter;
   cert.setSubject(p.subject);
   cert.setIssuer(p.issuerCertPem === undefined ? p.subject : forgeSubjectAttributesFromPem(p.issuerCertPem));
-  const aki = p.issuerCertPem === undefined ? subjectKeyIdBytes(cert.publicKey) : issuerKeyId(forge.pki.certificateFromPem(p.issuerCertPem));
+  const aki =
+    p.issuerCertPem === undefined
+      ? subjectKeyIdBytes(cert.publicKey)
+      : issuerKeyId(forge.pki.certificateFromPem(p.issuerCertPem));
   cert.setExtensions([
     { name: 'basicConstraints', critical: true, cA: true, pathLenConstraint: p.pathLen },
     { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true },
@@ -136,7 +145,10 @@ const CONTROL = /\p{Cc}/u;
 
 function checkText(value: string, field: string, max: number): void {
   if (value.length === 0 || value.length > max || CONTROL.test(value) || value.trim() !== value) {
-    throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, `subject field ${field} must be 1..${max} printable characters without surrounding spaces`);
+    throw new PkiError(
+      PkiErrorCode.PKI_INVALID_SUBJECT,
+      `subject field ${field} must be 1..${max} printable characters without surrounding spaces`,
+    );
   }
 }
 
@@ -144,11 +156,16 @@ function validateSubject(s: MemberSubject): void {
   checkText(s.personId, 'personId', 64);
   checkText(s.name, 'name', 128);
   checkText(s.orgName, 'orgName', 200);
-  if (!SLUG.test(s.orgSlug)) throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'subject field orgSlug is not a slug');
+  if (!SLUG.test(s.orgSlug))
+    throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'subject field orgSlug is not a slug');
   if (s.orgKind !== 'company' && s.orgKind !== 'working-group') {
-    throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'subject field orgKind must be company or working-group');
+    throw new PkiError(
+      PkiErrorCode.PKI_INVALID_SUBJECT,
+      'subject field orgKind must be company or working-group',
+    );
   }
-  if (s.role !== 'LEGAL') throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'subject field role must be LEGAL');
+  if (s.role !== 'LEGAL')
+    throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'subject field role must be LEGAL');
   if (s.email !== undefined && !/^[^\s@]{1,64}@[^\s@]{1,255}$/.test(s.email)) {
     throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'subject field email is not an address');
   }
@@ -180,23 +197,31 @@ export interface IssueCertificateParams {
 
 /**
  * Issues a member signing certificate from a CSR. Only the CSR's public key is used (after its
- * self-signature is verified, SHA-256+ and RSA ≥ 3072 bits required); the subject comes from
- * `subject`. Profile: keyUsage critical digitalSignature+nonRepudiation; EKU emailProtection
+ * self-signature is verified, SHA-256+ required, and the key checked against the alliance key
+ * profile: RSA 3072..8192 bits, exponent 65537, else PKI_KEY_OUTSIDE_PROFILE); the subject
+ * comes from `subject`. Profile: keyUsage critical digitalSignature+nonRepudiation; EKU emailProtection
  * + alliance grant signing; basicConstraints critical CA:false; SKI/AKI; SHA-256 signature.
  */
 export function issueCertificate(p: IssueCertificateParams): string {
   validateSubject(p.subject);
   const csrInfo = describeCsr(p.csrPem);
-  if (!csrInfo.signatureValid) throw new PkiError(PkiErrorCode.PKI_CSR_INVALID, 'CSR self-signature does not verify');
+  if (!csrInfo.signatureValid)
+    throw new PkiError(PkiErrorCode.PKI_CSR_INVALID, 'CSR self-signature does not verify');
   if (!ALLOWED_SIGNATURE_ALGORITHMS.has(csrInfo.signatureAlgorithm)) {
     throw new PkiError(PkiErrorCode.PKI_CSR_INVALID, 'CSR is signed with a weak or unsupported algorithm');
   }
-  if (csrInfo.publicKeyBits < RSA_KEY_BITS) {
-    throw new PkiError(PkiErrorCode.PKI_CSR_INVALID, `CSR key is shorter than ${RSA_KEY_BITS} bits`);
-  }
-  if (!(p.notBefore < p.notAfter)) throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'notBefore must precede notAfter');
   const csr = forge.pki.certificationRequestFromPem(p.csrPem);
-  return signMemberCertificate({ ...p, publicKey: csr.publicKey as forge.pki.rsa.PublicKey });
+  const publicKey = csr.publicKey as forge.pki.rsa.PublicKey;
+  // A self-signature proves nothing about a key outside the profile (with e = 1 anyone can make
+  // it), so the key itself is checked, on its DER as the certificate will carry it.
+  checkSpkiDer(
+    Buffer.from(forge.asn1.toDer(forge.pki.publicKeyToAsn1(publicKey)).getBytes(), 'binary'),
+    ALLIANCE_KEY_PROFILE,
+    'the CSR’s public key',
+  );
+  if (!(p.notBefore < p.notAfter))
+    throw new PkiError(PkiErrorCode.PKI_INVALID_SUBJECT, 'notBefore must precede notAfter');
+  return signMemberCertificate({ ...p, publicKey });
 }
 
 /**
@@ -212,7 +237,10 @@ export interface MemberProfileOverrides {
 
 /** Writes and signs a member certificate for `publicKey` (no CSR checks: callers do them). */
 export function signMemberCertificate(
-  p: Omit<IssueCertificateParams, 'csrPem'> & { publicKey: forge.pki.rsa.PublicKey; overrides?: MemberProfileOverrides },
+  p: Omit<IssueCertificateParams, 'csrPem'> & {
+    publicKey: forge.pki.rsa.PublicKey;
+    overrides?: MemberProfileOverrides;
+  },
 ): string {
   validateSubject(p.subject);
   const o = p.overrides ?? {};
@@ -281,7 +309,8 @@ export interface CreateCrlParams {
  * and a reason code per entry) and returns it as PEM ("X509 CRL").
  */
 export async function createCrl(p: CreateCrlParams): Promise<string> {
-  if (!(p.thisUpdate < p.nextUpdate)) throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'thisUpdate must precede nextUpdate');
+  if (!(p.thisUpdate < p.nextUpdate))
+    throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'thisUpdate must precede nextUpdate');
   const issuer = parseCertificateDer(fromPem(p.issuerCertPem, 'CERTIFICATE'));
   const crl = new pkijs.CertificateRevocationList();
   crl.version = 1;
@@ -311,7 +340,9 @@ export async function createCrl(p: CreateCrlParams): Promise<string> {
     new pkijs.Extension({
       extnID: OID_EXT_CRL_NUMBER,
       critical: false,
-      extnValue: new asn1js.Integer({ valueHex: toArrayBuffer(serialBytes(BigInt(p.crlNumber).toString(16))) }).toBER(false),
+      extnValue: new asn1js.Integer({
+        valueHex: toArrayBuffer(serialBytes(BigInt(p.crlNumber).toString(16))),
+      }).toBER(false),
     }),
   ];
   if (ski !== undefined) {
@@ -320,7 +351,9 @@ export async function createCrl(p: CreateCrlParams): Promise<string> {
       new pkijs.Extension({
         extnID: OID_EXT_AUTHORITY_KEY_IDENTIFIER,
         critical: false,
-        extnValue: new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: toArrayBuffer(keyId) }) })
+        extnValue: new pkijs.AuthorityKeyIdentifier({
+          keyIdentifier: new asn1js.OctetString({ valueHex: toArrayBuffer(keyId) }),
+        })
           .toSchema()
           .toBER(false),
       }),
@@ -328,7 +361,13 @@ export async function createCrl(p: CreateCrlParams): Promise<string> {
   }
   crl.crlExtensions = new pkijs.Extensions({ extensions: crlExtensions });
   const pkcs8 = createPrivateKey(p.issuerKeyPem).export({ type: 'pkcs8', format: 'der' });
-  const key = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+  const key = await webcrypto.subtle.importKey(
+    'pkcs8',
+    pkcs8,
+    { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   await crl.sign(key, 'SHA-256', engine);
   return toPem(new Uint8Array(crl.toSchema(true).toBER(false)), 'X509 CRL');
 }
@@ -347,7 +386,8 @@ export function randomSerialHex(): string {
 
 /** Hex serial → minimal positive DER INTEGER content bytes. */
 function serialBytes(hex: string): Buffer {
-  if (!/^[0-9a-fA-F]{1,40}$/.test(hex)) throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'serial number must be 1..40 hex digits');
+  if (!/^[0-9a-fA-F]{1,40}$/.test(hex))
+    throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'serial number must be 1..40 hex digits');
   let b = Buffer.from(hex.length % 2 === 1 ? `0${hex}` : hex, 'hex');
   let i = 0;
   while (i < b.length - 1 && b[i] === 0) i++;
@@ -363,7 +403,9 @@ function extKeyUsageDer(oids: string[]): string {
 
 /** RFC 5280 method-1 key identifier (SHA-1 of the RSAPublicKey), as forge's binary string. */
 function subjectKeyIdBytes(pub: forge.pki.PublicKey): string {
-  return forge.pki.getPublicKeyFingerprint(pub, { type: 'RSAPublicKey', md: forge.md.sha1.create() }).getBytes();
+  return forge.pki
+    .getPublicKeyFingerprint(pub, { type: 'RSAPublicKey', md: forge.md.sha1.create() })
+    .getBytes();
 }
 
 /** The issuer's own SKI (so AKI matches it exactly), falling back to computing it. */

@@ -4,9 +4,21 @@
  */
 import type * as pkijs from 'pkijs';
 import * as asn1js from 'asn1js';
-import { attributeString, findExtension, fingerprintSha256, oidString, parseCertificateDer, serialHex } from './asn1';
+import {
+  attributeString,
+  findExtension,
+  fingerprintSha256,
+  oidString,
+  parseCertificateDer,
+  serialHex,
+} from './asn1';
 import type { OrgKind, SignerRole } from './keys';
-import { OID_EXT_BASIC_CONSTRAINTS, OID_EXT_EXTENDED_KEY_USAGE, OID_EXT_KEY_USAGE, SUBJECT_ATTRIBUTE_OIDS } from './oids';
+import {
+  OID_EXT_BASIC_CONSTRAINTS,
+  OID_EXT_EXTENDED_KEY_USAGE,
+  OID_EXT_KEY_USAGE,
+  SUBJECT_ATTRIBUTE_OIDS,
+} from './oids';
 import { fromPem } from './pem';
 
 /** Who a member certificate says its holder is (read from the certificate only). */
@@ -124,7 +136,10 @@ export function basicConstraints(cert: pkijs.Certificate): { cA: boolean; pathLe
   if (ext === undefined) return undefined;
   const bc = ext.parsedValue as pkijs.BasicConstraints | undefined;
   if (bc === undefined) return { cA: false };
-  const pathLen = typeof bc.pathLenConstraint === 'number' ? bc.pathLenConstraint : (bc.pathLenConstraint)?.valueBlock.valueDec;
+  const pathLen =
+    typeof bc.pathLenConstraint === 'number'
+      ? bc.pathLenConstraint
+      : bc.pathLenConstraint?.valueBlock.valueDec;
   return { cA: bc.cA === true, ...(pathLen === undefined ? {} : { pathLen }) };
 }
 

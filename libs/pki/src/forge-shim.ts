@@ -61,7 +61,9 @@ interface ForgePkiInternals {
 export function nameAttributes(name: forge.asn1.Asn1): forge.pki.CertificateField[] {
   const attrs = (forge.pki as unknown as ForgePkiInternals).RDNAttributesAsArray(name);
   return attrs.map((a) =>
-    Number(a.valueTagClass) === Number(forge.asn1.Type.UTF8) && typeof a.value === 'string' ? { ...a, value: forge.util.decodeUtf8(a.value) } : a,
+    Number(a.valueTagClass) === Number(forge.asn1.Type.UTF8) && typeof a.value === 'string'
+      ? { ...a, value: forge.util.decodeUtf8(a.value) }
+      : a,
   );
 }
 

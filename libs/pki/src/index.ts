@@ -36,5 +36,26 @@ export {
   type KeyUsageName,
   type SignerIdentity,
 } from './certificate';
-export { signDetached, verifyDetached, type VerifiedSignature, type VerifyDetachedParams } from './cms';
-export { validateCertificatePath, type PathValidationInput, type ValidatedPath } from './path-validation';
+export {
+  MAX_CMS_CERTIFICATES,
+  MAX_CMS_CRLS,
+  signDetached,
+  verifyDetached,
+  type VerifiedSignature,
+  type VerifyDetachedParams,
+} from './cms';
+export {
+  ALLIANCE_KEY_PROFILE,
+  RSA_PUBLIC_EXPONENT,
+  checkPublicKeyInfo,
+  checkSpkiDer,
+  type KeyProfile,
+  type RsaKeyFacts,
+} from './key-profile';
+export {
+  MAX_PATH_CANDIDATES,
+  MAX_PATH_SIGNATURE_CHECKS,
+  validateCertificatePath,
+  type PathValidationInput,
+  type ValidatedPath,
+} from './path-validation';

@@ -18,7 +18,10 @@ export type OrgKind = 'company' | 'working-group';
 export type SignerRole = 'LEGAL';
 
 /** Generates an RSA-3072 key pair; returns PKCS#8 and SPKI PEM. */
-export function generateRsaKeyPem(bits: number = RSA_KEY_BITS): { privateKeyPem: string; publicKeyPem: string } {
+export function generateRsaKeyPem(bits: number = RSA_KEY_BITS): {
+  privateKeyPem: string;
+  publicKeyPem: string;
+} {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: bits,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -63,7 +66,11 @@ export function createKeyAndCsr(req: KeyAndCsrRequest): { privateKeyPem: string;
   ];
   const subject = utf8Attributes(attrs);
   if (req.email !== undefined) {
-    subject.push({ type: SUBJECT_ATTRIBUTE_OIDS.emailAddress, value: req.email, valueTagClass: forge.asn1.Type.IA5STRING as unknown as forge.asn1.Class });
+    subject.push({
+      type: SUBJECT_ATTRIBUTE_OIDS.emailAddress,
+      value: req.email,
+      valueTagClass: forge.asn1.Type.IA5STRING as unknown as forge.asn1.Class,
+    });
   }
   csr.setSubject(subject);
   csr.sign(key, forge.md.sha256.create());
@@ -89,7 +96,9 @@ export function describeCsr(csrPem: string): CsrDescription {
   try {
     csr = forge.pki.certificationRequestFromPem(csrPem);
   } catch (e) {
-    throw new PkiError(PkiErrorCode.PKI_CSR_INVALID, 'CSR cannot be parsed (only RSA CSRs are accepted)', { cause: e });
+    throw new PkiError(PkiErrorCode.PKI_CSR_INVALID, 'CSR cannot be parsed (only RSA CSRs are accepted)', {
+      cause: e,
+    });
   }
   let signatureValid = false;
   try {
@@ -102,7 +111,8 @@ export function describeCsr(csrPem: string): CsrDescription {
   const claimedSubject: Record<string, string> = {};
   for (const a of csr.subject.attributes) {
     if (a.type !== undefined && typeof a.value === 'string') {
-      claimedSubject[a.type] = Number(a.valueTagClass) === Number(forge.asn1.Type.UTF8) ? forge.util.decodeUtf8(a.value) : a.value;
+      claimedSubject[a.type] =
+        Number(a.valueTagClass) === Number(forge.asn1.Type.UTF8) ? forge.util.decodeUtf8(a.value) : a.value;
     }
   }
   return {
@@ -121,7 +131,12 @@ const PKCS12_ITERATIONS = 10_000;
  * Packs a private key, its certificate and the chain into a PKCS#12 (AES-256 shrouded key,
  * SHA-1 HMAC integrity as PKCS#12 prescribes) protected by `passphrase`. Returns DER.
  */
-export function exportPkcs12(keyPem: string, certPem: string, chainPems: string[], passphrase: string): Buffer {
+export function exportPkcs12(
+  keyPem: string,
+  certPem: string,
+  chainPems: string[],
+  passphrase: string,
+): Buffer {
   const key = forge.pki.privateKeyFromPem(keyPem);
   const certs = [certPem, ...chainPems].map((p) => forgeCarrierFromPem(p).cert);
   const p12 = forge.pkcs12.toPkcs12Asn1(key, certs, passphrase, {
@@ -141,10 +156,13 @@ export function importPkcs12(der: Buffer, passphrase: string): { privateKeyPem: 
   try {
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der.toString('binary')), true, passphrase);
   } catch (e) {
-    throw new PkiError(PkiErrorCode.PKI_PKCS12_INVALID, 'PKCS#12 cannot be opened with this passphrase', { cause: e });
+    throw new PkiError(PkiErrorCode.PKI_PKCS12_INVALID, 'PKCS#12 cannot be opened with this passphrase', {
+      cause: e,
+    });
   }
   const keyBags = [
-    ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? []),
+    ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ??
+      []),
     ...(p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? []),
   ];
   const certBags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];

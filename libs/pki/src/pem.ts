@@ -21,7 +21,10 @@ export function fromPem(pem: string, labels: PemLabel | readonly PemLabel[]): Bu
   const wanted = typeof labels === 'string' ? [labels] : labels;
   const blocks = pemBlocks(pem).filter((b) => (wanted as readonly string[]).includes(b.label));
   if (blocks.length !== 1) {
-    throw new PkiError(PkiErrorCode.PKI_MALFORMED, `expected exactly one PEM block labelled ${wanted.join(' or ')}`);
+    throw new PkiError(
+      PkiErrorCode.PKI_MALFORMED,
+      `expected exactly one PEM block labelled ${wanted.join(' or ')}`,
+    );
   }
   return blocks[0].der;
 }
@@ -37,7 +40,10 @@ export function splitPem(pem: string, label: PemLabel): Buffer[] {
 export function cmsToDer(signature: Buffer | string): Buffer {
   const text = typeof signature === 'string' ? signature : signature.subarray(0, 11).toString('latin1');
   if (text.startsWith('-----BEGIN')) {
-    return fromPem(typeof signature === 'string' ? signature : signature.toString('latin1'), ['PKCS7', 'CMS']);
+    return fromPem(typeof signature === 'string' ? signature : signature.toString('latin1'), [
+      'PKCS7',
+      'CMS',
+    ]);
   }
   if (typeof signature === 'string') {
     throw new PkiError(PkiErrorCode.PKI_MALFORMED, 'a signature given as text must be PEM');

@@ -42,8 +42,14 @@ export enum PkiErrorCode {
   PKI_UNKNOWN_CRITICAL_EXTENSION = 'PKI_UNKNOWN_CRITICAL_EXTENSION',
   /** The signing time is in the future (beyond the allowed clock skew). */
   PKI_SIGNING_TIME_INVALID = 'PKI_SIGNING_TIME_INVALID',
-  /** A CSR's self-signature does not verify, or its key is not an RSA key of at least 3072 bits. */
+  /** A CSR cannot be parsed, is signed with a weak algorithm, or its self-signature does not verify. */
   PKI_CSR_INVALID = 'PKI_CSR_INVALID',
+  /** A public key (in a CSR or any certificate of a path) is not RSA 3072..8192 bits with exponent 65537. */
+  PKI_KEY_OUTSIDE_PROFILE = 'PKI_KEY_OUTSIDE_PROFILE',
+  /** The CMS carries more certificates or CRLs than the profile allows (8 and 4). */
+  PKI_TOO_MANY_CERTIFICATES = 'PKI_TOO_MANY_CERTIFICATES',
+  /** Path building gave up after its budget of candidate paths or signature checks, without a trusted path. */
+  PKI_PATH_BUDGET_EXCEEDED = 'PKI_PATH_BUDGET_EXCEEDED',
   /** Subject fields handed to the CA are out of the profile (empty, too long, bad slug, unknown kind/role). */
   PKI_INVALID_SUBJECT = 'PKI_INVALID_SUBJECT',
   /** A PKCS#12 file cannot be opened with the passphrase, or lacks exactly one key and its certificate. */

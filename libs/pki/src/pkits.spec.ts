@@ -12,7 +12,9 @@ beforeAll(async () => {
   results = await runPkitsCases({
     trustAnchor: readFileSync(join(DIR, 'certs', ANCHOR)),
     // Every CA certificate of the subset in one pool: the path builder must choose by name and key.
-    caCertificates: certFiles.filter((f) => !f.endsWith('EE.crt') && f !== ANCHOR).map((f) => readFileSync(join(DIR, 'certs', f))),
+    caCertificates: certFiles
+      .filter((f) => !f.endsWith('EE.crt') && f !== ANCHOR)
+      .map((f) => readFileSync(join(DIR, 'certs', f))),
     crls: readdirSync(join(DIR, 'crls')).map((f) => readFileSync(join(DIR, 'crls', f))),
     endEntity: (file) => readFileSync(join(DIR, 'certs', file)),
   });

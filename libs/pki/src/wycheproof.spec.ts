@@ -7,22 +7,39 @@ import { join } from 'node:path';
 import { engine, toArrayBuffer } from './asn1';
 
 interface WycheproofFile {
-  testGroups: { publicKeyDer: string; sha: string; tests: { tcId: number; msg: string; sig: string; result: 'valid' | 'invalid' | 'acceptable' }[] }[];
+  testGroups: {
+    publicKeyDer: string;
+    sha: string;
+    tests: { tcId: number; msg: string; sig: string; result: 'valid' | 'invalid' | 'acceptable' }[];
+  }[];
 }
 
 const VECTORS = join(__dirname, '../test-vectors/wycheproof');
 
 async function verify(spkiHex: string, msgHex: string, sigHex: string): Promise<boolean> {
   try {
-    const key = await engine.importKey('spki', toArrayBuffer(Buffer.from(spkiHex, 'hex')), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
-    return await engine.verify('RSASSA-PKCS1-v1_5', key, toArrayBuffer(Buffer.from(sigHex, 'hex')), toArrayBuffer(Buffer.from(msgHex, 'hex')));
+    const key = await engine.importKey(
+      'spki',
+      toArrayBuffer(Buffer.from(spkiHex, 'hex')),
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    );
+    return await engine.verify(
+      'RSASSA-PKCS1-v1_5',
+      key,
+      toArrayBuffer(Buffer.from(sigHex, 'hex')),
+      toArrayBuffer(Buffer.from(msgHex, 'hex')),
+    );
   } catch {
     return false; // a key or signature the engine refuses to process counts as "not verified"
   }
 }
 
 describe.each(['2048', '3072'])('Wycheproof RSA PKCS#1 v1.5 SHA-256 %s', (bits) => {
-  const file = JSON.parse(readFileSync(join(VECTORS, `rsa_signature_${bits}_sha256_test.json`), 'utf8')) as WycheproofFile;
+  const file = JSON.parse(
+    readFileSync(join(VECTORS, `rsa_signature_${bits}_sha256_test.json`), 'utf8'),
+  ) as WycheproofFile;
 
   it('accepts every valid signature and rejects every invalid one', async () => {
     const wrong: number[] = [];

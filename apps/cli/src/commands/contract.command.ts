@@ -124,7 +124,8 @@ function contractVerifyCommand(): Command {
           ? raw.toString('latin1')
           : raw;
         try {
-          const v = await p.verifyDetached({
+          // The hub's rules, as far as these inputs allow (the hub adds its certificate records).
+          const v = await c.verifyDocumentSignature({
             content: doc.bytes,
             signature,
             trustAnchorsPem: anchors,

@@ -72,8 +72,6 @@ export interface AssertOpenOptions {
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
-/** Tolerated clock difference between a signer's machine and the hub. */
-const SIGNING_SKEW_MS = 300_000;
 const LIVE: GrantState[] = ['ACTIVE', 'SUSPENDED'];
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -616,13 +614,8 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!target) throw notFound(E.GRANT_VERSION_NOT_FOUND, 'no such version of the grant');
     this.assertSignable(target);
     const now = new Date();
+    // Signing time against the draft's createdAt, certificate valid now: in verifyDocumentSignature.
     const verified = await this.verifyForVersion(grantId, target, der, now);
-    if (verified.signingTime.getTime() < target.createdAt.getTime() - SIGNING_SKEW_MS) {
-      throw badInput(
-        PkiErrorCode.PKI_SIGNING_TIME_INVALID,
-        'the signing time is before the version was drafted',
-      );
-    }
     const doc = parseCanonicalGrant(target.document);
     const party = this.partyOf(verified, doc, grant);
     if (claimedParty && claimedParty !== party) {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
+import { verifyDocumentSignature } from '@maxhub/contracts';
 import {
   CertificateEntity,
   CompanyEntity,
@@ -21,7 +22,6 @@ import {
   issueCertificate,
   PkiError,
   PkiErrorCode,
-  verifyDetached,
   type CrlReason,
   type SignerIdentity,
 } from '@maxhub/pki';
@@ -321,8 +321,13 @@ export class PkiService implements OnModuleInit {
         notAfter: new Date(now + input.validityDays * 86_400_000),
       });
     } catch (err) {
-      if (err instanceof PkiError) throw badInput(err.code, err.message);
-      throw err;
+      if (!(err instanceof PkiError)) throw err;
+      // Name the input field the refusal is about (the library speaks of "the CSR").
+      const aboutCsr =
+        err.code === PkiErrorCode.PKI_CSR_INVALID || err.code === PkiErrorCode.PKI_KEY_OUTSIDE_PROFILE;
+      throw aboutCsr
+        ? badInput(err.code, `input.csrPem is refused: ${err.message}`, { field: 'csrPem' })
+        : badInput(err.code, err.message);
     }
     const d = describeCertificate(pem);
     const saved = await this.dataSource.transaction(async (m) => {
@@ -456,11 +461,13 @@ export class PkiService implements OnModuleInit {
   }
 
   /**
-   * Verifies a detached CMS signature over `content` against the hub's trust anchor, its issuing
-   * CA and the CRL in force at `now` — never anything the upload brings — and finds the hub's
-   * record of the signer certificate, which must also be within its validity NOW (the library
-   * checks validity at the signing time). Outcomes are cached per (signature, content, CRL
-   * number). Throws PkiError (PKI_* codes) or HubError PKI_CERTIFICATE_UNKNOWN.
+   * Verifies a detached CMS signature over `content` (a grant or termination document's
+   * canonical bytes) against the hub's trust anchor, its issuing CA and the CRL in force at
+   * `now` — never anything the upload brings — with `verifyDocumentSignature` (the rules the
+   * offline verifier applies too: certificate valid at signing AND now, signing time not before
+   * the grant's createdAt), then finds the hub's record of the signer certificate, which must
+   * also be within its validity NOW. Outcomes are cached per (signature, content, CRL number).
+   * Throws PkiError (PKI_* codes) or HubError PKI_CERTIFICATE_UNKNOWN.
    */
   async verify(
     content: Buffer,
@@ -486,7 +493,11 @@ export class PkiService implements OnModuleInit {
    * signer's certificate is (issuer, serial, fingerprint, person). No query when the outcome is
    * cached for these bytes and this CRL number.
    */
-  async verifyStored(sig: StoredSignature, now: Date, crl: CurrentCrl): Promise<VerifiedSigner<SignerCertificate>> {
+  async verifyStored(
+    sig: StoredSignature,
+    now: Date,
+    crl: CurrentCrl,
+  ): Promise<VerifiedSigner<SignerCertificate>> {
     const ca = await this.ca();
     const ok = await this.outcome(ca, crl, now, sig.cmsSha256, sig.contentSha256, sig.load);
     const matches =
@@ -526,10 +537,14 @@ export class PkiService implements OnModuleInit {
       const { content, cmsDer } = await load();
       if (sha256(cmsDer) !== cmsSha256 || sha256(content) !== contentSha256) {
         // The stored bytes changed between the two reads: judge them again on the next call.
-        throw new PkiError(PkiErrorCode.PKI_SIGNATURE_INVALID, 'the stored signature changed while it was read');
+        throw new PkiError(
+          PkiErrorCode.PKI_SIGNATURE_INVALID,
+          'the stored signature changed while it was read',
+        );
       }
       try {
-        const ok = await verifyDetached({
+        // The same rules `maxhub contract verify` applies offline; the record checks follow.
+        const { signer, signingTime } = await verifyDocumentSignature({
           content,
           signature: cmsDer,
           trustAnchorsPem: [ca.rootCertPem],
@@ -537,7 +552,7 @@ export class PkiService implements OnModuleInit {
           crlsPem: [crl.crlPem],
           now,
         });
-        outcome = { ok };
+        outcome = { ok: { signer, signingTime } };
       } catch (err) {
         if (!(err instanceof PkiError)) throw err;
         outcome = { error: err };

@@ -5,7 +5,7 @@ import { OrgKindEnum, SignerRoleEnum } from '../pki.models';
 export class IssueCertificateInput {
   @Field({
     description:
-      'The PKCS#10 CSR, PEM (RSA ≥ 3072 bits, SHA-256). Only its public key is used; the CA writes the subject itself.',
+      'The PKCS#10 CSR, PEM (RSA 3072–8192 bits with public exponent 65537, SHA-256). Only its public key is used; the CA writes the subject itself.',
   })
   csrPem!: string;
 
