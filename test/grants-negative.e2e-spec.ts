@@ -703,8 +703,9 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
 
     it('refuses a grant id that is not a UUID with BAD_USER_INPUT naming the field, writing nothing', async () => {
       const v = await newDraft();
-      // (Over 10,000 characters the input guard refuses it first, as INPUT_TOO_LONG.)
-      const hostile = `${v.grantId}\n\u202Eexe.gpj${'A'.repeat(5_000)}`;
+      // Plain text that is not a UUID. (With control or bidi characters, or over 10,000 characters,
+      // the input guard refuses it first: INPUT_TEXT_UNSAFE, INPUT_TOO_LONG.)
+      const hostile = `${v.grantId}.exe${'A'.repeat(5_000)}`;
       const before = await head();
       const cases: Array<[string, Promise<GqlResult>]> = [
         [

@@ -27,7 +27,7 @@ async function cpuMs<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 describe('hostile GraphQL documents are refused fast, before any token is read (e2e)', () => {
   let ctx: TestContext;
   beforeAll(async () => {
-    ctx = await TestContext.create();
+    ctx = await TestContext.create({ GRAPHQL_MAX_COMPLEXITY: '2000' });
   });
   afterAll(async () => ctx?.close());
 
@@ -90,7 +90,9 @@ describe('hostile GraphQL documents are refused fast, before any token is read (
     );
     expect(r.status).toBe(400);
     const deep = r.errors?.find((e) => e.extensions?.reason === 'GRAPHQL_TOO_DEEP');
-    expect(deep?.message).toBe('Operation "Deep" nests fields 11 deep; at most 10 levels are allowed.');
+    expect(deep?.message).toBe(
+      'Operation "Deep" has depth 11 (fields nested in fields); the depth limit is 10.',
+    );
   });
 
   it('refuses a document repeating one field hundreds of times (GraphQL’s merge check is quadratic in them)', async () => {
@@ -101,13 +103,13 @@ describe('hostile GraphQL documents are refused fast, before any token is read (
 
   it('answers 400, not 500, for a query over the complexity limit, counting `first` on a page object', async () => {
     // auditEntries is not a list: it answers a page of `first` entries. 1,000 entries of five
-    // fields cost over 5,000; counted as one object they would cost 51.
+    // fields cost 5,003 (over this file's limit of 2,000); counted as one object they would cost 52.
     const r = await ctx.gql(
       `{ auditEntries(companySlug: "nobody", first: 1000) { entries { seq action hash details occurredAt } nextCursor } }`,
     );
     expect(r.status).toBe(400);
     expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'GRAPHQL_TOO_COMPLEX' });
-    expect(r.errors?.[0].message).toMatch(/at most 5000/);
+    expect(r.errors?.[0].message).toMatch(/cost 5003, at most 2000/);
   });
 
   it('answers a batch (an array of operations) with 400', async () => {

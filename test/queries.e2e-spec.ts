@@ -161,8 +161,7 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
   });
 
   it('refuses a grantId or datasetId that is not a UUID with BAD_USER_INPUT naming the field, before anything reaches any audit log', async () => {
-    // Newlines, an RTL override and text: what an attacker would plant in both parties' logs. A
-    // megabyte of it is refused by the input guard's length limit; less, by the UUID check.
+    // Newlines, an RTL override and text: what an attacker would plant in both parties' logs.
     const planted = `${f.dataset.datasetId}\n\u202Eexe.gpj\r\n`;
     const seq = async () =>
       (
@@ -171,9 +170,12 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
         )
       )[0].s;
     const before = await seq();
+    // Control and bidi characters are refused by the input guard (INPUT_TEXT_UNSAFE), a megabyte
+    // by its length limit, plain text that is not a UUID by the query's own check.
     for (const [hostile, reason] of [
-      [planted + 'A'.repeat(1000), 'SLICE_ID_INVALID'],
-      [planted + 'A'.repeat(1024 * 1024), 'INPUT_TOO_LONG'],
+      [planted + 'A'.repeat(1000), 'INPUT_TEXT_UNSAFE'],
+      [`${f.dataset.datasetId}.exe${'A'.repeat(1000)}`, 'SLICE_ID_INVALID'],
+      ['A'.repeat(1024 * 1024), 'INPUT_TOO_LONG'],
     ])
       for (const token of [f.analyst.token, f.otherAnalyst.token, f.groupLegal.token]) {
         for (const [field, vars] of [

@@ -63,7 +63,7 @@ const EnvSchema = z.object({
   /** Lifetime of a token issued without `ttlDays`; at most TOKEN_MAX_TTL_DAYS (the smaller of 90 and it when unset). */
   TOKEN_DEFAULT_TTL_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
-  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).max(1_000_000).default(5000),
+  GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().min(10).max(1_000_000).default(20_000),
   GRAPHQL_SANDBOX: bool.optional(),
   /** Lexical tokens in one GraphQL document (the parser stops counting past it). */
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).max(100_000).default(5000),

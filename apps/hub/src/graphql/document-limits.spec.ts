@@ -84,20 +84,24 @@ describe('operationComplexity', () => {
 
   it('reads `first` from the document, its variable, or the argument’s declared default', () => {
     const page = (first: string) => `{ auditEntries(companySlug: "x"${first}) { entries { seq } } }`;
-    expect(cost(page(', first: 7'))).toBe(1 + 7 * 2);
+    expect(cost(page(', first: 7'))).toBe(1 + 1 + 7 * 1);
     expect(
       cost('query($n: Int!) { auditEntries(companySlug: "x", first: $n) { entries { seq } } }', { n: 40 }),
-    ).toBe(1 + 40 * 2);
+    ).toBe(1 + 1 + 40 * 1);
     expect(cost('query($n: Int = 3) { auditEntries(companySlug: "x", first: $n) { entries { seq } } }')).toBe(
-      1 + 3 * 2,
+      1 + 1 + 3 * 1,
     );
-    expect(cost(page(''))).toBe(1 + 100 * 2); // first: Int! = 100
+    expect(cost(page(''))).toBe(1 + 1 + 100 * 1); // first: Int! = 100
   });
 
-  it('charges a page object (not a list) by its `first`, and its entries list once', () => {
+  it('charges a page object (not a list) its own fields once and its entries `first` times', () => {
     expect(
       cost('{ auditEntries(companySlug: "x", first: 1000) { entries { seq action } nextCursor } }'),
-    ).toBe(1 + 1000 * (1 + (1 + 2)));
+    ).toBe(1 + (1 + 1000 * 2) + 1);
+  });
+
+  it('charges a list of scalars once: a slice page of 10,000 JSON rows resolves one field', () => {
+    expect(cost('{ slice(grantId: "g", datasetId: "d", first: 10000) { rows nextCursor } }')).toBe(1 + 1 + 1);
   });
 
   it('multiplies nested lists', () => {

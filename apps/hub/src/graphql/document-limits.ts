@@ -184,7 +184,7 @@ export function documentRefusal(document: DocumentNode, limits: DocumentLimits):
     if (op.depth > limits.maxDepth)
       return refusal(
         'GRAPHQL_TOO_DEEP',
-        `${which} nests fields ${op.depth} deep; at most ${limits.maxDepth} levels are allowed.`,
+        `${which} has depth ${op.depth} (fields nested in fields); the depth limit is ${limits.maxDepth}.`,
       );
     if (op.aliases > limits.maxAliases)
       return refusal(
@@ -299,11 +299,13 @@ export const DEFAULT_LIST_SIZE = 10;
 
 /**
  * The cost of one operation: each field costs 1 plus its children's cost times the rows it
- * returns. A field taking `first` (a list or a page object such as `auditEntries`) returns
- * `first` rows: its value, its variable's value or its declared default. A list nested directly
- * in such a page (its `entries`) is that page and multiplies nothing more; any other list counts
- * DEFAULT_LIST_SIZE. Directives are ignored (a skipped field still counts): the estimate only
- * ever errs high. Linear in the document: fragments are memoized per (name, page) pair.
+ * returns. A list taking `first` returns `first` rows (its value, its variable's value or its
+ * declared default). A page object taking `first` (`auditEntries`, `slice`) costs its own fields
+ * once, and each list directly in it (its `entries`) returns `first` rows; any other list counts
+ * DEFAULT_LIST_SIZE, an introspection list its real length on this schema. A list of scalars
+ * (a slice's `rows`, one JSON value a row) costs 1: it resolves once. Directives are ignored (a
+ * skipped field still counts): the estimate only ever errs high. Linear in the document:
+ * fragments are memoized per (name, page size).
  */
 export function operationComplexity(p: {
   schema: GraphQLSchema;
@@ -330,8 +332,8 @@ export function operationComplexity(p: {
   const fragments = fragmentsOf(document);
   const memo = new Map<string, number>();
   const inProgress = new Set<string>();
-  const costOfFragment = (name: string, inPage: boolean): number => {
-    const key = `${inPage ? 1 : 0}${name}`;
+  const costOfFragment = (name: string, pageRows: number | undefined): number => {
+    const key = `${pageRows ?? ''}:${name}`;
     const known = memo.get(key);
     if (known !== undefined) return known;
     const fragment = fragments.get(name);
@@ -339,7 +341,7 @@ export function operationComplexity(p: {
     const type = schema.getType(fragment.typeCondition.name.value);
     if (!type || !isCompositeType(type)) return 0;
     inProgress.add(key);
-    const cost = costOf(fragment.selectionSet, type, inPage);
+    const cost = costOf(fragment.selectionSet, type, pageRows);
     inProgress.delete(key);
     memo.set(key, cost);
     return cost;
@@ -361,13 +363,14 @@ export function operationComplexity(p: {
     return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, value) : undefined;
   };
 
-  function costOf(set: SelectionSetNode, parent: GraphQLCompositeType, inPage: boolean): number {
+  /** `pageRows`: the `first` of the page object these selections are the fields of. */
+  function costOf(set: SelectionSetNode, parent: GraphQLCompositeType, pageRows: number | undefined): number {
     let total = 0;
     for (const s of set.selections) {
-      if (s.kind === Kind.FRAGMENT_SPREAD) total += costOfFragment(s.name.value, inPage);
+      if (s.kind === Kind.FRAGMENT_SPREAD) total += costOfFragment(s.name.value, pageRows);
       else if (s.kind === Kind.INLINE_FRAGMENT) {
         const type = s.typeCondition ? schema.getType(s.typeCondition.name.value) : parent;
-        if (type && isCompositeType(type)) total += costOf(s.selectionSet, type, inPage);
+        if (type && isCompositeType(type)) total += costOf(s.selectionSet, type, pageRows);
       } else {
         const field = metaFields.get(s.name.value) ?? fieldOf(parent, s.name.value);
         if (!field) {
@@ -376,23 +379,20 @@ export function operationComplexity(p: {
         }
         const first = pageSize(field, s);
         const isList = isListType(getNullableType(field.type));
-        const rows =
-          first ??
-          (!isList
-            ? 1
-            : parent.name.startsWith('__')
-              ? (sizes.get(s.name.value) ?? DEFAULT_LIST_SIZE)
-              : inPage
-                ? 1
-                : DEFAULT_LIST_SIZE);
+        const rows = !isList
+          ? 1
+          : (first ??
+            (parent.name.startsWith('__') ? sizes.get(s.name.value) : pageRows) ??
+            DEFAULT_LIST_SIZE);
         const type = getNamedType(field.type);
-        // A page object (`auditEntries(first:)` answering `{ entries nextCursor }`) holds one page.
-        const page = first !== undefined && !isList;
-        const children = s.selectionSet && isCompositeType(type) ? costOf(s.selectionSet, type, page) : 0;
+        const children =
+          s.selectionSet && isCompositeType(type)
+            ? costOf(s.selectionSet, type, isList ? undefined : first)
+            : 0;
         total += 1 + children * rows;
       }
     }
     return total;
   }
-  return costOf(operation.selectionSet, root, false);
+  return costOf(operation.selectionSet, root, undefined);
 }
