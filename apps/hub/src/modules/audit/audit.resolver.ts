@@ -36,7 +36,7 @@ export class AuditResolver {
     if (first < 1 || first > 1000)
       throw badInput('AUDIT_PAGE_SIZE_INVALID', '`first` must be between 1 and 1000');
     // A null cursor is a client's empty one: the first page.
-    if (after != null && !/^\d{1,18}$/.test(after))
+    if (after !== null && after !== undefined && !/^\d{1,18}$/.test(after))
       throw badInput('AUDIT_CURSOR_INVALID', '`after` is not a cursor this hub issued: pass a nextCursor it answered');
     const qb = this.dataSource.getRepository(AuditEntryEntity).createQueryBuilder('e');
     if (companySlug) {
