@@ -179,8 +179,39 @@ function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const issue = r.error.issues[0];
   throw new ContractError(
     ContractErrorCode.CONTRACT_MALFORMED,
-    `${what} is invalid at ${safePath(issue.path)} (${issue.code})`,
+    `${what} is invalid at ${safePath(issue.path)}: ${expectation(issue)}`,
   );
+}
+
+/**
+ * What the model expected where validation failed, in words of our own (zod's own messages may
+ * quote the caller's value; these name only types, limits and the model's own choices).
+ */
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'it matches none of the shapes this field accepts (check its `kind`, `op` or `method`)';
+    case 'too_big':
+      return `too ${issue.origin === 'string' || issue.origin === 'array' ? 'long' : 'large'} (at most ${String(issue.maximum)})`;
+    case 'too_small':
+      return `too ${issue.origin === 'string' || issue.origin === 'array' ? 'short' : 'small'} (at least ${String(issue.minimum)})`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? 'not in the format this field takes' : `expected a ${issue.format}`;
+    case 'unrecognized_keys':
+      return `it has fields the model does not take (${issue.keys.filter(isDocumentFieldName).join(', ') || 'not shown'})`;
+    case 'invalid_key':
+      return 'a key of this map is not accepted';
+    case 'invalid_element':
+      return 'an element of this collection is not accepted';
+    case 'not_multiple_of':
+      return `expected a multiple of ${String(issue.divisor)}`;
+    case 'custom':
+      return issue.message;
+  }
 }
 
 // Field names of the models: only these are echoed in error paths; anything else (e.g. keys of a
