@@ -9,6 +9,7 @@ import {
   PredicateSchema,
   TransformSpecSchema,
 } from '../../deidentification/src/spec';
+import { MAX_DOCUMENT_DEPTH } from './canonical';
 import { ContractError, ContractErrorCode } from './contract.errors';
 import { describeUnsafeText, isReservedKey, unsafeTextKind, type TextMode } from './text';
 
@@ -128,6 +129,9 @@ export function parseTerminationDocument(input: unknown): TerminationDocument {
   return parseWith(TerminationDocumentSchema, input, 'termination document');
 }
 
+/** Most values (strings, numbers, lists, objects) one document may hold. */
+export const MAX_DOCUMENT_VALUES = 20_000;
+
 /**
  * Every string of a document (values and keys) is rendered for the people who sign it, so none
  * may hold a control, bidirectional-control or invisible character; only the top-level
@@ -139,8 +143,24 @@ export function parseTerminationDocument(input: unknown): TerminationDocument {
  */
 function assertDocumentText(input: unknown, what: string, multilineField: string): void {
   const stack: Array<[unknown, PropertyKey[]]> = [[input, []]];
+  let values = 0;
+  const tooMany = (n: number) => {
+    if (n > MAX_DOCUMENT_VALUES)
+      throw new ContractError(
+        ContractErrorCode.CONTRACT_TOO_LARGE,
+        `the ${what} holds more than ${MAX_DOCUMENT_VALUES} values; a grant needs far fewer`,
+      );
+  };
   while (stack.length > 0) {
     const [value, path] = stack.pop()!;
+    // Bounds before the model parses it: zod reports every problem of every element, so a list
+    // of 100,000 wrong entries would cost seconds before the first refusal.
+    tooMany(++values);
+    if (path.length > MAX_DOCUMENT_DEPTH)
+      throw new ContractError(
+        ContractErrorCode.CONTRACT_TOO_DEEP,
+        `the ${what} nests deeper than ${MAX_DOCUMENT_DEPTH} at ${safePath(path.slice(0, 4))}…`,
+      );
     if (typeof value === 'string') {
       const mode: TextMode = path.length === 1 && path[0] === multilineField ? 'multiline' : 'line';
       const kind = unsafeTextKind(value, mode);
@@ -151,9 +171,12 @@ function assertDocumentText(input: unknown, what: string, multilineField: string
         );
       }
     } else if (Array.isArray(value)) {
+      tooMany(values + value.length);
       value.forEach((v, i) => stack.push([v, [...path, i]]));
     } else if (value !== null && typeof value === 'object') {
-      for (const key of Object.keys(value)) {
+      const keys = Object.keys(value);
+      tooMany(values + keys.length);
+      for (const key of keys) {
         if (isReservedKey(key)) {
           throw new ContractError(
             ContractErrorCode.CONTRACT_RESERVED_KEY,
