@@ -218,6 +218,28 @@ describe('rate limits per token and per address (e2e)', () => {
   });
 });
 
+describe('an address is limited in the request bytes it makes the hub read (e2e)', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await TestContext.create({ RATE_LIMIT_GRAPHQL_KIB_PER_ADDRESS: '300' });
+  });
+  afterAll(async () => ctx?.close());
+
+  it('answers 429 RATE_LIMITED_ADDRESS_BYTES once an address has sent its window’s KiB, before reading the body', async () => {
+    // A dense JSON body costs ~30 ms of CPU per 256 KiB to parse, with or without a token.
+    const body = { query: '{ __typename }', variables: { padding: 'x'.repeat(200 * 1024) } };
+    const send = () => ctx.http.post('/graphql').set('content-type', 'application/json').send(body);
+    expect((await send()).status).toBe(200);
+    const second = await send();
+    expect(second.status).toBe(429);
+    expect(second.body.errors[0].extensions).toEqual({
+      code: 'RATE_LIMITED',
+      reason: 'RATE_LIMITED_ADDRESS_BYTES',
+    });
+    expect(second.body.errors[0].message).toMatch(/at most 300 KiB per 60 s/);
+  });
+});
+
 describe('export downloads have their own rate limit (e2e)', () => {
   let ctx: TestContext;
   beforeAll(async () => {

@@ -82,11 +82,17 @@ const EnvSchema = z.object({
     .int()
     .min(64 * 1024)
     .max(64 * 1024 ** 2)
-    .default(2 * 1024 ** 2),
+    .default(256 * 1024),
   /** Rate limits: requests per window per token and per client address; 0 turns one off. */
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   RATE_LIMIT_GRAPHQL_PER_TOKEN: z.coerce.number().int().min(0).default(6000),
   RATE_LIMIT_GRAPHQL_PER_ADDRESS: z.coerce.number().int().min(0).default(12_000),
+  /** KiB of GraphQL request bodies per address per window (reading them costs CPU before any check). */
+  RATE_LIMIT_GRAPHQL_KIB_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1024),
   RATE_LIMIT_EXPORTS_PER_TOKEN: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_EXPORTS_PER_ADDRESS: z.coerce.number().int().min(0).default(240),
   UPLOAD_MAX_BYTES: z.coerce
@@ -163,6 +169,7 @@ export interface HubConfig {
     windowSeconds: number;
     graphqlPerToken: number;
     graphqlPerAddress: number;
+    graphqlKibPerAddress: number;
     exportsPerToken: number;
     exportsPerAddress: number;
   };
@@ -244,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       graphqlPerToken: e.RATE_LIMIT_GRAPHQL_PER_TOKEN,
       graphqlPerAddress: e.RATE_LIMIT_GRAPHQL_PER_ADDRESS,
+      graphqlKibPerAddress: e.RATE_LIMIT_GRAPHQL_KIB_PER_ADDRESS,
       exportsPerToken: e.RATE_LIMIT_EXPORTS_PER_TOKEN,
       exportsPerAddress: e.RATE_LIMIT_EXPORTS_PER_ADDRESS,
     },
