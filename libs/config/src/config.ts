@@ -60,6 +60,8 @@ const EnvSchema = z.object({
   HUB_CREDENTIALS_KEY: secret32,
   /** Longest lifetime of an API token, and the age past which a token may no longer mint another. */
   TOKEN_MAX_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Tokens one person may hold at once (neither revoked nor expired). */
+  TOKEN_MAX_LIVE_PER_PERSON: z.coerce.number().int().min(1).max(1000).default(20),
   /** Lifetime of a token issued without `ttlDays`; at most TOKEN_MAX_TTL_DAYS (the smaller of 90 and it when unset). */
   TOKEN_DEFAULT_TTL_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
@@ -147,7 +149,7 @@ export interface HubConfig {
    * API token policy: no token lives longer than `maxTtlDays`, and a token issued `maxTtlDays`
    * or more ago may no longer mint another.
    */
-  tokens: { defaultTtlDays: number; maxTtlDays: number };
+  tokens: { defaultTtlDays: number; maxTtlDays: number; maxLivePerPerson: number };
   graphql: {
     maxDepth: number;
     maxComplexity: number;
@@ -232,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     tokens: {
       defaultTtlDays: e.TOKEN_DEFAULT_TTL_DAYS ?? Math.min(90, e.TOKEN_MAX_TTL_DAYS),
       maxTtlDays: e.TOKEN_MAX_TTL_DAYS,
+      maxLivePerPerson: e.TOKEN_MAX_LIVE_PER_PERSON,
     },
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
