@@ -10,6 +10,8 @@ COPY apps apps
 COPY libs libs
 COPY migrations migrations
 COPY bench bench
+# The slice benchmark boots the in-process hub of the e2e suite (test/support).
+COPY test/support test/support
 COPY types types
 RUN npm run build && npm prune --omit=dev
 

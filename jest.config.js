@@ -39,6 +39,7 @@ const libs = [
   'testing',
   'synthetic',
   'views',
+  'core',
 ];
 const common = {
   rootDir: __dirname,

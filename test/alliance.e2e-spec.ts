@@ -1,6 +1,7 @@
 import * as Minio from 'minio';
 import { CompanyEntity } from '@maxhub/db';
-import { newBusinessRegistrationNumber, TestContext, uniq } from '@maxhub/testing';
+import { uniq } from '@maxhub/testing';
+import { newBusinessRegistrationNumber, TestContext } from './support/test-context';
 
 const REGISTER = `mutation($input: RegisterCompanyInput!) { registerCompany(input: $input) { id slug bucket storage endpointUrl } }`;
 

@@ -1,6 +1,7 @@
 import { dropTestDatabase, migrateDatabase } from '@maxhub/db';
-import { runCli, TestContext } from '@maxhub/testing';
-import { AuditService } from '../apps/hub/src/modules/audit/audit.service';
+import { runCli } from '@maxhub/testing';
+import { TestContext } from './support/test-context';
+import { AuditService } from '@maxhub/core';
 
 /** A migrated database of this file's own: tampering with a chain must not break other files' runs. */
 async function privateDatabase(suffix: string): Promise<string> {

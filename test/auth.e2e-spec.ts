@@ -1,4 +1,4 @@
-import { capturedLogs, TestContext } from '@maxhub/testing';
+import { capturedLogs, TestContext } from './support/test-context';
 import { TokensService } from '../apps/hub/src/modules/auth/tokens.service';
 
 const ME = `{ me { person { email isAdmin } } }`;

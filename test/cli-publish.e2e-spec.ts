@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { DatasetVersionEntity, UploadTicketEntity } from '@maxhub/db';
-import { runCli, TestContext, uniq } from '@maxhub/testing';
+import { runCli, uniq } from '@maxhub/testing';
+import { TestContext } from './support/test-context';
 
 const ROOT = path.resolve(__dirname, '..');
 

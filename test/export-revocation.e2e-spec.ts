@@ -2,14 +2,14 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestContext } from '../libs/testing/src/test-context';
+import { TestContext } from './support/test-context';
 import {
   materializeViews,
   newActiveGrant,
   newQueryFixture,
-  terminateGrant,
   type QueryFixture,
-} from '../libs/testing/src/views';
+  terminateGrant,
+} from './support/views';
 
 const EXPORT = `mutation($g: ID!, $d: ID!, $f: ExportFormat!) { exportSlice(grantId: $g, datasetId: $d, format: $f) { path rowCount } }`;
 const AUDIT = `query($s: String!) { auditEntries(companySlug: $s, first: 1000) { entries { seq action subjectId details } } }`;

@@ -13,17 +13,9 @@ import {
   type DevAlliancePki,
   type MemberSubject,
 } from '@maxhub/pki';
-import {
-  newDatasetVersion,
-  newKeyAndCsr,
-  newLegalSigner,
-  runCli,
-  TestContext,
-  uniq,
-  type GqlResult,
-  type TestDatasetVersion,
-  type TestSigner,
-} from '@maxhub/testing';
+import { newKeyAndCsr, runCli, type TestDatasetVersion, type TestSigner, uniq } from '@maxhub/testing';
+import { newDatasetVersion, newLegalSigner } from './support/grants';
+import { type GqlResult, TestContext } from './support/test-context';
 import { signMemberCertificate, type MemberProfileOverrides } from '../libs/pki/src/ca';
 import { buildSignedData } from '../libs/pki/src/cms';
 import { exponentOneForger, publicKeyWithExponent } from '../libs/pki/src/pki.test-fixtures';

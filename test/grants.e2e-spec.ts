@@ -3,16 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
-import {
-  newDatasetVersion,
-  newLegalSigner,
-  runCli,
-  runCliAsync,
-  TestContext,
-  uniq,
-  type TestDatasetVersion,
-  type TestSigner,
-} from '@maxhub/testing';
+import { runCli, runCliAsync, type TestDatasetVersion, type TestSigner, uniq } from '@maxhub/testing';
+import { newDatasetVersion, newLegalSigner } from './support/grants';
+import { TestContext } from './support/test-context';
 import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
 import { ATTACH, COLUMNS, DRAFT, draftInput, sign, TERMINATE } from './grant-fixtures';
 

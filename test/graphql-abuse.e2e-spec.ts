@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createDevAlliancePki } from '@maxhub/pki';
-import { TestContext } from '@maxhub/testing';
+import { TestContext } from './support/test-context';
 
 /** A document whose fragments each spread the next twice: 2^n fields described in n lines. */
 function fanOut(n: number): string {

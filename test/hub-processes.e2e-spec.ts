@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { freePort, processes, TestContext, until } from '@maxhub/testing';
+import { freePort, processes, until } from '@maxhub/testing';
+import { TestContext } from './support/test-context';
 
 const ROOT = path.resolve(__dirname, '..');
 const MAIN = path.join(ROOT, 'dist/apps/hub/src/main.js');

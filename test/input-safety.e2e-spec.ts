@@ -5,15 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { capturedLogs, TestContext, uniq, type GqlResult } from '@maxhub/testing';
-import {
-  materializeViews,
-  newActiveGrant,
-  newQueryFixture,
-  weldCsv,
-  weldGrantTerms,
-  type QueryFixture,
-} from '../libs/testing/src/views';
+import { uniq, weldCsv, weldGrantTerms } from '@maxhub/testing';
+import { capturedLogs, type GqlResult, TestContext } from './support/test-context';
+import { materializeViews, newActiveGrant, newQueryFixture, type QueryFixture } from './support/views';
 
 const SLICE = `query($g: ID!, $d: ID!, $c: [String!], $w: [SlicePredicateInput!], $f: Int) {
   slice(grantId: $g, datasetId: $d, columns: $c, where: $w, first: $f) { rows rowsReturned } }`;

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as Minio from 'minio';
-import { newBusinessRegistrationNumber, TestContext, uniq } from '@maxhub/testing';
+import { uniq } from '@maxhub/testing';
+import { newBusinessRegistrationNumber, TestContext } from './support/test-context';
 
 const ROOT = path.resolve(__dirname, '..');
 const PORT = '9210';

@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { generate } from '@maxhub/synthetic';
-import { TestContext, until } from '@maxhub/testing';
+import { until } from '@maxhub/testing';
+import { TestContext } from './support/test-context';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORKER = path.join(ROOT, 'dist/apps/worker/src/main.js');

@@ -3,7 +3,8 @@ import * as Minio from 'minio';
 import { AuditEntryEntity, DatasetVersionEntity } from '@maxhub/db';
 import type { DatasetFormat } from '@maxhub/formats';
 import { generate } from '@maxhub/synthetic';
-import { capturedLogs, TestContext, uniq } from '@maxhub/testing';
+import { uniq } from '@maxhub/testing';
+import { capturedLogs, TestContext } from './support/test-context';
 
 async function bytesOf(stream: AsyncIterable<Buffer>): Promise<Buffer> {
   const out: Buffer[] = [];

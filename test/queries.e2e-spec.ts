@@ -1,17 +1,17 @@
 import { Readable } from 'node:stream';
 import { encodeClassKey } from '@maxhub/deidentification';
-import { capturedLogs, TestContext, type GqlResult } from '@maxhub/testing';
+import { CANARY } from '@maxhub/testing';
+import { newLegalSigner } from './support/grants';
+import { capturedLogs, type GqlResult, TestContext } from './support/test-context';
 import {
-  CANARY,
   materializeViews,
   newActiveGrant,
   newQueryFixture,
-  terminateGrant,
   type QueryFixture,
-} from '../libs/testing/src/views';
+  terminateGrant,
+} from './support/views';
 import { createChunkCache, ViewReader } from '@maxhub/views';
-import { AuditService } from '../apps/hub/src/modules/audit/audit.service';
-import { ViewsService } from '../apps/hub/src/modules/views/views.service';
+import { AuditService, ViewsService } from '@maxhub/core';
 import { bufferSource, readCsv, readJsonl, readParquet } from '@maxhub/formats';
 
 const SLICE = `query($g: ID!, $d: ID!, $c: [String!], $w: [SlicePredicateInput!], $o: [SliceOrderInput!], $f: Int, $a: String) {
@@ -480,7 +480,6 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
       (await ctx.gql(SLICE, { g: g.grantId, d: f.dataset.datasetId, f: 1 }, f.analyst.token)).errors,
     ).toBeUndefined();
     // A fresh grantor signer, so the file's other grants stay signed.
-    const { newLegalSigner } = await import('@maxhub/testing');
     const signer = await newLegalSigner(ctx, f.admin.token, { companySlug: f.company.slug });
     const g2 = await newActiveGrant(ctx, { ...f, grantor: signer });
     await materializeViews(ctx);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { TestContext } from '@maxhub/testing';
+import { TestContext } from './support/test-context';
 
 const ROOT = path.resolve(__dirname, '..');
 

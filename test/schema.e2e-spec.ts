@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { TestContext } from '@maxhub/testing';
+import { TestContext } from './support/test-context';
 import { buildSchemaSdl } from '../apps/hub/src/graphql/schema-sdl';
 import { PERMISSION_KEY, PUBLIC_KEY } from '../apps/hub/src/common/permissions';
 

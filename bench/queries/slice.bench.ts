@@ -3,7 +3,7 @@
  * generated weld-line log (libs/synthetic, seed "bench", `rows` rows; 10 M in full mode, the
  * same rows the materialization suite measures) published by a company, granted to a working
  * group under BENCH_GRANT (signed, ACTIVE) and materialized by the worker code, all made by an
- * in-process hub (the TestContext of libs/testing, real PostgreSQL and MinIO) on a throwaway
+ * in-process hub (the TestContext of test/support, real PostgreSQL and MinIO) on a throwaway
  * database (maxhub_bench_test_*, migrated, dropped afterwards). The queries are then served as
  * deployed — the built hub (`node dist/apps/hub/src/main.js`, NODE_ENV=production) with
  * HUB_PROCESSES = 1, then 2 — to 16 concurrent analysts in a separate process (slice-client.ts:
@@ -25,10 +25,10 @@ import { migrateDatabase } from '@maxhub/db';
 import { createDevAlliancePki } from '@maxhub/pki';
 import { encodeCursor } from '@maxhub/views';
 import { Client } from 'pg';
-import { TestContext } from '../../libs/testing/src/test-context';
-import { newDatasetVersion } from '../../libs/testing/src/grants';
+import { TestContext } from '../../test/support/test-context';
+import { newDatasetVersion } from '../../test/support/grants';
 import { freePort, processes, procStatusKiB } from '../../libs/testing/src/process';
-import * as views from '../../libs/testing/src/views';
+import * as views from '../../test/support/views';
 import { columnsOf, generate } from '../../libs/synthetic/src/index';
 import { measureStack } from '../http/stacks.bench';
 import { cpuMsOf, latencySummary, runAnalysts } from './analysts';

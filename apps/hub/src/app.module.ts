@@ -9,19 +9,26 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { Logger } from 'pino';
 import type { HubConfig } from '@maxhub/config';
-import { CoreModule } from './core.module';
+import { CoreModule } from '@maxhub/core';
 import { formatError } from './graphql/format-error';
 import { inputLimitsPlugin } from './graphql/input-limits';
 import { limitsPlugin } from './graphql/limits.plugin';
 import { AllianceModule } from './modules/alliance/alliance.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { DatasetsModule } from './modules/datasets/datasets.module';
 import { GrantsModule } from './modules/grants/grants.module';
 import { HealthModule } from './modules/health/health.module';
 import { PkiModule } from './modules/pki/pki.module';
 import { QueriesModule } from './modules/queries/queries.module';
 
-/** Feature modules served by the API (each registers its resolvers). */
+/**
+ * Feature modules served by the API (each registers its resolvers). AuthModule also registers
+ * the global guard; the kernel they share (CoreModule) is @maxhub/core's.
+ */
 export const FEATURE_MODULES = [
+  AuthModule,
+  AuditModule,
   AllianceModule,
   DatasetsModule,
   HealthModule,

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type HubConfig } from '@maxhub/config';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { createLogger, PinoNestLogger } from './common/logger';
+import { createLogger, PinoNestLogger } from '@maxhub/core';
 
 async function main(): Promise<void> {
   let config;

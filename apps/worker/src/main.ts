@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig } from '@maxhub/config';
-import { createLogger, PinoNestLogger } from '../../hub/src/common/logger';
+import { createLogger, PinoNestLogger } from '@maxhub/core';
 import { WorkerModule } from './worker.module';
 
 /** The worker process: validates published datasets (and later other long jobs) from the PostgreSQL queue. */

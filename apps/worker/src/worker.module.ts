@@ -1,10 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { HubConfig } from '@maxhub/config';
-import { CoreModule } from '../../hub/src/core.module';
-import { JobsModule } from '../../hub/src/jobs/jobs.module';
+import { CoreModule, DatasetValidationModule, JobsModule, ViewsModule } from '@maxhub/core';
 import { ValidateDatasetProcessor } from './jobs/validate-dataset.processor';
 import { MaterializeViewProcessor } from './jobs/materialize-view.processor';
-import { ViewsModule } from '../../hub/src/modules/views/views.module';
 
 /**
  * Job processors of the worker. Each subscribes to its queue when the application starts
@@ -12,13 +10,16 @@ import { ViewsModule } from '../../hub/src/modules/views/views.module';
  */
 export const PROCESSORS = [ValidateDatasetProcessor, MaterializeViewProcessor];
 
-/** The worker: the hub's core (database, storage, audit) plus the processors. No HTTP, no GraphQL. */
+/**
+ * The worker: the kernel (@maxhub/core: database, storage, audit, jobs, views, dataset
+ * validation) plus the processors. No HTTP, no GraphQL: nothing of apps/hub is imported.
+ */
 @Module({})
 export class WorkerModule {
   static register(config: HubConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.register(config), JobsModule, ViewsModule],
+      imports: [CoreModule.register(config), JobsModule, ViewsModule, DatasetValidationModule],
       providers: [...PROCESSORS],
       exports: [...PROCESSORS],
     };

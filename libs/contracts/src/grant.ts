@@ -8,7 +8,7 @@ import {
   MAX_PREDICATES,
   PredicateSchema,
   TransformSpecSchema,
-} from '../../deidentification/src/spec';
+} from '@maxhub/deidentification';
 import { MAX_DOCUMENT_DEPTH } from './canonical';
 import { ContractError, ContractErrorCode } from './contract.errors';
 import { describeUnsafeText, isReservedKey, unsafeTextKind, type TextMode } from './text';

@@ -2,7 +2,7 @@
  * The human rendering of a grant that legal staff read, print and sign: plain text, every
  * column's treatment in words, and the SHA-256 of the canonical bytes that the signatures cover.
  */
-import type { Generalization, Predicate, TransformSpec } from '../../deidentification/src/spec';
+import type { Generalization, Predicate, TransformSpec } from '@maxhub/deidentification';
 import type { GrantDocument } from './grant';
 
 /**

@@ -3,8 +3,8 @@
  * exists, no direct identifier leaves raw, each transform fits its column's type, filters and
  * k-anonymity name real columns. Problems carry a code and a path, never a value.
  */
-import type { ColumnSchema, ColumnType, DatasetSchema } from '../../formats/src/schema';
-import type { Predicate, TransformSpec } from '../../deidentification/src/spec';
+import type { ColumnSchema, ColumnType, DatasetSchema } from '@maxhub/formats';
+import type { Predicate, TransformSpec } from '@maxhub/deidentification';
 import { ContractError, ContractErrorCode } from './contract.errors';
 import type { GrantDataset, GrantDocument } from './grant';
 

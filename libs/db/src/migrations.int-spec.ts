@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDataSource, dropTestDatabase, ensureDatabase } from './data-source';
+import { WORKING_GROUPS } from './working-groups';
 
 const base = process.env.TEST_DATABASE_BASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const url = `${base}/maxhub_test_migrations_${randomBytes(4).toString('hex')}`;
@@ -57,6 +58,13 @@ describe('migrations', () => {
       );
       expect(rows).toHaveLength(10);
       expect(rows.find((r) => r.slug === 'humanoids')?.name_ko).toBe('휴머노이드');
+      // The migration inserts its own frozen copy; the live list must still say the same.
+      const named: Array<{ slug: string; name_en: string; name_ko: string }> = await ds.query(
+        `SELECT slug, name_en, name_ko FROM working_groups ORDER BY slug`,
+      );
+      expect(named.map((r) => ({ slug: r.slug, nameEn: r.name_en, nameKo: r.name_ko }))).toEqual(
+        [...WORKING_GROUPS].sort((a, b) => (a.slug < b.slug ? -1 : 1)),
+      );
     } finally {
       await ds.destroy();
     }

@@ -13,7 +13,7 @@
  *   NaN and ±Infinity are refused (DEID_INVALID_VALUE).
  * - booleans: "true" / "false".
  */
-import type { CellValue } from '../../formats/src/schema';
+import type { CellValue } from '@maxhub/formats';
 import { DeidErrorCode, deidError } from './errors';
 
 const NON_ASCII_OR_EDGE_SPACE = /\P{ASCII}|^[ \t\r\n]|[ \t\r\n]$/u;

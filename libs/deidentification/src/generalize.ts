@@ -13,7 +13,7 @@
  * - `map`: the grant's value map on the canonical string of the value; unmapped → `otherwise`.
  * Null stays null at every level except the implicit top level `*` of a hierarchy.
  */
-import type { CellValue, ColumnType } from '../../formats/src/schema';
+import type { CellValue, ColumnType } from '@maxhub/formats';
 import { canonicalNumber, canonicalString } from './canonical';
 import { DeidErrorCode, deidError } from './errors';
 import { TIME_LEVELS, type Generalization, type TimeLevel } from './spec';

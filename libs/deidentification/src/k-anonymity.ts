@@ -9,7 +9,7 @@
  * Memory is proportional to the number of distinct classes, not rows. Suppression removes whole
  * rows (as ARX does), never single cells.
  */
-import type { CellValue } from '../../formats/src/schema';
+import type { CellValue } from '@maxhub/formats';
 import { canonicalNumber } from './canonical';
 import { DeidErrorCode, deidError } from './errors';
 

@@ -21,7 +21,7 @@
  * node hashes small integers; a node is evaluated from a stored evaluation of a direct
  * specialization (its classes roll up) when one is available, otherwise from the rows.
  */
-import type { ColumnType, Row } from '../../formats/src/schema';
+import type { ColumnType, Row } from '@maxhub/formats';
 import { DeidErrorCode, deidError } from './errors';
 import { compileHierarchy } from './generalize';
 import { encodeClassKey, riskReport, type RiskReport } from './k-anonymity';

@@ -8,7 +8,7 @@
  * cryptographic PRFs, unpredictable without the key.
  */
 import { createCipheriv } from 'node:crypto';
-import type { CellValue, ColumnType } from '../../formats/src/schema';
+import type { CellValue, ColumnType } from '@maxhub/formats';
 import { DeidErrorCode, deidError } from './errors';
 import { assertDerivedKey } from './keys';
 

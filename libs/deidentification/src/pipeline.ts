@@ -3,7 +3,7 @@
  * levels, compiled once into closures so that applying it to a row is a loop over columns with no
  * parsing, no key derivation and no allocation beyond the output row.
  */
-import type { CellValue, ColumnType, Row } from '../../formats/src/schema';
+import type { CellValue, ColumnType, Row } from '@maxhub/formats';
 import { canonicalString } from './canonical';
 import { DeidErrorCode, deidError } from './errors';
 import { compileGeneralization, compileHierarchy, generalizedType } from './generalize';

@@ -11,7 +11,7 @@
  * only `isNull` holds. A cell of the wrong shape compares false as well (fail closed), except
  * `notNull`, which it satisfies.
  */
-import type { ColumnType, Row } from '../../formats/src/schema';
+import type { ColumnType, Row } from '@maxhub/formats';
 import { DeidErrorCode, deidError } from './errors';
 import {
   MAX_PREDICATE_STRING,

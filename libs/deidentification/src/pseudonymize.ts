@@ -4,7 +4,7 @@
  * be reversed or recomputed, not even by enumerating a small ID space (a plain hash could be).
  */
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { CellValue } from '../../formats/src/schema';
+import type { CellValue } from '@maxhub/formats';
 import { canonicalString } from './canonical';
 import { DeidErrorCode, deidError } from './errors';
 import { assertDerivedKey, MIN_DERIVED_KEY_BITS } from './keys';

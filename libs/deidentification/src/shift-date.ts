@@ -5,7 +5,7 @@
  * to the range, under a per-grant key: stable within a grant, unrelated across grants.
  */
 import { createHmac, createSecretKey } from 'node:crypto';
-import type { CellValue } from '../../formats/src/schema';
+import type { CellValue } from '@maxhub/formats';
 import { canonicalString } from './canonical';
 import { DeidErrorCode, deidError } from './errors';
 import { assertDerivedKey } from './keys';

@@ -59,3 +59,4 @@ export {
   type PathValidationInput,
   type ValidatedPath,
 } from './path-validation';
+export { DEV_CA_DIR, DEV_CA_FILES } from './dev-ca-files';

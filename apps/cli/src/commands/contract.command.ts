@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { loadSigningMaterial } from './pki.command';
 
 // Heavy libraries load only inside the actions that need them.
-const pkiLib = () => import('../../../../libs/pki/src/index.js');
-const contractsLib = () => import('../../../../libs/contracts/src/index.js');
+const pkiLib = () => import('@maxhub/pki');
+const contractsLib = () => import('@maxhub/contracts');
 
 /** A refusal with a reason code: printed as "maxhub: CODE: message", exit 1. */
 class CliRefusal extends Error {
@@ -168,7 +168,7 @@ function contractVerifyCommand(): Command {
 
 /** Sends a GraphQL operation to the hub named by MAXHUB_URL with MAXHUB_TOKEN. */
 async function hubGql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-  const { loadCliConfig } = await import('../../../../libs/config/src/index.js');
+  const { loadCliConfig } = await import('@maxhub/config');
   const cfg = loadCliConfig();
   if (!cfg.token) throw new CliRefusal('AUTH_TOKEN_MISSING', 'set MAXHUB_TOKEN to your API token');
   const res = await fetch(`${cfg.hubUrl}/graphql`, {

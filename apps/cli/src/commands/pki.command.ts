@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 
 // Heavy libraries (node-forge, pkijs) load only inside the actions that need them.
-const pkiLib = () => import('../../../../libs/pki/src/index.js');
+const pkiLib = () => import('@maxhub/pki');
 
 /** Reads a passphrase file (first line, without the line break). */
 async function readPassphrase(file: string): Promise<string> {
@@ -142,8 +142,7 @@ function pkiInitDevCommand(): Command {
     .option('--out <dir>', 'directory to write', 'certs/dev')
     .option('--force', 'replace an existing development CA')
     .action(async (o: { out: string; force?: boolean }) => {
-      const { createDevAlliancePki } = await pkiLib();
-      const { DEV_CA_FILES } = await import('../../../hub/src/modules/pki/dev-ca-files.js');
+      const { createDevAlliancePki, DEV_CA_FILES } = await pkiLib();
       const fs = await import('node:fs');
       const path = await import('node:path');
       const keyFile = path.join(o.out, DEV_CA_FILES.issuingKey);

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import { Actor, HubRequest } from './actor';
+import { HubRequest } from './hub-request';
+import { Actor } from '@maxhub/core';
 
 /** Injects the authenticated Actor (the guard guarantees one on non-public operations). */
 export const CurrentActor = createParamDecorator((_data: unknown, ctx: ExecutionContext): Actor => {

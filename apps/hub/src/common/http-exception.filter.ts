@@ -1,7 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isDatabaseUnavailable } from './database-errors';
-import { HubError } from './hub-error';
+import { HubError, isDatabaseUnavailable } from '@maxhub/core';
 
 /** HTTP status of each error category (REST routes: exports, PKI, health). */
 export const HTTP_STATUS: Record<HubError['category'], number> = {

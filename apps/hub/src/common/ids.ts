@@ -1,4 +1,4 @@
-import { badInput } from './hub-error';
+import { badInput } from '@maxhub/core';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

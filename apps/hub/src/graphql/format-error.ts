@@ -1,7 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isDatabaseUnavailable } from '../common/database-errors';
-import { HubError } from '../common/hub-error';
+import { HubError, isDatabaseUnavailable } from '@maxhub/core';
 
 /**
  * The one GraphQL error formatter. A HubError becomes its category in `extensions.code` and its

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { type DocumentNode, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import { HubError } from '../common/hub-error';
+import { HubError } from '@maxhub/core';
 import { introspectionAllowance, operationComplexity } from './document-limits';
 
 /**

@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { type JobContext, JOB_QUEUES, JobsService } from '../../../hub/src/jobs/jobs.service';
-import { ViewsService } from '../../../hub/src/modules/views/views.service';
+import { JOB_QUEUES, type JobContext, JobsService, ViewsService } from '@maxhub/core';
 
 /** Job data of view-materialize. */
 export interface MaterializeViewJob {

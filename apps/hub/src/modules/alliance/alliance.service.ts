@@ -21,11 +21,17 @@ import {
 import { Inject } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { Actor } from '../../common/actor';
-import { AccessService } from '../../common/access.service';
+import {
+  AccessService,
+  Actor,
+  AuditService,
+  badInput,
+  conflict,
+  HubError,
+  isUniqueViolation,
+  notFound,
+} from '@maxhub/core';
 import { hasMixedScriptWord, normalizeName } from '@maxhub/contracts';
-import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
-import { AuditService } from '../audit/audit.service';
 import { TokensService } from '../auth/tokens.service';
 import { AllianceErrorCode as E } from './alliance.errors';
 import {
@@ -45,7 +51,6 @@ import {
   AddWorkingGroupMemberInput,
   CreateWorkingGroupInput,
 } from './dto/members.input';
-import { isUniqueViolation } from '../../common/database-errors';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

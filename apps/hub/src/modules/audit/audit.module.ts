@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditResolver } from './audit.resolver';
-import { AuditService } from './audit.service';
 
-@Global()
-@Module({ providers: [AuditService, AuditResolver], exports: [AuditService] })
+/** The audit log's API (owners read and verify it); the AuditService itself is in @maxhub/core. */
+@Module({ providers: [AuditResolver] })
 export class AuditModule {}

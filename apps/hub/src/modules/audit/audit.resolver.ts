@@ -2,13 +2,10 @@ import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import { AuditEntryEntity, CompanyEntity, WorkingGroupEntity } from '@maxhub/db';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Actor } from '../../common/actor';
-import { AccessService } from '../../common/access.service';
+import { AccessService, Actor, AuditService, badInput, notFound } from '@maxhub/core';
 import { CurrentActor } from '../../common/current-actor.decorator';
-import { badInput, notFound } from '../../common/hub-error';
 import { Permission, RequirePermission } from '../../common/permissions';
 import { AuditChainVerification, AuditEntry, AuditEntryPage } from './audit.models';
-import { AuditService } from './audit.service';
 
 @Resolver(() => AuditEntry)
 export class AuditResolver {

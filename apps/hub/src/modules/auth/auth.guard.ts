@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import { HubRequest } from '../../common/actor';
+import { HubRequest } from '../../common/hub-request';
 import { AuthErrorCode } from '../../common/auth.errors';
-import { HubError } from '../../common/hub-error';
+import { HubError } from '@maxhub/core';
 import { Permission, PERMISSION_KEY, PUBLIC_KEY } from '../../common/permissions';
 import { TokensService } from './tokens.service';
 

@@ -10,11 +10,8 @@ import {
   preparedQuery,
 } from '@maxhub/db';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { Actor } from '../../common/actor';
+import { Actor, AuditService, badInput, conflict, forbidden, HubError, notFound, returnedRows } from '@maxhub/core';
 import { AuthErrorCode } from '../../common/auth.errors';
-import { returnedRows } from '../../common/database-errors';
-import { badInput, conflict, forbidden, HubError, notFound } from '../../common/hub-error';
-import { AuditService } from '../audit/audit.service';
 
 const TOKEN_PREFIX = 'mxh_';
 

@@ -5,8 +5,7 @@ import {
   normalizeName,
 } from '@maxhub/contracts';
 import type { EntityManager } from 'typeorm';
-import { badInput } from '../../common/hub-error';
-import { DatasetsErrorCode as E } from './datasets.errors';
+import { badInput, DatasetsErrorCode as E } from '@maxhub/core';
 
 /**
  * A dataset name as it is stored and shown in the catalog and in every grant that names it:

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { JobsModule } from '../../jobs/jobs.module';
+import { JobsModule, ViewsModule } from '@maxhub/core';
 import { AllianceModule } from '../alliance/alliance.module';
-import { ViewsModule } from '../views/views.module';
 import { DatasetsResolver } from './datasets.resolver';
 import { DatasetsService } from './datasets.service';
 

@@ -29,13 +29,26 @@ import {
   withStorage,
 } from '@maxhub/storage';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { AccessService } from '../../common/access.service';
-import { Actor } from '../../common/actor';
-import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
-import { JOB_QUEUES, JobsService } from '../../jobs/jobs.service';
+import {
+  AccessService,
+  Actor,
+  AuditService,
+  badInput,
+  classifyColumns,
+  conflict,
+  DatasetsErrorCode as E,
+  type DeclaredPublication,
+  HubError,
+  JOB_QUEUES,
+  JobsService,
+  notFound,
+  partBytes,
+  planUpload,
+  safeFileName,
+  type ValidateDatasetJob,
+  ViewsService,
+} from '@maxhub/core';
 import { AllianceService } from '../alliance/alliance.service';
-import { AuditService } from '../audit/audit.service';
-import { ViewsService } from '../views/views.service';
 import {
   ColumnClassEnum,
   ColumnTypeEnum,
@@ -51,24 +64,8 @@ import {
   UploadTicketStatusEnum,
 } from './dataset.model';
 import { datasetName, distinctDatasetName } from './dataset-names';
-import { DatasetsErrorCode as E } from './datasets.errors';
 import { CreateUploadTicketInput } from './dto/create-upload-ticket.input';
 import { PublishDatasetInput } from './dto/publish-dataset.input';
-import { classifyColumns, partBytes, planUpload, safeFileName } from './publishing';
-
-/** Data of a validation job. */
-export interface ValidateDatasetJob {
-  versionId: string;
-}
-
-/** What publishDataset records as declared, for the worker and the record. */
-export interface DeclaredPublication {
-  ticketId: string;
-  fileName: string;
-  encoding: DeclaredEncoding;
-  classes: Record<string, ColumnClass>;
-  confirmedTypes: Record<string, ColumnType>;
-}
 
 const MAX_URL_TTL_SECONDS = 15 * 60;
 const SAMPLE_ROWS = 1000;

@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { GrantEntity } from '@maxhub/db';
-import { Actor } from '../../common/actor';
-import { HubError } from '../../common/hub-error';
-import { AuditService } from '../audit/audit.service';
+import { Actor, AuditService, HubError } from '@maxhub/core';
 
 /** The audit action of each grant operation whose refusals are recorded. */
 export type GrantRefusalAction =

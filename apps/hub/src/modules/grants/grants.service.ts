@@ -30,16 +30,24 @@ import {
 } from '@maxhub/db';
 import { describeCertificate, PkiError, PkiErrorCode } from '@maxhub/pki';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
-import { Actor } from '../../common/actor';
-import { badInput, conflict, forbidden, HubError, notFound } from '../../common/hub-error';
+import {
+  Actor,
+  AuditRecord,
+  AuditService,
+  badInput,
+  conflict,
+  forbidden,
+  HubError,
+  isUniqueViolation,
+  notFound,
+  returnedRows,
+} from '@maxhub/core';
 import { requireUuid } from '../../common/ids';
-import { AuditRecord, AuditService } from '../audit/audit.service';
 import { PkiService, SignerCertificate, VerifiedSigner } from '../pki/pki.service';
 import { DraftGrantInput } from './dto/draft-grant.input';
 import { GrantRefusalsService } from './grant-refusals.service';
 import { GrantErrorCode as E } from './grants.errors';
 import { Grant, GrantPartyEnum, GrantSignature, GrantStateEnum, GrantVersion } from './grant.models';
-import { isUniqueViolation, returnedRows } from '../../common/database-errors';
 
 /** Largest signature the hub accepts (a CMS with a three-certificate chain is ~6 KB). */
 export const MAX_SIGNATURE_BYTES = 64 * 1024;

@@ -17,6 +17,8 @@ import {
 import {
   createCrl,
   createDevAlliancePki,
+  DEV_CA_DIR,
+  DEV_CA_FILES,
   describeCertificate,
   fromPem,
   issueCertificate,
@@ -26,10 +28,7 @@ import {
   type SignerIdentity,
 } from '@maxhub/pki';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor } from '../../common/actor';
-import { badInput, conflict, HubError, notFound } from '../../common/hub-error';
-import { AuditService } from '../audit/audit.service';
-import { DEV_CA_DIR, DEV_CA_FILES } from './dev-ca-files';
+import { Actor, AuditService, badInput, conflict, HubError, notFound } from '@maxhub/core';
 import { IssueCertificateInput } from './dto/issue-certificate.input';
 import { HubPkiErrorCode as E } from './pki.errors';
 import { Certificate, OrgKindEnum, RevocationReasonEnum, SignerRoleEnum } from './pki.models';

@@ -1,9 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Logger, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Actor } from '../../common/actor';
+import { Actor, HubError } from '@maxhub/core';
 import { CurrentActor } from '../../common/current-actor.decorator';
-import { HubError } from '../../common/hub-error';
 import { errorBody, HTTP_STATUS } from '../../common/http-exception.filter';
 import { Permission, RequirePermission } from '../../common/permissions';
 import { QueriesService } from './queries.service';

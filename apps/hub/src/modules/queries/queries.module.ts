@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { GrantsModule } from '../grants/grants.module';
-import { ViewsModule } from '../views/views.module';
+import { ViewsModule } from '@maxhub/core';
 import { ExportsController } from './exports.controller';
 import { GrantAccessService } from './grant-access.service';
 import { QueriesResolver } from './queries.resolver';

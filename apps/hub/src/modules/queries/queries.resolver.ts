@@ -1,5 +1,5 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { Actor } from '../../common/actor';
+import { Actor } from '@maxhub/core';
 import { CurrentActor } from '../../common/current-actor.decorator';
 import { Permission, RequirePermission } from '../../common/permissions';
 import { ExportFormat, SliceExport, SliceOrderInput, SlicePage, SlicePredicateInput } from './queries.models';

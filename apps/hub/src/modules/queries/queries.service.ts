@@ -17,13 +17,18 @@ import {
   type ViewStore,
 } from '@maxhub/views';
 import { DataSource } from 'typeorm';
-import type { Actor } from '../../common/actor';
-import { forbidden, HubError, notFound, unavailable } from '../../common/hub-error';
+import {
+  type Actor,
+  AuditService,
+  forbidden,
+  HubError,
+  notFound,
+  unavailable,
+  ViewsErrorCode,
+  ViewsService,
+} from '@maxhub/core';
 import { isUuid, requireUuid } from '../../common/ids';
-import { AuditService } from '../audit/audit.service';
 import { GrantErrorCode } from '../grants/grants.errors';
-import { ViewsErrorCode } from '../views/views.errors';
-import { ViewsService } from '../views/views.service';
 import { GrantAccessService, type OpenGrant } from './grant-access.service';
 import { QueriesErrorCode as E } from './queries.errors';
 import { ExportFormat, SliceExport, SlicePage, SlicePredicateInput, SliceOrderInput } from './queries.models';

@@ -1,8 +1,13 @@
+/**
+ * The whole hub in-process for the e2e suite (and the slice benchmark): boots apps/hub's
+ * AppModule and apps/worker's WorkerModule, which is why it lives in test/ and not in a lib
+ * (libs never import apps; docs/adr/0008). Helpers that need no running hub are @maxhub/testing's.
+ */
 import { randomBytes } from 'node:crypto';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { HubConfig, loadConfig } from '@maxhub/config';
+import type { HubConfig } from '@maxhub/config';
 import { DatasetVersionEntity, UserEntity } from '@maxhub/db';
 import type { DatasetFormat } from '@maxhub/formats';
 import { generate, type SyntheticKind } from '@maxhub/synthetic';
@@ -10,11 +15,12 @@ import * as Minio from 'minio';
 import pino from 'pino';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../../../apps/hub/src/app.module';
-import { configureApp } from '../../../apps/hub/src/configure-app';
-import { normalizeBusinessRegistrationNumber } from '../../../apps/hub/src/modules/alliance/brn';
-import { TokensService } from '../../../apps/hub/src/modules/auth/tokens.service';
-import { WorkerModule } from '../../../apps/worker/src/worker.module';
+import { testConfig, uniq } from '@maxhub/testing';
+import { AppModule } from '../../apps/hub/src/app.module';
+import { configureApp } from '../../apps/hub/src/configure-app';
+import { normalizeBusinessRegistrationNumber } from '../../apps/hub/src/modules/alliance/brn';
+import { TokensService } from '../../apps/hub/src/modules/auth/tokens.service';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
 
 /** A GraphQL answer as the tests see it. */
 export interface GqlResult<T = Record<string, any>> {
@@ -25,37 +31,6 @@ export interface GqlResult<T = Record<string, any>> {
 
 /** Lines the app logged during a test file (for canary scans). */
 export const capturedLogs: string[] = [];
-
-/** The configuration a test app runs with: the run's database, the real MinIO, fresh secrets. */
-export function testConfig(overrides: Record<string, string> = {}): HubConfig {
-  const url = process.env.MAXHUB_TEST_DATABASE_URL;
-  if (!url || !/test/.test(new URL(url).pathname)) {
-    throw new Error(
-      'MAXHUB_TEST_DATABASE_URL is not set to a *test* database: run tests through jest (global setup)',
-    );
-  }
-  return loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: url,
-    DATABASE_POOL_SIZE: '5',
-    MINIO_ENDPOINT: process.env.MINIO_ENDPOINT ?? 'http://127.0.0.1:9000',
-    MINIO_ACCESS_KEY: process.env.MINIO_ACCESS_KEY ?? 'maxhub-dev',
-    MINIO_SECRET_KEY: process.env.MINIO_SECRET_KEY ?? 'maxhub-dev-secret',
-    HUB_MASTER_SECRET: randomBytes(32).toString('hex'),
-    HUB_CREDENTIALS_KEY: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'info',
-    // Tests wait for jobs: poll and run queue maintenance often.
-    JOBS_POLLING_INTERVAL_SECONDS: '0.5',
-    JOBS_MAINTENANCE_INTERVAL_SECONDS: '2',
-    JOBS_RETRY_DELAY_SECONDS: '1',
-    ...overrides,
-  });
-}
-
-/** Unique suffix so each test file gets its own companies, buckets and people. */
-export function uniq(prefix = 't'): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
-}
 
 /** A valid Korean business registration number, different on every call. */
 export function newBusinessRegistrationNumber(): string {

@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { HubConfig } from '@maxhub/config';
-import { CoreModule } from '../../../hub/src/core.module';
-import { ViewsModule } from '../../../hub/src/modules/views/views.module';
-import { ViewsService, type MaterializeOutcome } from '../../../hub/src/modules/views/views.service';
+import { CoreModule, type MaterializeOutcome, ViewsModule, ViewsService } from '@maxhub/core';
 
 /**
  * Materializes, inline, the views of every ACTIVE grant that lacks them (what the worker's

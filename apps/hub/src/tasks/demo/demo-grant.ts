@@ -16,13 +16,12 @@ import {
 } from '@maxhub/db';
 import { createKeyAndCsr, describeCertificate, signDetached } from '@maxhub/pki';
 import { DataSource, IsNull } from 'typeorm';
-import { Actor } from '../../../hub/src/common/actor';
-import { CoreModule } from '../../../hub/src/core.module';
-import { GrantsModule } from '../../../hub/src/modules/grants/grants.module';
-import { GrantsService } from '../../../hub/src/modules/grants/grants.service';
-import { OrgKindEnum, SignerRoleEnum } from '../../../hub/src/modules/pki/pki.models';
-import { PkiService } from '../../../hub/src/modules/pki/pki.service';
-import { DEMO } from './demo-seed.command';
+import { Actor, CoreModule } from '@maxhub/core';
+import { GrantsModule } from '../../modules/grants/grants.module';
+import { GrantsService } from '../../modules/grants/grants.service';
+import { OrgKindEnum, SignerRoleEnum } from '../../modules/pki/pki.models';
+import { PkiService } from '../../modules/pki/pki.service';
+import { DEMO } from './demo-alliance';
 
 /** The demo grant: hanbit-motors opens its weld-line dataset to the AI factory working group. */
 export const DEMO_GRANT = {

@@ -1,15 +1,7 @@
+/** Factories for grant tests, through the in-process hub: a dataset version, a legal signer. */
 import { DatasetEntity, DatasetVersionEntity, type DatasetColumnRecord } from '@maxhub/db';
-import { createKeyAndCsr } from '@maxhub/pki';
+import { newKeyAndCsr, type TestDatasetVersion, type TestSigner, uniq } from '@maxhub/testing';
 import type { TestContext } from './test-context';
-import { uniq } from './test-context';
-
-/** A PUBLISHED dataset version made directly in the database (no object in MinIO). */
-export interface TestDatasetVersion {
-  datasetId: string;
-  versionId: string;
-  version: number;
-  name: string;
-}
 
 /**
  * Creates a dataset of `companyId` with one PUBLISHED version whose schema is `columns`,
@@ -39,21 +31,6 @@ export async function newDatasetVersion(
     );
     return { datasetId: ds.id, versionId: v.id, version: 1, name };
   });
-}
-
-/** A legal signer: a person with the LEGAL role, their API token, key and hub-issued certificate. */
-export interface TestSigner {
-  email: string;
-  token: string;
-  keyPem: string;
-  certPem: string;
-  certificateId: string;
-  serialNumber: string;
-}
-
-/** Generates a key and CSR (RSA-3072, slow: reuse within a file) for `name`. */
-export function newKeyAndCsr(name: string, org: string, orgKind: 'company' | 'working-group') {
-  return createKeyAndCsr({ name, org, orgKind, role: 'LEGAL' });
 }
 
 /**

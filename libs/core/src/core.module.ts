@@ -3,13 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
 import { dataSourceOptions } from '@maxhub/db';
 import { CompanyStorage } from '@maxhub/storage';
-import { AccessService } from './common/access.service';
-import { AuditModule } from './modules/audit/audit.module';
-import { AuthModule } from './modules/auth/auth.module';
+import { AccessService } from './access/access.service';
+import { AuditService } from './audit/audit.service';
 
 /**
- * What every process of the hub needs (API, worker, CLI): configuration, the database, company
- * storage, access rules, tokens and the audit log. No GraphQL here.
+ * What every process of the hub needs (API, worker, the hub's tasks): configuration, the
+ * database, company storage, access rules and the audit log. No GraphQL, no HTTP guard: the API
+ * adds those (apps/hub), so the worker boots none of them.
  */
 @Global()
 @Module({})
@@ -23,8 +23,6 @@ export class CoreModule {
           retryAttempts: 2,
           retryDelay: 1000,
         }),
-        AuditModule,
-        AuthModule,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
@@ -42,8 +40,9 @@ export class CoreModule {
             ),
         },
         AccessService,
+        AuditService,
       ],
-      exports: [HUB_CONFIG, CompanyStorage, AccessService],
+      exports: [HUB_CONFIG, CompanyStorage, AccessService, AuditService],
     };
   }
 }

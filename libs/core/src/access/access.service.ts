@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CompanyRole, WorkingGroupRole } from '@maxhub/db';
-import { Actor } from './actor';
-import { HubError } from './hub-error';
+import type { Actor } from './actor';
+import { HubError } from '../errors/hub-error';
 
 /**
  * The one place resource-level access is decided. Set-based and deny by default: a caller who

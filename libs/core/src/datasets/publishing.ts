@@ -6,10 +6,25 @@ import type { DatasetColumnRecord, DatasetRejection } from '@maxhub/db';
 import {
   type ColumnClass,
   type ColumnType,
+  type DeclaredEncoding,
   DEFAULT_COLUMN_CLASS,
   FormatError,
   type InferredColumn,
 } from '@maxhub/formats';
+
+/** Data of a validation job. */
+export interface ValidateDatasetJob {
+  versionId: string;
+}
+
+/** What publishDataset records as declared, for the worker and the record. */
+export interface DeclaredPublication {
+  ticketId: string;
+  fileName: string;
+  encoding: DeclaredEncoding;
+  classes: Record<string, ColumnClass>;
+  confirmedTypes: Record<string, ColumnType>;
+}
 
 /** S3 refuses parts below 5 MiB (except the last) and more than 10,000 parts. */
 export const MIN_PART_BYTES = 5 * 1024 ** 2;

@@ -4,21 +4,17 @@ import type { HubConfig } from '@maxhub/config';
 import { CompanyEntity, DatasetEntity, DatasetVersionEntity, UserEntity } from '@maxhub/db';
 import { columnsOf, generate, type SyntheticKind } from '@maxhub/synthetic';
 import { CompanyStorage } from '@maxhub/storage';
-import { AuditService } from '../../../hub/src/modules/audit/audit.service';
-import { ColumnClassEnum } from '../../../hub/src/modules/datasets/dataset.model';
-import { DatasetsModule } from '../../../hub/src/modules/datasets/datasets.module';
-import { DatasetsService } from '../../../hub/src/modules/datasets/datasets.service';
-import { JobsService } from '../../../hub/src/jobs/jobs.service';
-import { ValidateDatasetProcessor } from '../../../worker/src/jobs/validate-dataset.processor';
+import { Actor, CoreModule, DatasetValidationModule, DatasetValidationService, HubError } from '@maxhub/core';
+import { ColumnClassEnum } from '../../modules/datasets/dataset.model';
+import { DatasetsModule } from '../../modules/datasets/datasets.module';
+import { DatasetsService } from '../../modules/datasets/datasets.service';
 import { DataSource } from 'typeorm';
-import { Actor } from '../../../hub/src/common/actor';
-import { CoreModule } from '../../../hub/src/core.module';
-import { AllianceModule } from '../../../hub/src/modules/alliance/alliance.module';
-import { AllianceService } from '../../../hub/src/modules/alliance/alliance.service';
-import { CompanyRoleEnum, WorkingGroupRoleEnum } from '../../../hub/src/modules/alliance/alliance.models';
-import { HubError } from '../../../hub/src/common/hub-error';
-import { TokensService } from '../../../hub/src/modules/auth/tokens.service';
-import { DEMO } from './demo-seed.command';
+import { AllianceModule } from '../../modules/alliance/alliance.module';
+import { AllianceService } from '../../modules/alliance/alliance.service';
+import { CompanyRoleEnum, WorkingGroupRoleEnum } from '../../modules/alliance/alliance.models';
+import { AuthModule } from '../../modules/auth/auth.module';
+import { TokensService } from '../../modules/auth/tokens.service';
+import { DEMO } from './demo-alliance';
 
 /** One printed demo credential. */
 export interface DemoToken {
@@ -34,7 +30,9 @@ const ignoreConflict = (err: unknown) => {
 
 /** Seeds the demo alliance through the same services the API uses, and issues demo tokens. */
 export async function seedDemo(config: HubConfig): Promise<DemoToken[]> {
-  @Module({ imports: [CoreModule.register(config), AllianceModule, DatasetsModule] })
+  @Module({
+    imports: [CoreModule.register(config), AuthModule, AllianceModule, DatasetsModule, DatasetValidationModule],
+  })
   class SeedModule {}
   const app = await NestFactory.createApplicationContext(SeedModule, { logger: false, abortOnError: false });
   try {
@@ -130,12 +128,7 @@ async function publishDemoDatasets(
   ds: DataSource,
 ) {
   const datasets = app.get(DatasetsService);
-  const processor = new ValidateDatasetProcessor(
-    ds,
-    app.get(CompanyStorage),
-    app.get(AuditService),
-    app.get(JobsService),
-  );
+  const validation = app.get(DatasetValidationService);
   for (const d of DEMO.datasets) {
     const company = await ds.getRepository(CompanyEntity).findOneByOrFail({ slug: d.company });
     const existing = await ds.getRepository(DatasetEntity).findOneBy({ companyId: company.id, name: d.name });
@@ -175,7 +168,7 @@ async function publishDemoDatasets(
         class: c.class as ColumnClassEnum,
       })),
     });
-    await processor.process({
+    await validation.process({
       id: 'demo-seed',
       data: { versionId: published.version.id },
       retryCount: 0,

@@ -28,7 +28,7 @@ import {
 import { DataSource, type EntityManager, In, Not } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { ViewsErrorCode } from './views.errors';
-import { returnedRows } from '../../common/database-errors';
+import { returnedRows } from '../errors/database-errors';
 
 /** Grant states in which views exist (SUSPENDED keeps the view but serves nothing). */
 const LIVE_STATES = ['ACTIVE', 'SUSPENDED'];

@@ -4,87 +4,18 @@
  * inline (the worker's job body, without waiting for the queue).
  */
 import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
-import type { DatasetColumnRecord } from '@maxhub/db';
+import { ViewsService } from '@maxhub/core';
 import { signDetached } from '@maxhub/pki';
-import { ViewsService } from '../../../apps/hub/src/modules/views/views.service';
-import { newDatasetVersion, newLegalSigner, type TestDatasetVersion, type TestSigner } from './grants';
-import { type TestContext, uniq } from './test-context';
-
-/** Columns of the test weld log: two identifiers, quasi-identifiers, a trade secret, a flag. */
-export const WELD_COLUMNS: DatasetColumnRecord[] = [
-  { name: 'operator_id', type: 'string', class: 'DIRECT_IDENTIFIER', nullable: false },
-  { name: 'badge_id', type: 'string', class: 'DIRECT_IDENTIFIER', nullable: false },
-  { name: 'machine_serial', type: 'string', class: 'DIRECT_IDENTIFIER', nullable: false },
-  { name: 'line', type: 'string', class: 'QUASI_IDENTIFIER', nullable: false },
-  { name: 'welded_at', type: 'timestamp', class: 'QUASI_IDENTIFIER', nullable: false },
-  { name: 'recipe', type: 'string', class: 'TRADE_SECRET', nullable: false },
-  { name: 'current_ka', type: 'decimal', class: 'SENSITIVE', nullable: false },
-  { name: 'defect', type: 'boolean', class: 'SENSITIVE', nullable: false },
-];
-
-/** Canary prefixes planted in every dropped or pseudonymized column. */
-export const CANARY = {
-  operator: 'CANARYOP',
-  badge: 'CANARYBADGE',
-  serial: 'CANARYSN',
-  recipe: 'CANARYRECIPE',
-};
-
-/** A CSV weld log whose identifiers and secrets are canary values; mostly large classes, a few singletons. */
-export function weldCsv(rows: number): { csv: Buffer; operators: string[] } {
-  const base = Date.UTC(2025, 1, 3, 0, 0, 0);
-  const lines = ['operator_id,badge_id,machine_serial,line,welded_at,recipe,current_ka,defect'];
-  const operators: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const op = `${CANARY.operator}${String(i % 40).padStart(4, '0')}`;
-    operators.push(op);
-    // Hours 0..5 hold many rows; every 97th row falls in a lonely hour of its own (to be suppressed).
-    const hour = i % 97 === 96 ? 10 + (i % 7) : i % 6;
-    const at = new Date(base + hour * 3600_000 + (i % 60) * 1000).toISOString();
-    lines.push(
-      [
-        op,
-        `${CANARY.badge}${String(i % 40).padStart(4, '0')}`,
-        `${CANARY.serial}${String(i % 9).padStart(3, '0')}`,
-        `L${1 + (i % 4)}`,
-        at,
-        `${CANARY.recipe}${i % 5}`,
-        (12 + (i % 17) / 10).toFixed(1),
-        i % 11 === 0 ? 'true' : 'false',
-      ].join(','),
-    );
-  }
-  return { csv: Buffer.from(lines.join('\n') + '\n', 'utf8'), operators };
-}
-
-/** The grant terms the query tests use (pseudonymized ids, a row filter, k = 5). */
-export function weldGrantTerms(
-  ds: TestDatasetVersion,
-  extra: { rowsPerQuery?: number; queriesPerDay?: number } = {},
-) {
-  return {
-    datasets: [
-      {
-        datasetId: ds.datasetId,
-        version: ds.version,
-        columns: [
-          { name: 'operator_id', transform: { kind: 'pseudonymize', bits: 128 } },
-          { name: 'badge_id', transform: { kind: 'pseudonymize', bits: 128 } },
-          { name: 'line', transform: { kind: 'keep' } },
-          {
-            name: 'welded_at',
-            transform: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } },
-          },
-          { name: 'current_ka', transform: { kind: 'keep' } },
-          { name: 'defect', transform: { kind: 'keep' } },
-        ],
-        rowFilter: [{ column: 'line', op: 'in', values: ['L1', 'L2', 'L3'] }],
-        kAnonymity: { k: 5, quasiIdentifiers: ['line', 'welded_at'], suppressionLimit: 0.1 },
-      },
-    ],
-    limits: { rowsPerQuery: extra.rowsPerQuery ?? 500, queriesPerDay: extra.queriesPerDay ?? 1000 },
-  };
-}
+import {
+  type TestDatasetVersion,
+  type TestSigner,
+  uniq,
+  WELD_COLUMNS,
+  weldCsv,
+  weldGrantTerms,
+} from '@maxhub/testing';
+import { newDatasetVersion, newLegalSigner } from './grants';
+import type { TestContext } from './test-context';
 
 /** Base64 DER of a detached signature by `signer` over `bytes`. */
 function signB64(signer: Pick<TestSigner, 'keyPem' | 'certPem'>, bytes: Buffer | string): string {

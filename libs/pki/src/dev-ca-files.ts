@@ -1,4 +1,7 @@
-/** File names of the development CA made by `npm run certs:dev` under certs/dev (shared by hub and CLI). */
+/**
+ * File names of the development CA made by `npm run certs:dev` under certs/dev (shared by the
+ * hub, which loads it, and `maxhub pki init-dev`, which writes it).
+ */
 export const DEV_CA_FILES = {
   rootCert: 'root-ca.crt',
   rootKey: 'root-ca.key',
