@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
 import { dataSourceOptions } from '@maxhub/db';
 import { CompanyStorage } from '@maxhub/storage';
+import { DataSource } from 'typeorm';
 import { AccessService } from './common/access.service';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
@@ -30,16 +31,19 @@ export class CoreModule {
         { provide: HUB_CONFIG, useValue: config },
         {
           provide: CompanyStorage,
-          useFactory: () =>
-            new CompanyStorage(
-              {
+          inject: [DataSource],
+          useFactory: (db: DataSource) =>
+            new CompanyStorage({
+              alliance: {
                 url: config.minio.endpoint,
                 region: config.minio.region,
                 accessKey: config.minio.accessKey,
                 secretKey: config.minio.secretKey,
               },
-              config.secrets.credentialsKey,
-            ),
+              credentialsKey: config.secrets.credentialsKey,
+              deadlines: config.storage,
+              db,
+            }),
         },
         AccessService,
       ],
