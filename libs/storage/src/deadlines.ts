@@ -132,7 +132,8 @@ function watchBody(res: http.IncomingMessage, stallMs: number, onStall: () => vo
     done = true;
     socket.off('timeout', onTimeout);
     socket.off('resume', onResume);
-    socket.setTimeout(before);
+    // Unless the agent has already set its own for the now free socket.
+    if (socket.timeout === stallMs) socket.setTimeout(before);
   };
   res.once('end', finish);
   res.once('close', finish);
