@@ -57,6 +57,20 @@ describe('sign-in with personal API tokens (e2e)', () => {
     expect(rows[0].token_hash.toString('utf8')).not.toContain(token);
   });
 
+  it('caps the live tokens one person holds: thirty aliased createApiToken mint up to the cap, the rest are refused', async () => {
+    const user = await ctx.newUser(); // holds one token already
+    const doc = `mutation { ${Array.from({ length: 30 }, (_, i) => `t${i}: createApiToken(input: { name: "n${i}", ttlDays: 1 }) { apiToken { id } }`).join(' ')} }`;
+    // The field is non-null, so the first refusal nulls the answer; the tokens minted before it stand.
+    const r = await ctx.gql(doc, {}, user.token);
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', reason: 'AUTH_TOO_MANY_TOKENS' });
+    expect(r.errors?.[0].message).toMatch(/already holds 20 live tokens/);
+    const [{ live }] = await ctx.dataSource.query<Array<{ live: number }>>(
+      'SELECT count(*)::int AS live FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL',
+      [user.userId],
+    );
+    expect(live).toBe(20);
+  });
+
   it('refuses an expired token', async () => {
     const user = await ctx.newUser();
     await ctx.dataSource.query(

@@ -556,9 +556,9 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       expect(g.currentVersion.version).toBe(won[0].data?.attachGrantSignature.version);
     });
 
-    it('refuses a 1 MB signature with GRANT_UPLOAD_TOO_LARGE', async () => {
+    it('refuses a 200 KB signature with GRANT_UPLOAD_TOO_LARGE', async () => {
       const v = await newDraft();
-      await expectRefused(v.grantId, 1, 'A'.repeat(1024 * 1024), 'GRANT_UPLOAD_TOO_LARGE');
+      await expectRefused(v.grantId, 1, 'A'.repeat(200 * 1024), 'GRANT_UPLOAD_TOO_LARGE');
     });
 
     it('refuses a 10 MB request body with 413 and a GraphQL-shaped reason, before reading it', async () => {
@@ -573,7 +573,7 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
         });
       expect(res.status).toBe(413);
       expect(res.body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST', reason: 'HTTP_BODY_TOO_LARGE' });
-      expect(res.body.errors[0].message).toMatch(/at most 2097152 bytes/);
+      expect(res.body.errors[0].message).toMatch(/at most 262144 bytes/);
     });
 
     it('refuses a deeply nested termination document with GRANT_TOO_DEEP', async () => {

@@ -342,15 +342,24 @@ describe('hostile input is refused before any work, naming the field (e2e, real 
       expect(second.data!.publishDataset.version.version).toBe(2);
     });
 
-    it('refuses Cyrillic letters mixed into a Latin word, a name differing only in case or by a zero-width space, and another company’s name', async () => {
+    it('refuses letters of other scripts drawn like Latin ones (Cyrillic, Armenian, Cherokee, lunate Greek), a name differing only in case or by a zero-width space, and another company’s name', async () => {
       const s = uniq('n');
       const original = await publish(await ticket(), `Weld log ${s}`);
       expect(original.errors).toBeUndefined();
       const t = await ticket();
-      expect(refusalOf(await publish(t, `W\u0435ld log ${s}`))).toMatchObject({
-        code: 'BAD_USER_INPUT',
-        reason: 'DATASET_NAME_MIXED_SCRIPT',
-      });
+      // Cyrillic е, Armenian օ, Cherokee Ꭺ, a lunate Greek Ϲ: scripts names are not written in.
+      for (const lookalike of [
+        `W\u0435ld log ${s}`,
+        `Weld l\u0585g ${s}`,
+        `\u13AA weld log ${s}`,
+        `\u0391\u0392\u03F9 log ${s}`,
+      ])
+        expect(refusalOf(await publish(t, lookalike))).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          reason: 'DATASET_NAME_SCRIPT_UNSUPPORTED',
+        });
+      // Greek symbols stay allowed.
+      expect((await publish(await ticket(), `Coating 5 μm, Ω probe ${s}`)).errors).toBeUndefined();
       expect(refusalOf(await publish(t, `WELD  LOG ${s.toUpperCase()}`))).toMatchObject({
         code: 'BAD_USER_INPUT',
         reason: 'DATASET_NAME_CONFUSABLE',

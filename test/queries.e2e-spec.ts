@@ -170,12 +170,12 @@ describe('slice and exportSlice over materialized views (e2e, real PostgreSQL an
         )
       )[0].s;
     const before = await seq();
-    // Control and bidi characters are refused by the input guard (INPUT_TEXT_UNSAFE), a megabyte
+    // Control and bidi characters are refused by the input guard (INPUT_TEXT_UNSAFE), 100 KB
     // by its length limit, plain text that is not a UUID by the query's own check.
     for (const [hostile, reason] of [
       [planted + 'A'.repeat(1000), 'INPUT_TEXT_UNSAFE'],
       [`${f.dataset.datasetId}.exe${'A'.repeat(1000)}`, 'SLICE_ID_INVALID'],
-      ['A'.repeat(1024 * 1024), 'INPUT_TOO_LONG'],
+      ['A'.repeat(100 * 1024), 'INPUT_TOO_LONG'],
     ])
       for (const token of [f.analyst.token, f.otherAnalyst.token, f.groupLegal.token]) {
         for (const [field, vars] of [

@@ -112,6 +112,7 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
       // The analysts are 16 clients on one address asking back to back: measured, not limited.
       RATE_LIMIT_GRAPHQL_PER_TOKEN: '0',
       RATE_LIMIT_GRAPHQL_PER_ADDRESS: '0',
+      RATE_LIMIT_GRAPHQL_KIB_PER_ADDRESS: '0',
       RATE_LIMIT_EXPORTS_PER_TOKEN: '0',
       RATE_LIMIT_EXPORTS_PER_ADDRESS: '0',
     };

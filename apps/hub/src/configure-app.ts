@@ -24,7 +24,13 @@ export function configureApp(app: NestExpressApplication, logger: Logger, config
   app.use(
     '/graphql',
     rateLimiter(
-      { perToken: r.graphqlPerToken, perAddress: r.graphqlPerAddress, windowSeconds: r.windowSeconds },
+      {
+        perToken: r.graphqlPerToken,
+        perAddress: r.graphqlPerAddress,
+        kibPerAddress: r.graphqlKibPerAddress,
+        maxBodyBytes: config.httpBodyMaxBytes,
+        windowSeconds: r.windowSeconds,
+      },
       'GraphQL',
       (reason, message) => ({ errors: [{ message, extensions: { code: 'RATE_LIMITED', reason } }] }),
     ),

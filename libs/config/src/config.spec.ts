@@ -40,10 +40,11 @@ describe('loadConfig', () => {
   });
 
   it('caps API tokens at 90 days by default, and refuses a default lifetime above the maximum', () => {
-    expect(loadConfig(valid).tokens).toEqual({ defaultTtlDays: 90, maxTtlDays: 90 });
+    expect(loadConfig(valid).tokens).toEqual({ defaultTtlDays: 90, maxTtlDays: 90, maxLivePerPerson: 20 });
     expect(loadConfig({ ...valid, TOKEN_MAX_TTL_DAYS: '30' }).tokens).toEqual({
       defaultTtlDays: 30,
       maxTtlDays: 30,
+      maxLivePerPerson: 20,
     });
     expect(() => loadConfig({ ...valid, TOKEN_MAX_TTL_DAYS: '30', TOKEN_DEFAULT_TTL_DAYS: '31' })).toThrow(
       new ConfigError(

@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   HUB_CREDENTIALS_KEY: secret32,
   /** Longest lifetime of an API token, and the age past which a token may no longer mint another. */
   TOKEN_MAX_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Tokens one person may hold at once (neither revoked nor expired). */
+  TOKEN_MAX_LIVE_PER_PERSON: z.coerce.number().int().min(1).max(1000).default(20),
   /** Lifetime of a token issued without `ttlDays`; at most TOKEN_MAX_TTL_DAYS (the smaller of 90 and it when unset). */
   TOKEN_DEFAULT_TTL_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
@@ -86,11 +88,17 @@ const EnvSchema = z.object({
     .int()
     .min(64 * 1024)
     .max(64 * 1024 ** 2)
-    .default(2 * 1024 ** 2),
+    .default(256 * 1024),
   /** Rate limits: requests per window per token and per client address; 0 turns one off. */
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   RATE_LIMIT_GRAPHQL_PER_TOKEN: z.coerce.number().int().min(0).default(6000),
   RATE_LIMIT_GRAPHQL_PER_ADDRESS: z.coerce.number().int().min(0).default(12_000),
+  /** KiB of GraphQL request bodies per address per window (reading them costs CPU before any check). */
+  RATE_LIMIT_GRAPHQL_KIB_PER_ADDRESS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1024),
   RATE_LIMIT_EXPORTS_PER_TOKEN: z.coerce.number().int().min(0).default(60),
   RATE_LIMIT_EXPORTS_PER_ADDRESS: z.coerce.number().int().min(0).default(240),
   UPLOAD_MAX_BYTES: z.coerce
@@ -150,7 +158,7 @@ export interface HubConfig {
    * API token policy: no token lives longer than `maxTtlDays`, and a token issued `maxTtlDays`
    * or more ago may no longer mint another.
    */
-  tokens: { defaultTtlDays: number; maxTtlDays: number };
+  tokens: { defaultTtlDays: number; maxTtlDays: number; maxLivePerPerson: number };
   graphql: {
     maxDepth: number;
     maxComplexity: number;
@@ -172,6 +180,7 @@ export interface HubConfig {
     windowSeconds: number;
     graphqlPerToken: number;
     graphqlPerAddress: number;
+    graphqlKibPerAddress: number;
     exportsPerToken: number;
     exportsPerAddress: number;
   };
@@ -235,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     tokens: {
       defaultTtlDays: e.TOKEN_DEFAULT_TTL_DAYS ?? Math.min(90, e.TOKEN_MAX_TTL_DAYS),
       maxTtlDays: e.TOKEN_MAX_TTL_DAYS,
+      maxLivePerPerson: e.TOKEN_MAX_LIVE_PER_PERSON,
     },
     graphql: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
@@ -254,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
       graphqlPerToken: e.RATE_LIMIT_GRAPHQL_PER_TOKEN,
       graphqlPerAddress: e.RATE_LIMIT_GRAPHQL_PER_ADDRESS,
+      graphqlKibPerAddress: e.RATE_LIMIT_GRAPHQL_KIB_PER_ADDRESS,
       exportsPerToken: e.RATE_LIMIT_EXPORTS_PER_TOKEN,
       exportsPerAddress: e.RATE_LIMIT_EXPORTS_PER_ADDRESS,
     },

@@ -33,9 +33,14 @@ describe('parseGrantDocument', () => {
   });
 
   it('fills in transform defaults so the signed form is explicit', () => {
-    const raw = sampleGrant() as unknown as { datasets: { columns: { transform: Record<string, unknown> }[] }[] };
+    const raw = sampleGrant() as unknown as {
+      datasets: { columns: { transform: Record<string, unknown> }[] }[];
+    };
     delete raw.datasets[0].columns[0].transform.bits;
-    expect(parseGrantDocument(raw).datasets[0].columns[0].transform).toEqual({ kind: 'pseudonymize', bits: 128 });
+    expect(parseGrantDocument(raw).datasets[0].columns[0].transform).toEqual({
+      kind: 'pseudonymize',
+      bits: 128,
+    });
   });
 
   it('refuses an unknown key and names its parent path', () => {
@@ -54,9 +59,32 @@ describe('parseGrantDocument', () => {
     expect(e.message).not.toContain('SECRET-VALUE-123');
   });
 
+  it('says what was expected instead of a validator’s code word', () => {
+    const kind = errorOf(() =>
+      parseGrantDocument(
+        withDataset((ds) => {
+          (ds.columns[1].transform as unknown as { kind: string }).kind = 'nope';
+        }),
+      ),
+    );
+    expect(kind.message).toMatch(/datasets\[0\]\.columns\[1\]\.transform\.kind: it matches none of the shapes/);
+    expect(kind.message).not.toMatch(/invalid_union/);
+    const limits = errorOf(() =>
+      parseGrantDocument({ ...sampleGrant(), limits: { rowsPerQuery: 'many', queriesPerDay: 1 } }),
+    );
+    expect(limits.message).toMatch(/limits\.rowsPerQuery: expected number/);
+    const big = errorOf(() =>
+      parseGrantDocument({ ...sampleGrant(), limits: { rowsPerQuery: 100_001, queriesPerDay: 1 } }),
+    );
+    expect(big.message).toMatch(/too large \(at most 100000\)/);
+  });
+
   it('masks path segments that are data, such as value-map keys', () => {
     const g = withDataset((ds) => {
-      ds.columns[1].transform = { kind: 'generalize', generalization: { method: 'map', map: { 'Plant-Secret-7': 'x'.repeat(201) }, otherwise: '*' } };
+      ds.columns[1].transform = {
+        kind: 'generalize',
+        generalization: { method: 'map', map: { 'Plant-Secret-7': 'x'.repeat(201) }, otherwise: '*' },
+      };
     });
     const e = errorOf(() => parseGrantDocument(g));
     expect(e.message).toContain('generalization.map.*');
@@ -64,14 +92,30 @@ describe('parseGrantDocument', () => {
   });
 
   it.each([
-    ['a term that ends before it starts', { term: { from: '2027-01-01T00:00:00Z', until: '2026-01-01T00:00:00Z' } }, ContractErrorCode.CONTRACT_TERM_INVALID],
-    ['an empty term', { term: { from: '2026-01-01T00:00:00Z', until: '2026-01-01T00:00:00Z' } }, ContractErrorCode.CONTRACT_TERM_INVALID],
-    ['a timestamp with an offset', { createdAt: '2026-02-20T08:30:00+09:00' }, ContractErrorCode.CONTRACT_MALFORMED],
+    [
+      'a term that ends before it starts',
+      { term: { from: '2027-01-01T00:00:00Z', until: '2026-01-01T00:00:00Z' } },
+      ContractErrorCode.CONTRACT_TERM_INVALID,
+    ],
+    [
+      'an empty term',
+      { term: { from: '2026-01-01T00:00:00Z', until: '2026-01-01T00:00:00Z' } },
+      ContractErrorCode.CONTRACT_TERM_INVALID,
+    ],
+    [
+      'a timestamp with an offset',
+      { createdAt: '2026-02-20T08:30:00+09:00' },
+      ContractErrorCode.CONTRACT_MALFORMED,
+    ],
     ['an impossible date', { createdAt: '2026-02-30T08:30:00Z' }, ContractErrorCode.CONTRACT_MALFORMED],
     ['a purpose over 2000 characters', { purpose: 'x'.repeat(2001) }, ContractErrorCode.CONTRACT_MALFORMED],
     ['version 2 without supersedes', { version: 2 }, ContractErrorCode.CONTRACT_MALFORMED],
     ['supersedes on version 1', { supersedes: 'a'.repeat(64) }, ContractErrorCode.CONTRACT_MALFORMED],
-    ['rows per query over 100000', { limits: { rowsPerQuery: 100001, queriesPerDay: 1 } }, ContractErrorCode.CONTRACT_MALFORMED],
+    [
+      'rows per query over 100000',
+      { limits: { rowsPerQuery: 100001, queriesPerDay: 1 } },
+      ContractErrorCode.CONTRACT_MALFORMED,
+    ],
     ['no datasets', { datasets: [] }, ContractErrorCode.CONTRACT_MALFORMED],
     ['a grant id that is not a UUID', { grantId: 'grant-1' }, ContractErrorCode.CONTRACT_MALFORMED],
   ])('refuses %s', (_label, patch, code) => {
@@ -89,7 +133,14 @@ describe('parseGrantDocument', () => {
 });
 
 describe('parseTerminationDocument', () => {
-  const t = { schema: 'maxhub.grant-termination/v1', grantId: sampleGrant().grantId, grantSha256: 'cd'.repeat(32), party: 'GRANTOR', reason: 'Purpose fulfilled', effectiveAt: '2026-09-01T00:00:00Z' };
+  const t = {
+    schema: 'maxhub.grant-termination/v1',
+    grantId: sampleGrant().grantId,
+    grantSha256: 'cd'.repeat(32),
+    party: 'GRANTOR',
+    reason: 'Purpose fulfilled',
+    effectiveAt: '2026-09-01T00:00:00Z',
+  };
 
   it('accepts a termination by either party', () => {
     expect(parseTerminationDocument(t)).toEqual(t);
@@ -97,8 +148,12 @@ describe('parseTerminationDocument', () => {
   });
 
   it('refuses an unknown party and unknown keys', () => {
-    expect(errorOf(() => parseTerminationDocument({ ...t, party: 'ADMIN' })).code).toBe(ContractErrorCode.CONTRACT_MALFORMED);
-    expect(errorOf(() => parseTerminationDocument({ ...t, note: 'x' })).code).toBe(ContractErrorCode.CONTRACT_MALFORMED);
+    expect(errorOf(() => parseTerminationDocument({ ...t, party: 'ADMIN' })).code).toBe(
+      ContractErrorCode.CONTRACT_MALFORMED,
+    );
+    expect(errorOf(() => parseTerminationDocument({ ...t, note: 'x' })).code).toBe(
+      ContractErrorCode.CONTRACT_MALFORMED,
+    );
   });
 });
 
@@ -110,11 +165,15 @@ describe('validateGrantAgainstSchemas', () => {
 
   it('reports a dataset without a known schema', () => {
     expect(codes(sampleGrant()).length).toBe(0);
-    expect(validateGrantAgainstSchemas(sampleGrant(), new Map()).map((p) => p.code)).toEqual([ContractErrorCode.CONTRACT_DATASET_UNKNOWN]);
+    expect(validateGrantAgainstSchemas(sampleGrant(), new Map()).map((p) => p.code)).toEqual([
+      ContractErrorCode.CONTRACT_DATASET_UNKNOWN,
+    ]);
   });
 
   it('reports a column that is not in the schema', () => {
-    expect(codes(withDataset((ds) => ds.columns.push({ name: 'salary', transform: { kind: 'keep' } })))).toEqual([ContractErrorCode.CONTRACT_UNKNOWN_COLUMN]);
+    expect(
+      codes(withDataset((ds) => ds.columns.push({ name: 'salary', transform: { kind: 'keep' } }))),
+    ).toEqual([ContractErrorCode.CONTRACT_UNKNOWN_COLUMN]);
   });
 
   it('reports a shiftDate entity column that is not in the schema', () => {
@@ -139,13 +198,29 @@ describe('validateGrantAgainstSchemas', () => {
   });
 
   it.each([
-    ['time generalization on a string column', 1, { kind: 'generalize', generalization: { method: 'time', level: 'day' } }],
-    ['hour generalization on a date column', 3, { kind: 'generalize', generalization: { method: 'time', level: 'hour' } }],
+    [
+      'time generalization on a string column',
+      1,
+      { kind: 'generalize', generalization: { method: 'time', level: 'day' } },
+    ],
+    [
+      'hour generalization on a date column',
+      3,
+      { kind: 'generalize', generalization: { method: 'time', level: 'hour' } },
+    ],
     ['noise on a boolean column', 5, { kind: 'noise', magnitude: 1, relative: false }],
     ['noise on a timestamp column', 2, { kind: 'noise', magnitude: 1, relative: false }],
     ['a date shift on a number column', 4, { kind: 'shiftDate', maxDays: 10, entityColumn: 'operator_id' }],
-    ['interval generalization on a string column', 1, { kind: 'generalize', generalization: { method: 'interval', width: 10 } }],
-    ['prefix generalization on a number column', 4, { kind: 'generalize', generalization: { method: 'prefix', keep: 2 } }],
+    [
+      'interval generalization on a string column',
+      1,
+      { kind: 'generalize', generalization: { method: 'interval', width: 10 } },
+    ],
+    [
+      'prefix generalization on a number column',
+      4,
+      { kind: 'generalize', generalization: { method: 'prefix', keep: 2 } },
+    ],
   ] as const)('refuses %s', (_label, index, transform) => {
     const g = withDataset((ds) => {
       ds.columns[index].transform = transform;
@@ -177,7 +252,12 @@ describe('validateGrantAgainstSchemas', () => {
 
   it('reports a k-anonymity level outside its hierarchy', () => {
     const g = withDataset((ds) => {
-      ds.kAnonymity = { k: 5, suppressionLimit: 0, hierarchies: { plant: [{ method: 'prefix', keep: 1 }] }, levels: { plant: 2 } };
+      ds.kAnonymity = {
+        k: 5,
+        suppressionLimit: 0,
+        hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
+        levels: { plant: 2 },
+      };
     });
     expect(codes(g)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
   });
@@ -201,7 +281,9 @@ describe('renderGrantText', () => {
 
   it('mentions every granted column with its treatment', () => {
     for (const c of sampleGrant().datasets[0].columns) expect(text).toContain(`- ${c.name} — `);
-    expect(text).toContain('operator_id — replaced by a keyed pseudonym (128 bits), unlinkable across grants');
+    expect(text).toContain(
+      'operator_id — replaced by a keyed pseudonym (128 bits), unlinkable across grants',
+    );
     expect(text).toContain('shift_start — generalized to the hour');
     expect(text).toContain('torque_nm — perturbed by random noise of up to ±5% of the value');
     expect(text).toContain('All other columns of this dataset are withheld.');
@@ -228,14 +310,22 @@ describe('signerMatchesParty', () => {
   const doc = sampleGrant();
 
   it('matches grantor legal staff and grantee legal staff', () => {
-    expect(signerMatchesParty({ orgKind: 'company', orgSlug: 'hanil-motors', role: 'LEGAL' }, doc)).toBe('GRANTOR');
-    expect(signerMatchesParty({ orgKind: 'working-group', orgSlug: 'ai-factory', role: 'LEGAL' }, doc)).toBe('GRANTEE');
+    expect(signerMatchesParty({ orgKind: 'company', orgSlug: 'hanil-motors', role: 'LEGAL' }, doc)).toBe(
+      'GRANTOR',
+    );
+    expect(signerMatchesParty({ orgKind: 'working-group', orgSlug: 'ai-factory', role: 'LEGAL' }, doc)).toBe(
+      'GRANTEE',
+    );
   });
 
   it('matches nobody else', () => {
-    expect(signerMatchesParty({ orgKind: 'working-group', orgSlug: 'hanil-motors', role: 'LEGAL' }, doc)).toBeNull();
+    expect(
+      signerMatchesParty({ orgKind: 'working-group', orgSlug: 'hanil-motors', role: 'LEGAL' }, doc),
+    ).toBeNull();
     expect(signerMatchesParty({ orgKind: 'company', orgSlug: 'ai-factory', role: 'LEGAL' }, doc)).toBeNull();
-    expect(signerMatchesParty({ orgKind: 'company', orgSlug: 'hanil-motors', role: 'ANALYST' }, doc)).toBeNull();
+    expect(
+      signerMatchesParty({ orgKind: 'company', orgSlug: 'hanil-motors', role: 'ANALYST' }, doc),
+    ).toBeNull();
     expect(signerMatchesParty({ orgKind: 'company', orgSlug: 'other-co', role: 'LEGAL' }, doc)).toBeNull();
   });
 });

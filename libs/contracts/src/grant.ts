@@ -9,6 +9,7 @@ import {
   PredicateSchema,
   TransformSpecSchema,
 } from '../../deidentification/src/spec';
+import { MAX_DOCUMENT_DEPTH } from './canonical';
 import { ContractError, ContractErrorCode } from './contract.errors';
 import { describeUnsafeText, isReservedKey, unsafeTextKind, type TextMode } from './text';
 
@@ -128,6 +129,9 @@ export function parseTerminationDocument(input: unknown): TerminationDocument {
   return parseWith(TerminationDocumentSchema, input, 'termination document');
 }
 
+/** Most values (strings, numbers, lists, objects) one document may hold. */
+export const MAX_DOCUMENT_VALUES = 20_000;
+
 /**
  * Every string of a document (values and keys) is rendered for the people who sign it, so none
  * may hold a control, bidirectional-control or invisible character; only the top-level
@@ -139,8 +143,24 @@ export function parseTerminationDocument(input: unknown): TerminationDocument {
  */
 function assertDocumentText(input: unknown, what: string, multilineField: string): void {
   const stack: Array<[unknown, PropertyKey[]]> = [[input, []]];
+  let values = 0;
+  const tooMany = (n: number) => {
+    if (n > MAX_DOCUMENT_VALUES)
+      throw new ContractError(
+        ContractErrorCode.CONTRACT_TOO_LARGE,
+        `the ${what} holds more than ${MAX_DOCUMENT_VALUES} values; a grant needs far fewer`,
+      );
+  };
   while (stack.length > 0) {
     const [value, path] = stack.pop()!;
+    // Bounds before the model parses it: zod reports every problem of every element, so a list
+    // of 100,000 wrong entries would cost seconds before the first refusal.
+    tooMany(++values);
+    if (path.length > MAX_DOCUMENT_DEPTH)
+      throw new ContractError(
+        ContractErrorCode.CONTRACT_TOO_DEEP,
+        `the ${what} nests deeper than ${MAX_DOCUMENT_DEPTH} at ${safePath(path.slice(0, 4))}…`,
+      );
     if (typeof value === 'string') {
       const mode: TextMode = path.length === 1 && path[0] === multilineField ? 'multiline' : 'line';
       const kind = unsafeTextKind(value, mode);
@@ -151,9 +171,12 @@ function assertDocumentText(input: unknown, what: string, multilineField: string
         );
       }
     } else if (Array.isArray(value)) {
+      tooMany(values + value.length);
       value.forEach((v, i) => stack.push([v, [...path, i]]));
     } else if (value !== null && typeof value === 'object') {
-      for (const key of Object.keys(value)) {
+      const keys = Object.keys(value);
+      tooMany(values + keys.length);
+      for (const key of keys) {
         if (isReservedKey(key)) {
           throw new ContractError(
             ContractErrorCode.CONTRACT_RESERVED_KEY,
@@ -179,8 +202,39 @@ function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const issue = r.error.issues[0];
   throw new ContractError(
     ContractErrorCode.CONTRACT_MALFORMED,
-    `${what} is invalid at ${safePath(issue.path)} (${issue.code})`,
+    `${what} is invalid at ${safePath(issue.path)}: ${expectation(issue)}`,
   );
+}
+
+/**
+ * What the model expected where validation failed, in words of our own (zod's own messages may
+ * quote the caller's value; these name only types, limits and the model's own choices).
+ */
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return 'it matches none of the shapes this field accepts (check its `kind`, `op` or `method`)';
+    case 'too_big':
+      return `too ${issue.origin === 'string' || issue.origin === 'array' ? 'long' : 'large'} (at most ${String(issue.maximum)})`;
+    case 'too_small':
+      return `too ${issue.origin === 'string' || issue.origin === 'array' ? 'short' : 'small'} (at least ${String(issue.minimum)})`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? 'not in the format this field takes' : `expected a ${issue.format}`;
+    case 'unrecognized_keys':
+      return `it has fields the model does not take (${issue.keys.filter(isDocumentFieldName).join(', ') || 'not shown'})`;
+    case 'invalid_key':
+      return 'a key of this map is not accepted';
+    case 'invalid_element':
+      return 'an element of this collection is not accepted';
+    case 'not_multiple_of':
+      return `expected a multiple of ${String(issue.divisor)}`;
+    case 'custom':
+      return issue.message;
+  }
 }
 
 // Field names of the models: only these are echoed in error paths; anything else (e.g. keys of a

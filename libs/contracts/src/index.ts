@@ -41,6 +41,7 @@ export {
   RESERVED_KEYS,
   describeUnsafeText,
   hasMixedScriptWord,
+  hasUnsupportedNameScript,
   isReservedKey,
   nameSkeletons,
   namesConfusable,

@@ -123,6 +123,27 @@ export function hasMixedScriptWord(name: string): boolean {
   return false;
 }
 
+/** Letters a name may be written in: Hangul, Latin, Han (Hanja, kanji), kana. */
+const NAME_SCRIPTS =
+  /[\p{Script=Hangul}\p{Script=Latin}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** Greek letters used as symbols in manufacturing names (μm, Ω, Δt, π, σ), none drawn like a Latin letter. */
+const GREEK_SYMBOLS = new Set('αβδεζηθλμξπσςτφψωΓΔΘΛΞΠΣΦΨΩµ');
+
+/**
+ * True when `name` holds a letter of a script names are not written in: anything but Hangul,
+ * Latin, Han and kana, and Greek beyond its symbol letters. A closed list rather than a table of
+ * look-alikes: Armenian օ, Cherokee Ꭺ, Cyrillic а or a lunate Greek Ϲ each pass for a Latin
+ * letter, and no partial table of TR39's confusables catches them all.
+ */
+export function hasUnsupportedNameScript(name: string): boolean {
+  for (const ch of name.normalize('NFC')) {
+    if (!/\p{L}/u.test(ch)) continue;
+    if (NAME_SCRIPTS.test(ch) || GREEK_SYMBOLS.has(ch)) continue;
+    return true;
+  }
+  return false;
+}
+
 /**
  * A small table of the look-alikes of Unicode TR39's confusables.txt that matter for names
  * written in Latin: Cyrillic and Greek letters drawn like Latin ones. Not the whole data file

@@ -112,6 +112,29 @@ describe('predicates', () => {
     }
   });
 
+  it('names the field a refused predicate got wrong and what was expected', () => {
+    const problem = (p: unknown) => {
+      try {
+        compilePredicates([{ column: 'line', op: 'eq', value: 'L1' }, p], types);
+        return 'compiled';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(problem({ column: 'line', op: 'like', value: 'x' })).toMatch(
+      /^Predicate #2: `op` must be one of eq, ne/,
+    );
+    expect(problem({ column: '', op: 'eq', value: 'x' })).toMatch(
+      /^Predicate #2: `column` must be a column name/,
+    );
+    expect(problem({ column: 'line', op: 'in', values: [] })).toMatch(/`values` must be a list of 1 to 1000/);
+    expect(problem({ column: 'line', op: 'eq', value: { a: 1 } })).toMatch(/`value` must be a string/);
+    expect(problem({ column: 'line', op: 'eq', value: 'x', sql: 'DROP' })).toMatch(
+      /a field a predicate does not take/,
+    );
+    expect(problem('line = 1')).toMatch(/must be an object with `column`, `op`/);
+  });
+
   it('refuses 100,000 predicates before reading any of them, naming the count and the limit', () => {
     let reads = 0;
     const watched = {

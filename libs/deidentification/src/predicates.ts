@@ -13,7 +13,13 @@
  */
 import type { ColumnType, Row } from '../../formats/src/schema';
 import { DeidErrorCode, deidError } from './errors';
-import { MAX_PREDICATES, PredicateSchema, type Predicate } from './spec';
+import {
+  MAX_PREDICATE_STRING,
+  MAX_PREDICATE_VALUES,
+  MAX_PREDICATES,
+  PredicateSchema,
+  type Predicate,
+} from './spec';
 import { formatDate, formatTimestamp, parseIso } from './time';
 
 /** A compiled row test. */
@@ -138,6 +144,28 @@ function compileOne(p: Predicate, columnTypes: Readonly<Record<string, ColumnTyp
   }
 }
 
+/** Known fields of a predicate, for naming the one a refusal is about (never echoing caller text). */
+const PREDICATE_FIELDS = new Set(['column', 'op', 'value', 'values', 'low', 'high']);
+
+/**
+ * What is wrong with a predicate, naming its field and what was expected, in words of our own:
+ * zod's messages are not used, since some quote what the caller sent.
+ */
+function predicateProblem(issue: { path: PropertyKey[]; code: string; keys?: string[] } | undefined): string {
+  const field =
+    typeof issue?.path[0] === 'string' && PREDICATE_FIELDS.has(issue.path[0]) ? issue.path[0] : undefined;
+  if (issue?.code === 'unrecognized_keys')
+    return 'it has a field a predicate does not take (fields: column, op, and value, values, or low and high).';
+  if (field === 'op' || (!field && issue?.code === 'invalid_union'))
+    return '`op` must be one of eq, ne, lt, lte, gt, gte, in, notIn, between, isNull, notNull, prefix.';
+  if (field === 'column') return '`column` must be a column name of 1 to 128 characters.';
+  if (field === 'values')
+    return `\`values\` must be a list of 1 to ${MAX_PREDICATE_VALUES} strings (at most ${MAX_PREDICATE_STRING} characters), finite numbers or booleans.`;
+  if (field)
+    return `\`${field}\` must be a string of at most ${MAX_PREDICATE_STRING} characters, a finite number or a boolean${field === 'value' ? ' (for prefix: a string)' : ''}.`;
+  return 'it must be an object with `column`, `op` and the operands its op takes.';
+}
+
 /**
  * Compiles a list of predicates (their AND) against the column types of the rows it will see.
  * Refuses more than `maxPredicates` (default MAX_PREDICATES) before looking at any of them
@@ -160,7 +188,10 @@ export function compilePredicates(
   const tests = predicates.map((raw, i) => {
     const parsed = PredicateSchema.safeParse(raw);
     if (!parsed.success) {
-      throw deidError(DeidErrorCode.INVALID_SPEC, `Predicate #${i + 1} is not a valid predicate.`);
+      throw deidError(
+        DeidErrorCode.INVALID_SPEC,
+        `Predicate #${i + 1}: ${predicateProblem(parsed.error.issues[0])}`,
+      );
     }
     return compileOne(parsed.data, columnTypes);
   });

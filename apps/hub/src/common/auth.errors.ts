@@ -8,6 +8,8 @@ export enum AuthErrorCode {
   AUTH_MEMBERSHIP_REQUIRED = 'AUTH_MEMBERSHIP_REQUIRED',
   /** `ttlDays` is not a whole number from 1 to the hub's maximum token lifetime (TOKEN_MAX_TTL_DAYS). */
   AUTH_TOKEN_TTL_INVALID = 'AUTH_TOKEN_TTL_INVALID',
+  /** The person already holds TOKEN_MAX_LIVE_PER_PERSON tokens that are neither revoked nor expired. */
+  AUTH_TOO_MANY_TOKENS = 'AUTH_TOO_MANY_TOKENS',
   /** The token making the request was issued TOKEN_MAX_TTL_DAYS or more ago and may no longer mint tokens. */
   AUTH_TOKEN_TOO_OLD_TO_MINT = 'AUTH_TOKEN_TOO_OLD_TO_MINT',
   /** A token name is empty or longer than 100 characters. */

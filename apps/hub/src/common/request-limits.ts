@@ -4,15 +4,18 @@ import type { GraphQLError } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { type DocumentLimits, inspectDocument } from '../graphql/document-limits';
 
-/** How many requests one key may make per window; 0 means no limit. */
+/** How many requests (and KiB of request bodies) one key may send per window; 0 means no limit. */
 export interface RateLimit {
   perToken: number;
   perAddress: number;
+  /** KiB of request bodies per address (a body is counted by its Content-Length, or as `maxBodyBytes`). */
+  kibPerAddress?: number;
+  maxBodyBytes?: number;
   windowSeconds: number;
 }
 
 /** Which limit refused a request (`extensions.reason` / `error.reason`). */
-export type RateLimitReason = 'RATE_LIMITED_TOKEN' | 'RATE_LIMITED_ADDRESS';
+export type RateLimitReason = 'RATE_LIMITED_TOKEN' | 'RATE_LIMITED_ADDRESS' | 'RATE_LIMITED_ADDRESS_BYTES';
 
 /**
  * The key a bearer token is counted under: a hash, so no token is held as a map key (and one
@@ -42,22 +45,35 @@ export function rateLimiter(
     limit.perToken > 0
       ? new RateLimiterMemory({ points: limit.perToken, duration: limit.windowSeconds })
       : null;
+  // Parsing a body costs ~30 ms of CPU per 256 KiB of dense JSON before anything can refuse it:
+  // an address is also limited in the bytes it makes the hub read.
+  const byBytes =
+    limit.kibPerAddress && limit.kibPerAddress > 0
+      ? new RateLimiterMemory({ points: limit.kibPerAddress, duration: limit.windowSeconds })
+      : null;
   const refuse = (res: Response, reason: RateLimitReason, retry: RateLimiterRes, max: number) => {
     const seconds = Math.max(1, Math.ceil(retry.msBeforeNext / 1000));
-    const who = reason === 'RATE_LIMITED_TOKEN' ? 'this token' : 'this client address';
-    res
-      .status(429)
-      .setHeader('retry-after', String(seconds))
-      .json(
-        shape(
-          reason,
-          `Too many ${what} requests from ${who} (at most ${max} per ${limit.windowSeconds} s); try again in ${seconds} s.`,
-        ),
-      );
+    const message =
+      reason === 'RATE_LIMITED_ADDRESS_BYTES'
+        ? `Too many bytes of ${what} requests from this client address (at most ${max} KiB per ${limit.windowSeconds} s); try again in ${seconds} s.`
+        : `Too many ${what} requests from ${reason === 'RATE_LIMITED_TOKEN' ? 'this token' : 'this client address'} (at most ${max} per ${limit.windowSeconds} s); try again in ${seconds} s.`;
+    res.status(429).setHeader('retry-after', String(seconds)).json(shape(reason, message));
   };
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (!byAddress && !byToken) return next();
+    if (!byAddress && !byToken && !byBytes) return next();
     const run = async () => {
+      if (byBytes && req.method !== 'GET') {
+        const declared = Number(req.headers['content-length']);
+        const bytes = Number.isFinite(declared) && declared >= 0 ? declared : (limit.maxBodyBytes ?? 0);
+        const kib = Math.min(Math.ceil(bytes / 1024), limit.kibPerAddress!);
+        try {
+          if (kib > 0) await byBytes.consume(req.socket.remoteAddress ?? 'unknown', kib);
+        } catch (retry) {
+          if (retry instanceof RateLimiterRes)
+            return refuse(res, 'RATE_LIMITED_ADDRESS_BYTES', retry, limit.kibPerAddress!);
+          throw retry;
+        }
+      }
       if (byAddress) {
         try {
           await byAddress.consume(req.socket.remoteAddress ?? 'unknown');

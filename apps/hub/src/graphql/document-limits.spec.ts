@@ -100,8 +100,17 @@ describe('operationComplexity', () => {
     ).toBe(1 + (1 + 1000 * 2) + 1);
   });
 
-  it('charges a list of scalars once: a slice page of 10,000 JSON rows resolves one field', () => {
-    expect(cost('{ slice(grantId: "g", datasetId: "d", first: 10000) { rows nextCursor } }')).toBe(1 + 1 + 1);
+  it('charges a page’s rows its size, so aliased pages add up: one 10,000-row slice fits, two do not', () => {
+    expect(cost('{ slice(grantId: "g", datasetId: "d", first: 10000) { rows nextCursor } }')).toBe(
+      1 + (1 + 10000) + 1,
+    );
+    const two =
+      '{ a: slice(grantId: "g", datasetId: "d", first: 10000) { rows } b: slice(grantId: "g", datasetId: "d", first: 10000) { rows } }';
+    expect(cost(two)).toBeGreaterThan(20_000);
+  });
+
+  it('charges an object once and a list of objects without a page size ten times', () => {
+    expect(cost('{ me { person { email } } companies { slug } }')).toBe(1 + 1 * (1 + 1) + 1 + 10 * 1);
   });
 
   it('multiplies nested lists', () => {

@@ -303,7 +303,8 @@ export const DEFAULT_LIST_SIZE = 10;
  * declared default). A page object taking `first` (`auditEntries`, `slice`) costs its own fields
  * once, and each list directly in it (its `entries`) returns `first` rows; any other list counts
  * DEFAULT_LIST_SIZE, an introspection list its real length on this schema. A list of scalars
- * (a slice's `rows`, one JSON value a row) costs 1: it resolves once. Directives are ignored (a
+ * costs 1 (it resolves once), or 1 plus the page size when it is a page's rows (a slice's
+ * `rows`, one JSON value a row). Directives are ignored (a
  * skipped field still counts): the estimate only ever errs high. Linear in the document:
  * fragments are memoized per (name, page size).
  */
@@ -385,6 +386,12 @@ export function operationComplexity(p: {
             (parent.name.startsWith('__') ? sizes.get(s.name.value) : pageRows) ??
             DEFAULT_LIST_SIZE);
         const type = getNamedType(field.type);
+        if (isList && !s.selectionSet) {
+          // A list of scalars resolves once, but a page's rows (a slice's JSON `rows`) are what
+          // the page returns: they cost its size, so thirty aliased pages cost thirty pages.
+          total += 1 + (first ?? pageRows ?? 0);
+          continue;
+        }
         const children =
           s.selectionSet && isCompositeType(type)
             ? costOf(s.selectionSet, type, isList ? undefined : first)

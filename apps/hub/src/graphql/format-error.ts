@@ -40,6 +40,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     };
   }
   const code = formatted.extensions?.code;
+  // Apollo's own wording names the server it runs on; say what the caller can do instead.
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && /introspection is not allowed/i.test(formatted.message)) {
+    return {
+      message: 'Introspection is off on this hub; its schema is published with the hub as schema.gql.',
+      locations: formatted.locations,
+      extensions: { code, reason: 'GRAPHQL_INTROSPECTION_DISABLED' },
+    };
+  }
   if (
     code === 'GRAPHQL_VALIDATION_FAILED' ||
     code === 'GRAPHQL_PARSE_FAILED' ||

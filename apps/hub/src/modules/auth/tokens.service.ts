@@ -13,7 +13,7 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Actor } from '../../common/actor';
 import { AuthErrorCode } from '../../common/auth.errors';
 import { returnedRows } from '../../common/database-errors';
-import { badInput, forbidden, HubError, notFound } from '../../common/hub-error';
+import { badInput, conflict, forbidden, HubError, notFound } from '../../common/hub-error';
 import { AuditService } from '../audit/audit.service';
 
 const TOKEN_PREFIX = 'mxh_';
@@ -113,6 +113,20 @@ export class TokensService {
         AuthErrorCode.AUTH_TOKEN_TTL_INVALID,
         `ttlDays must be a whole number of days from 1 to ${maxDays} (the hub’s token policy)`,
         { field: 'ttlDays', maxDays },
+      );
+    }
+    // Live tokens per person are capped (one request of aliased createApiToken minted thirty):
+    // counted under a lock on the person, so concurrent mints cannot both pass the count.
+    await manager.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [params.userId]);
+    const [{ live }] = await manager.query<Array<{ live: number }>>(
+      'SELECT count(*)::int AS live FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()',
+      [params.userId],
+    );
+    const maxLive = this.config.tokens.maxLivePerPerson;
+    if (live >= maxLive) {
+      throw conflict(
+        AuthErrorCode.AUTH_TOO_MANY_TOKENS,
+        `this person already holds ${live} live tokens, the most allowed (${maxLive}); revoke one (revokeApiToken) first`,
       );
     }
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');

@@ -1,4 +1,9 @@
-import { hasMixedScriptWord, namesConfusable, normalizeName } from '@maxhub/contracts';
+import {
+  hasMixedScriptWord,
+  hasUnsupportedNameScript,
+  namesConfusable,
+  normalizeName,
+} from '@maxhub/contracts';
 import type { EntityManager } from 'typeorm';
 import { badInput } from '../../common/hub-error';
 import { DatasetsErrorCode as E } from './datasets.errors';
@@ -14,6 +19,11 @@ export function datasetName(raw: string): string {
   const name = normalizeName(raw);
   if (!name || name.length > 200)
     throw badInput(E.DATASET_NAME_INVALID, 'the dataset name must be 1–200 characters');
+  if (hasUnsupportedNameScript(name))
+    throw badInput(
+      E.DATASET_NAME_SCRIPT_UNSUPPORTED,
+      'the dataset name may be written in Korean, Latin, Chinese or Japanese letters, digits and symbols (Greek only as symbols such as μ or Ω)',
+    );
   if (hasMixedScriptWord(name))
     throw badInput(
       E.DATASET_NAME_MIXED_SCRIPT,

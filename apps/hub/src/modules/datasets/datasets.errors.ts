@@ -28,6 +28,8 @@ export enum DatasetsErrorCode {
   DATASET_NAME_INVALID = 'DATASET_NAME_INVALID',
   /** A word of the dataset name mixes Latin letters with Cyrillic (or Latin-looking Greek) ones. */
   DATASET_NAME_MIXED_SCRIPT = 'DATASET_NAME_MIXED_SCRIPT',
+  /** The name holds letters of a script names are not written in (Armenian, Cherokee, Cyrillic, …), which pass for Latin ones. */
+  DATASET_NAME_SCRIPT_UNSUPPORTED = 'DATASET_NAME_SCRIPT_UNSUPPORTED',
   /** The dataset name looks like (TR39 skeleton) another dataset of the company, or is or looks like another member company's name. */
   DATASET_NAME_CONFUSABLE = 'DATASET_NAME_CONFUSABLE',
   /** The description is longer than 4000 characters, or a tag is empty/too long, or too many tags. */
