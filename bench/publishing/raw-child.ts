@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { inferSchema, initParser } from 'udsv';
 import { readCsv } from '@maxhub/formats';
-import { createClient, objectStream } from '@maxhub/storage';
+import { CompanyBucket, createClient } from '@maxhub/storage';
 
 function vmHwmKiB(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const [mode, endpoint, accessKey, secretKey, bucket, key] = process.argv.slice(2);
   const client = createClient({ url: endpoint, region: 'us-east-1', accessKey, secretKey });
   const started = process.hrtime.bigint();
-  const source = await objectStream(client, bucket, key);
+  const source = await new CompanyBucket(client, bucket, false).stream(key);
   let bytes = 0;
   let rows = 0;
   if (mode === 'read') {

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { validateObject } from '@maxhub/formats';
-import { createClient, objectStream } from '@maxhub/storage';
+import { CompanyBucket, createClient } from '@maxhub/storage';
 
 function vmHwmKiB(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const [endpoint, accessKey, secretKey, bucket, key] = process.argv.slice(2);
   const client = createClient({ url: endpoint, region: 'us-east-1', accessKey, secretKey });
   const started = process.hrtime.bigint();
-  const source = await objectStream(client, bucket, key);
+  const source = await new CompanyBucket(client, bucket, false).stream(key);
   try {
     const r = await validateObject({ format: 'CSV', encoding: 'auto', source });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

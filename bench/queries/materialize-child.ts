@@ -7,7 +7,7 @@
  * argv[2]: JSON { endpoint, accessKey, secretKey, bucket, key, size, prefix }.
  */
 import { randomBytes } from 'node:crypto';
-import { createClient } from '@maxhub/storage';
+import { CompanyBucket, createClient } from '@maxhub/storage';
 import { datasetColumns, materializeView, minioStore } from '@maxhub/views';
 import { columnsOf } from '../../libs/synthetic/src/index';
 import { BENCH_GRANT } from './grant';
@@ -31,11 +31,12 @@ async function main(): Promise<void> {
     accessKey: a.accessKey,
     secretKey: a.secretKey,
   });
+  const bucket = new CompanyBucket(client, a.bucket, false);
   const columns = columnsOf('weld-line');
   const started = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const manifest = await materializeView({
-    store: minioStore(client, a.bucket),
+    store: minioStore(bucket),
     prefix: a.prefix,
     grantId: '00000000-0000-4000-8000-000000000001',
     masterSecret: randomBytes(32),
@@ -45,8 +46,7 @@ async function main(): Promise<void> {
     uploadConcurrency: a.uploadConcurrency,
     gzipLevel: a.gzipLevel,
     openColumns: datasetColumns({
-      client,
-      bucket: a.bucket,
+      bucket,
       key: a.key,
       size: a.size,
       format: 'CSV',

@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import * as path from 'node:path';
 import { inferSchema, initParser } from 'udsv';
 import { readCsv } from '@maxhub/formats';
-import { createClient, ensureBucket } from '@maxhub/storage';
+import { CompanyBucket, createClient, ensureBucket } from '@maxhub/storage';
 import { deleteView, minioStore } from '@maxhub/views';
 import { generate } from '../../libs/synthetic/src/index';
 import { procStatusKiB } from '../../libs/testing/src/process';
@@ -174,7 +174,7 @@ export async function run(
       });
     }
 
-    const store = minioStore(client, bucket);
+    const store = minioStore(new CompanyBucket(client, bucket, false));
     const mat = await materializeInChild({
       endpoint,
       accessKey,

@@ -53,4 +53,13 @@ describe('loadConfig', () => {
       ),
     );
   });
+
+  it('bounds storage requests by 30 s to a first byte and 60 s of stall unless told otherwise', () => {
+    expect(loadConfig(valid).storage).toEqual({ firstByteMs: 30_000, stallMs: 60_000 });
+    expect(
+      loadConfig({ ...valid, STORAGE_FIRST_BYTE_TIMEOUT_MS: '500', STORAGE_STALL_TIMEOUT_MS: '750' }).storage,
+    ).toEqual({ firstByteMs: 500, stallMs: 750 });
+    // No deadline at all (0) is not a setting: a quiet endpoint would hang a job again.
+    expect(() => loadConfig({ ...valid, STORAGE_STALL_TIMEOUT_MS: '0' })).toThrow(/STORAGE_STALL_TIMEOUT_MS/);
+  });
 });

@@ -54,6 +54,10 @@ const EnvSchema = z.object({
   MINIO_ACCESS_KEY: z.string().min(3).default('maxhub-dev'),
   MINIO_SECRET_KEY: z.string().min(8).default('maxhub-dev-secret'),
   MINIO_REGION: z.string().default('us-east-1'),
+  /** Storage requests: connecting, then the first byte of an answer (each), in ms. */
+  STORAGE_FIRST_BYTE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Storage requests: most time without a byte while one is awaited (a stalled endpoint), in ms. */
+  STORAGE_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   /** Root secret for per-grant pseudonym keys (HKDF). */
   HUB_MASTER_SECRET: secret32,
   /** AES-256-GCM key sealing company endpoint credentials at rest. */
@@ -144,6 +148,11 @@ export interface HubConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: { url: string; poolSize: number };
   minio: { endpoint: string; accessKey: string; secretKey: string; region: string };
+  /**
+   * Deadlines of every request to the alliance MinIO and to companies' own endpoints: a stalled
+   * endpoint fails the read (STORAGE_TIMEOUT, STORAGE_STALLED) instead of hanging a job.
+   */
+  storage: { firstByteMs: number; stallMs: number };
   secrets: { master: Buffer; credentialsKey: Buffer };
   /**
    * API token policy: no token lives longer than `maxTtlDays`, and a token issued `maxTtlDays`
@@ -230,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       secretKey: e.MINIO_SECRET_KEY,
       region: e.MINIO_REGION,
     },
+    storage: { firstByteMs: e.STORAGE_FIRST_BYTE_TIMEOUT_MS, stallMs: e.STORAGE_STALL_TIMEOUT_MS },
     secrets: { master: e.HUB_MASTER_SECRET, credentialsKey: e.HUB_CREDENTIALS_KEY },
     tokens: {
       defaultTtlDays: e.TOKEN_DEFAULT_TTL_DAYS ?? Math.min(90, e.TOKEN_MAX_TTL_DAYS),

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
 import { dataSourceOptions } from '@maxhub/db';
 import { CompanyStorage } from '@maxhub/storage';
+import { DataSource } from 'typeorm';
 import { AccessService } from './access/access.service';
 import { AuditService } from './audit/audit.service';
 
@@ -28,16 +29,19 @@ export class CoreModule {
         { provide: HUB_CONFIG, useValue: config },
         {
           provide: CompanyStorage,
-          useFactory: () =>
-            new CompanyStorage(
-              {
+          inject: [DataSource],
+          useFactory: (db: DataSource) =>
+            new CompanyStorage({
+              alliance: {
                 url: config.minio.endpoint,
                 region: config.minio.region,
                 accessKey: config.minio.accessKey,
                 secretKey: config.minio.secretKey,
               },
-              config.secrets.credentialsKey,
-            ),
+              credentialsKey: config.secrets.credentialsKey,
+              deadlines: config.storage,
+              db,
+            }),
         },
         AccessService,
         AuditService,

@@ -117,10 +117,11 @@ export async function readParquetMetadata(
     throw new FormatError('DATASET_NOT_DECLARED_FORMAT', 'The Parquet magic bytes (PAR1) are missing', {});
   }
   let metadata: FileMetaData;
+  const file = asyncBuffer(source);
   try {
-    metadata = await parquetMetadataAsync(asyncBuffer(source), { parsers: PARSERS, initialFetchSize: FOOTER_FETCH });
+    metadata = await parquetMetadataAsync(file, { parsers: PARSERS, initialFetchSize: FOOTER_FETCH });
   } catch (e) {
-    throw corrupt(e, 'footer');
+    throw readFailure(file, e, 'footer');
   }
   const [root, ...rest] = metadata.schema;
   const columns: string[] = [];
@@ -156,9 +157,15 @@ interface Window {
   bytes: Uint8Array;
 }
 
+/**
+ * The file as hyparquet reads it. `failed` keeps the first error a read of the source raised:
+ * hyparquet's own errors mean a malformed file, but a failed read (a stalled or unreachable
+ * store) is not one, and is rethrown as it is rather than as DATASET_NOT_DECLARED_FORMAT.
+ */
 function asyncBuffer(source: RandomAccessSource, window?: () => Window | undefined) {
-  return {
+  const file = {
     byteLength: source.size,
+    failed: undefined as { error: unknown } | undefined,
     slice(start: number, end?: number): Promise<ArrayBuffer> | ArrayBuffer {
       const e = end ?? source.size;
       const w = window?.();
@@ -166,9 +173,18 @@ function asyncBuffer(source: RandomAccessSource, window?: () => Window | undefin
         const s = w.bytes.subarray(start - w.start, e - w.start);
         return s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength) as ArrayBuffer;
       }
-      return source.read(start, e);
+      return source.read(start, e).catch((error: unknown) => {
+        file.failed ??= { error };
+        throw error;
+      });
     },
   };
+  return file;
+}
+
+/** The source's own failure when a read failed, else the file is not readable Parquet. */
+function readFailure(file: ReturnType<typeof asyncBuffer>, cause: unknown, where: string): unknown {
+  return file.failed ? file.failed.error : corrupt(cause, where);
 }
 
 function groupRange(metadata: FileMetaData, g: number): [number, number] {
@@ -219,7 +235,7 @@ export function readParquet(source: RandomAccessSource, options: ParquetReadOpti
           },
         });
       } catch (e) {
-        throw corrupt(e, `row group ${g + 1}`);
+        throw readFailure(file, e, `row group ${g + 1}`);
       }
       window = undefined;
       for (let i = 0; i < rows.length; i += batchSize) {

@@ -48,7 +48,9 @@ function counting(source: RandomAccessSource): RandomAccessSource & { largest: n
 describe('Parquet', () => {
   it('round-trips typed rows through the writer and the reader row group by row group', async () => {
     const input = rows(2500);
-    const bytes = await bytesOf(writeParquet(columns, [input.slice(0, 1000), input.slice(1000)], { rowGroupSize: 1000 }));
+    const bytes = await bytesOf(
+      writeParquet(columns, [input.slice(0, 1000), input.slice(1000)], { rowGroupSize: 1000 }),
+    );
     const reader = readParquet(bufferSource(bytes), { batchSize: 600 });
     const firstRows: number[] = [];
     for await (const b of reader) firstRows.push(b.firstRow);
@@ -57,7 +59,8 @@ describe('Parquet', () => {
     expect(firstRows).toEqual([1, 601, 1001, 1601, 2001]);
 
     const out: Row[] = [];
-    for await (const b of readRows({ format: 'PARQUET', source: bufferSource(bytes), columns })) out.push(...b);
+    for await (const b of readRows({ format: 'PARQUET', source: bufferSource(bytes), columns }))
+      out.push(...b);
     expect(out).toEqual(input);
   });
 
@@ -72,7 +75,11 @@ describe('Parquet', () => {
 
   it('validates a Parquet object and hashes every byte exactly once', async () => {
     const bytes = await bytesOf(writeParquet(columns, [rows(3000)], { rowGroupSize: 1000 }));
-    const r = await validateObject({ format: 'PARQUET', source: bufferSource(bytes), declaredColumns: columns });
+    const r = await validateObject({
+      format: 'PARQUET',
+      source: bufferSource(bytes),
+      declaredColumns: columns,
+    });
     const { createHash } = await import('node:crypto');
     expect(r.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(r.sizeBytes).toBe(bytes.length);
@@ -83,7 +90,9 @@ describe('Parquet', () => {
   it('rejects a declared type the Parquet values do not have, naming the row', async () => {
     const bytes = await bytesOf(writeParquet(columns, [rows(10)]));
     const declared = columns.map((c) => (c.name === 'name' ? { ...c, type: 'integer' as const } : c));
-    await expect(validateObject({ format: 'PARQUET', source: bufferSource(bytes), declaredColumns: declared })).rejects.toMatchObject({
+    await expect(
+      validateObject({ format: 'PARQUET', source: bufferSource(bytes), declaredColumns: declared }),
+    ).rejects.toMatchObject({
       code: 'DATASET_TYPE_MISMATCH',
       row: 2,
       column: 'name',
@@ -91,13 +100,18 @@ describe('Parquet', () => {
   });
 
   it('rejects an object without the Parquet magic bytes', async () => {
-    const e = await validateObject({ format: 'PARQUET', source: bufferSource(Buffer.from('a,b\n1,2\n3,4\n5,6\n')) }).catch((x: unknown) => x);
+    const e = await validateObject({
+      format: 'PARQUET',
+      source: bufferSource(Buffer.from('a,b\n1,2\n3,4\n5,6\n')),
+    }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(FormatError);
     expect(e).toMatchObject({ code: 'DATASET_NOT_DECLARED_FORMAT' });
   });
 
   it('rejects an empty object', async () => {
-    await expect(validateObject({ format: 'PARQUET', source: bufferSource(Buffer.alloc(0)) })).rejects.toMatchObject({ code: 'DATASET_EMPTY_FILE' });
+    await expect(
+      validateObject({ format: 'PARQUET', source: bufferSource(Buffer.alloc(0)) }),
+    ).rejects.toMatchObject({ code: 'DATASET_EMPTY_FILE' });
   });
 
   it('rejects a truncated Parquet file as not Parquet', async () => {
@@ -106,5 +120,25 @@ describe('Parquet', () => {
     await expect(validateObject({ format: 'PARQUET', source: bufferSource(broken) })).rejects.toMatchObject({
       code: 'DATASET_NOT_DECLARED_FORMAT',
     });
+  });
+
+  it('lets a failing read of the source through as it is, not as a malformed file', async () => {
+    // A stalled or unreachable store is storage trouble to retry, never a verdict on the data.
+    const bytes = await bytesOf(writeParquet(columns, [rows(3000)], { rowGroupSize: 1000 }));
+    class StoreDown extends Error {}
+    const failingAfter = (ok: number): RandomAccessSource => {
+      let reads = 0;
+      return {
+        size: bytes.length,
+        read: (a, b) =>
+          reads++ < ok ? bufferSource(bytes).read(a, b) : Promise.reject(new StoreDown('down')),
+      };
+    };
+    const drain = async (source: RandomAccessSource) => {
+      for await (const b of readParquet(source)) void b;
+    };
+    // The footer (the third read, after both magic numbers), then a row group.
+    await expect(drain(failingAfter(2))).rejects.toBeInstanceOf(StoreDown);
+    await expect(drain(failingAfter(3))).rejects.toBeInstanceOf(StoreDown);
   });
 });

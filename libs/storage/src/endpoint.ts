@@ -1,5 +1,8 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as Minio from 'minio';
 import { EndpointCredentials } from './credentials';
+import { DEFAULT_STORAGE_DEADLINES, deadlineTransport, StorageDeadlines } from './deadlines';
 import { StorageError, StorageErrorCode } from './storage.errors';
 
 /** Where a company's objects live: the alliance MinIO, or the company's own endpoint. */
@@ -40,8 +43,21 @@ export function parseEndpointUrl(raw: string): { useSSL: boolean; host: string; 
   return { useSSL, host: u.hostname, port: u.port ? Number(u.port) : useSSL ? 443 : 80 };
 }
 
-/** A MinIO client for an endpoint (path-style addressing, which MinIO expects). */
-export function createClient(endpoint: StorageEndpoint): Minio.Client {
+/** How {@link createClient} names and bounds a client's requests. */
+export interface ClientOptions {
+  deadlines?: StorageDeadlines;
+  /**
+   * Who the endpoint is, for error sentences (default: `the storage endpoint <url>`). The URL
+   * holds no credentials (parseEndpointUrl refuses them).
+   */
+  name?: string;
+}
+
+/**
+ * A MinIO client for an endpoint (path-style addressing, which MinIO expects) whose every
+ * request has the connect / first-byte deadline and the stall timeout of `options.deadlines`.
+ */
+export function createClient(endpoint: StorageEndpoint, options: ClientOptions = {}): Minio.Client {
   const { useSSL, host, port } = parseEndpointUrl(endpoint.url);
   return new Minio.Client({
     endPoint: host,
@@ -51,6 +67,11 @@ export function createClient(endpoint: StorageEndpoint): Minio.Client {
     secretKey: endpoint.secretKey,
     region: endpoint.region,
     pathStyle: true,
+    transport: deadlineTransport(
+      useSSL ? https : http,
+      options.deadlines ?? DEFAULT_STORAGE_DEADLINES,
+      options.name ?? `the storage endpoint ${new URL(endpoint.url).origin}`,
+    ),
   });
 }
 

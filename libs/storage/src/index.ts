@@ -1,6 +1,8 @@
 export { StorageError, StorageErrorCode } from './storage.errors';
 export { sealCredentials, openCredentials } from './credentials';
 export type { EndpointCredentials } from './credentials';
+export { DEFAULT_STORAGE_DEADLINES, deadlineTransport } from './deadlines';
+export type { HttpTransport, StorageDeadlines } from './deadlines';
 export {
   companyBucketName,
   parseEndpointUrl,
@@ -11,8 +13,8 @@ export {
   checkBucket,
   removeBucket,
 } from './endpoint';
-export type { StorageEndpoint } from './endpoint';
+export type { ClientOptions, StorageEndpoint } from './endpoint';
+export { CompanyBucket } from './company-bucket';
+export type { ObjectRangeSource, ObjectStat } from './company-bucket';
 export { CompanyStorage } from './company-storage';
-export type { CompanyStorageRow, CompanyBucket } from './company-storage';
-export { objectRangeSource, objectStream, objectSize } from './objects';
-export type { ObjectRangeSource } from './objects';
+export type { CompanyStorageOptions, CompanyStorageRow, SqlRunner } from './company-storage';

@@ -2,6 +2,16 @@
 export enum StorageErrorCode {
   /** The S3/MinIO endpoint did not answer or refused the connection. */
   STORAGE_UNREACHABLE = 'STORAGE_UNREACHABLE',
+  /**
+   * The endpoint was not connected, or sent no answer to a request, within the connect / first
+   * byte deadline (`StorageDeadlines.firstByteMs`).
+   */
+  STORAGE_TIMEOUT = 'STORAGE_TIMEOUT',
+  /**
+   * The endpoint started an answer (or accepted an upload) and then stopped: no bytes moved for
+   * the stall timeout (`StorageDeadlines.stallMs`) while the hub was waiting for them.
+   */
+  STORAGE_STALLED = 'STORAGE_STALLED',
   /** The endpoint answered but refused the credentials. */
   STORAGE_ACCESS_DENIED = 'STORAGE_ACCESS_DENIED',
   /** The bucket does not exist on the endpoint. */

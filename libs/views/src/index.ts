@@ -31,4 +31,4 @@ export {
   type SliceRequest,
   type SliceScope,
 } from './slice';
-export { datasetColumns, type DatasetObject, s3RandomAccess, s3Stream, viewPrefix } from './source';
+export { datasetColumns, type DatasetObject, viewPrefix } from './source';

@@ -1,5 +1,5 @@
-/** Reading a raw dataset object from S3, and where views live. */
-import type * as Minio from 'minio';
+/** Reading a raw dataset object from the owner's bucket, and where views live. */
+import type { CompanyBucket } from '@maxhub/storage';
 import {
   type ByteSource,
   type CellOptions,
@@ -21,47 +21,38 @@ export function viewPrefix(grantId: string, datasetVersionId: string): string {
   return `shares/${grantId}/${datasetVersionId}/`;
 }
 
-/** A RandomAccessSource over an object (range GETs), for Parquet and sequential CSV/JSONL reads. */
-export function s3RandomAccess(
-  client: Minio.Client,
-  bucket: string,
-  key: string,
-  size: number,
-): RandomAccessSource {
+const unreadable = (cause: unknown) =>
+  new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', { cause });
+
+/** Range reads of the raw object (Parquet); failures become VIEW_STORAGE_FAILED. */
+function rangeReads(bucket: CompanyBucket, key: string, size: number): RandomAccessSource {
+  const source = bucket.rangeSource(key, size);
   return {
     size,
-    async read(start: number, end: number): Promise<ArrayBuffer> {
-      try {
-        const stream = await client.getPartialObject(bucket, key, start, end - start);
-        const parts: Buffer[] = [];
-        for await (const c of stream) parts.push(c as Buffer);
-        const b = Buffer.concat(parts);
-        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-      } catch (cause) {
-        throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', { cause });
-      }
-    },
+    read: (start, end) =>
+      source.read(start, end).catch((cause: unknown) => Promise.reject(unreadable(cause))),
   };
 }
 
 /**
  * The whole object as ONE streaming GET (for CSV and JSONL: sequential range reads cost a
  * request round trip per MiB and copy every byte once more). The GET starts on first iteration;
- * failures become VIEW_STORAGE_FAILED.
+ * failures (a stalled endpoint among them: the bucket's deadlines) become VIEW_STORAGE_FAILED
+ * with the StorageError as cause.
  */
-export function s3Stream(client: Minio.Client, bucket: string, key: string): ByteSource {
+function streamRead(bucket: CompanyBucket, key: string): ByteSource {
   return {
     async *[Symbol.asyncIterator]() {
       let stream: AsyncIterable<Uint8Array>;
       try {
-        stream = (await client.getObject(bucket, key)) as AsyncIterable<Uint8Array>;
+        stream = await bucket.stream(key);
       } catch (cause) {
-        throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', { cause });
+        throw unreadable(cause);
       }
       try {
         yield* stream;
       } catch (cause) {
-        throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the raw object could not be read', { cause });
+        throw unreadable(cause);
       }
     },
   };
@@ -69,8 +60,8 @@ export function s3Stream(client: Minio.Client, bucket: string, key: string): Byt
 
 /** What {@link datasetColumns} opens. */
 export interface DatasetObject extends CellOptions {
-  client: Minio.Client;
-  bucket: string;
+  /** The owner's bucket (its client has the storage deadlines). */
+  bucket: CompanyBucket;
   key: string;
   /** Object size in bytes (Parquet's footer is found from it). */
   size: number;
@@ -91,7 +82,7 @@ export interface DatasetObject extends CellOptions {
 export const MATERIALIZE_BATCH_SIZE = 512;
 
 /**
- * The `openColumns` of materializeView for a raw object in S3: CSV and JSONL are read through
+ * The `openColumns` of materializeView for a raw object in the owner's bucket: CSV and JSONL are read through
  * one streaming GET per pass, Parquet through range reads; only the selected columns are typed.
  */
 export function datasetColumns(
@@ -100,10 +91,7 @@ export function datasetColumns(
   return (select, prefilter) =>
     readColumns({
       format: o.format,
-      source:
-        o.format === 'PARQUET'
-          ? s3RandomAccess(o.client, o.bucket, o.key, o.size)
-          : s3Stream(o.client, o.bucket, o.key),
+      source: o.format === 'PARQUET' ? rangeReads(o.bucket, o.key, o.size) : streamRead(o.bucket, o.key),
       encoding: o.encoding,
       delimiter: o.delimiter,
       columns: o.columns,

@@ -1,10 +1,9 @@
 /**
  * The object store a view lives in, reduced to the four calls the library makes. The hub and
- * the worker pass a MinIO client and the owner's bucket ({@link minioStore}); unit tests pass
- * {@link memoryStore}.
+ * the worker pass the owner's bucket ({@link minioStore}); unit tests pass {@link memoryStore}.
+ * Both meet the same contract (store.contract.ts).
  */
-import type { Readable } from 'node:stream';
-import type * as Minio from 'minio';
+import type { CompanyBucket } from '@maxhub/storage';
 import { ViewError, ViewErrorCode } from './errors';
 
 /** Where a view's objects are read and written. Keys are full object keys. */
@@ -18,50 +17,39 @@ export interface ViewStore {
   remove(keys: readonly string[]): Promise<void>;
 }
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of stream) parts.push(c as Buffer);
-  return Buffer.concat(parts);
-}
-
 const storageFailed = (cause: unknown) =>
   new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'the view storage could not be reached', { cause });
 
-/** A {@link ViewStore} over a MinIO/S3 bucket. */
-export function minioStore(client: Minio.Client, bucket: string): ViewStore {
+/**
+ * A {@link ViewStore} over a company's bucket (the storage adapter, with its deadlines); a
+ * storage failure is VIEW_STORAGE_FAILED with the StorageError as cause.
+ */
+export function minioStore(bucket: CompanyBucket): ViewStore {
   return {
     async get(key) {
       try {
-        return await readAll(await client.getObject(bucket, key));
+        return await bucket.get(key);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'NoSuchKey' || code === 'NotFound') return undefined;
         throw storageFailed(err);
       }
     },
     async put(key, bytes) {
       try {
-        await client.putObject(bucket, key, bytes, bytes.length);
+        await bucket.put(key, bytes);
       } catch (err) {
         throw storageFailed(err);
       }
     },
     async list(prefix) {
       try {
-        const keys: string[] = [];
-        for await (const item of client.listObjectsV2(bucket, prefix, true)) {
-          const name = (item as { name?: string }).name;
-          if (name) keys.push(name);
-        }
-        return keys;
+        return await bucket.list(prefix);
       } catch (err) {
         throw storageFailed(err);
       }
     },
     async remove(keys) {
       try {
-        for (let i = 0; i < keys.length; i += 1000)
-          await client.removeObjects(bucket, keys.slice(i, i + 1000));
+        await bucket.remove(keys);
       } catch (err) {
         throw storageFailed(err);
       }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CompanyEntity, DatasetEntity, DatasetVersionEntity } from '@maxhub/db';
+import { DatasetEntity, DatasetVersionEntity } from '@maxhub/db';
 import {
   type ColumnClass,
   type ColumnType,
@@ -10,13 +10,7 @@ import {
   validateObject,
   type ValidationResult,
 } from '@maxhub/formats';
-import {
-  type CompanyBucket,
-  CompanyStorage,
-  objectRangeSource,
-  objectStream,
-  withStorage,
-} from '@maxhub/storage';
+import { type CompanyBucket, CompanyStorage, type ObjectStat } from '@maxhub/storage';
 import { describeUnsafeText, unsafeTextKind } from '@maxhub/contracts';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -32,6 +26,13 @@ import {
 
 /** Thrown when the object changed while it was being read: the attempt is retried. */
 class ObjectChangedError extends Error {}
+
+/** Size and ETag of the object; a vanished object has changed too. */
+async function statOf(bucket: CompanyBucket, key: string): Promise<ObjectStat> {
+  const stat = await bucket.stat(key);
+  if (!stat) throw new ObjectChangedError('the object is not in the bucket');
+  return stat;
+}
 
 /**
  * Validates a registered dataset version over its WHOLE object, streaming: structure, encoding,
@@ -63,12 +64,6 @@ export class DatasetValidationService {
     const dataset = await this.dataSource
       .getRepository(DatasetEntity)
       .findOneByOrFail({ id: version.datasetId });
-    const company = await this.dataSource
-      .getRepository(CompanyEntity)
-      .createQueryBuilder('c')
-      .addSelect('c.endpointCredentials')
-      .where('c.id = :id', { id: dataset.companyId })
-      .getOneOrFail();
     const started = Date.now();
     this.logger.log({
       msg: 'validating dataset version',
@@ -77,7 +72,7 @@ export class DatasetValidationService {
     });
     const declared = version.declared as unknown as DeclaredPublication;
     try {
-      const bucket = this.storage.forCompany(company);
+      const bucket = await this.storage.bucketOf(dataset.companyId);
       const { result, etag } = await this.validate(bucket, version, declared);
       // Column names are shown in the catalog and written into grant documents that lawyers sign:
       // a NUL (which PostgreSQL cannot store), a control, bidi or invisible character is refused
@@ -176,13 +171,13 @@ export class DatasetValidationService {
   ): Promise<{ result: ValidationResult; etag: string }> {
     const format = version.format as DatasetFormat;
     const encoding: DeclaredEncoding = declared.encoding ?? 'auto';
-    const stat = await withStorage(() => bucket.client.statObject(bucket.bucket, version.objectKey));
+    const stat = await statOf(bucket, version.objectKey);
     const size = stat.size;
     const run = async (declaredColumns?: Array<{ name: string; type: ColumnType }>) => {
       const source =
         format === 'PARQUET'
-          ? objectRangeSource(bucket.client, bucket.bucket, version.objectKey, size)
-          : await objectStream(bucket.client, bucket.bucket, version.objectKey);
+          ? bucket.rangeSource(version.objectKey, size)
+          : await bucket.stream(version.objectKey);
       try {
         return await validateObject({ format, encoding, source, declaredColumns });
       } finally {
@@ -203,7 +198,7 @@ export class DatasetValidationService {
         result = await run(result.columns.map((c) => ({ name: c.name, type: confirmed[c.name] ?? c.type })));
       }
     }
-    const after = await withStorage(() => bucket.client.statObject(bucket.bucket, version.objectKey));
+    const after = await statOf(bucket, version.objectKey);
     if (after.etag !== stat.etag || result.sizeBytes !== size) {
       throw new ObjectChangedError('the object changed while it was validated');
     }

@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
 import { parseCanonicalGrant, type GrantDocument } from '@maxhub/contracts';
 import {
-  CompanyEntity,
   DatasetVersionEntity,
   GrantVersionEntity,
   GrantViewEntity,
@@ -71,14 +70,7 @@ export class ViewsService {
 
   /** The view store of a company (its bucket, on the alliance MinIO or its own endpoint). */
   async storeFor(companyId: string): Promise<ViewStore> {
-    const company = await this.dataSource
-      .getRepository(CompanyEntity)
-      .createQueryBuilder('c')
-      .addSelect('c.endpointCredentials')
-      .where('c.id = :id', { id: companyId })
-      .getOneOrFail();
-    const { client, bucket } = this.storage.forCompany(company);
-    return minioStore(client, bucket);
+    return minioStore(await this.storage.bucketOf(companyId));
   }
 
   /**
@@ -266,20 +258,11 @@ export class ViewsService {
     if (dv.status !== 'PUBLISHED') {
       throw new PermanentFailure(ViewsErrorCode.VIEW_DATASET_VERSION_UNAVAILABLE);
     }
-    const owner = await this.dataSource
-      .getRepository(CompanyEntity)
-      .createQueryBuilder('c')
-      .addSelect('c.endpointCredentials')
-      .where('c.id = :id', { id: view.companyId })
-      .getOneOrFail();
-    const { client, bucket } = this.storage.forCompany(owner);
+    const bucket = await this.storage.bucketOf(view.companyId);
     // A presigned upload URL stays valid until it expires, even after publication: make sure the
     // object is still the one validation read (ETag and size), before and after reading it.
     const assertUnchanged = async () => {
-      const stat = await client.statObject(bucket, dv.objectKey).catch((err: unknown) => {
-        if ((err as { code?: string }).code === 'NotFound') return null;
-        throw err;
-      });
+      const stat = await bucket.stat(dv.objectKey);
       const changed =
         !stat ||
         (dv.sizeBytes !== null && stat.size !== Number(dv.sizeBytes)) ||
@@ -305,7 +288,6 @@ export class ViewsService {
       chunkRows: 10_000,
       // CSV/JSONL: one streaming GET per pass; Parquet: range reads. Only needed columns are typed.
       openColumns: datasetColumns({
-        client,
         bucket,
         key: dv.objectKey,
         size,

@@ -163,7 +163,10 @@ export class AllianceService {
       };
       try {
         await checkBucket(
-          createClient({ url: endpoint.url, region, accessKey: ep.accessKey, secretKey: ep.secretKey }),
+          createClient(
+            { url: endpoint.url, region, accessKey: ep.accessKey, secretKey: ep.secretKey },
+            { deadlines: this.storage.deadlines },
+          ),
           bucket,
         );
       } catch (err) {

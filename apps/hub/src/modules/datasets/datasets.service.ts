@@ -19,15 +19,7 @@ import {
   inferSchema,
   readParquetMetadata,
 } from '@maxhub/formats';
-import {
-  type CompanyBucket,
-  CompanyStorage,
-  objectRangeSource,
-  objectSize,
-  objectStream,
-  StorageError,
-  withStorage,
-} from '@maxhub/storage';
+import { type CompanyBucket, CompanyStorage, StorageError, withStorage } from '@maxhub/storage';
 import { DataSource, EntityManager, In } from 'typeorm';
 import {
   AccessService,
@@ -116,16 +108,6 @@ export class DatasetsService {
     return company;
   }
 
-  private async bucketOf(companyId: string): Promise<CompanyBucket> {
-    const row = await this.dataSource
-      .getRepository(CompanyEntity)
-      .createQueryBuilder('c')
-      .addSelect('c.endpointCredentials')
-      .where('c.id = :id', { id: companyId })
-      .getOneOrFail();
-    return this.storage.forCompany(row);
-  }
-
   /** A ticket of a company where the caller publishes; NOT_FOUND otherwise. */
   private async ticketFor(
     actor: Actor,
@@ -187,7 +169,7 @@ export class DatasetsService {
     }
     const id = randomUUID();
     const objectKey = `datasets/${datasetId ?? randomUUID()}/${randomUUID()}/${fileName}`;
-    const bucket = await this.bucketOf(company.id);
+    const bucket = await this.storage.bucketOf(company.id);
     let uploadId: string | null = null;
     if (plan.multipart) {
       uploadId = await withStorage(() =>
@@ -316,7 +298,7 @@ export class DatasetsService {
     if (!t.multipartUploadId || t.status !== 'ISSUED') {
       throw conflict(E.DATASET_TICKET_STATE, 'only an open multipart upload can be resumed');
     }
-    const bucket = await this.bucketOf(t.companyId);
+    const bucket = await this.storage.bucketOf(t.companyId);
     const ticket = await this.toTicket(t, bucket, { presign: true, listParts: true });
     await this.dataSource.transaction(async (m) => {
       await m.update(UploadTicketEntity, { id: t.id }, { urlsExpireAt: ticket.urlsExpireAt });
@@ -338,7 +320,7 @@ export class DatasetsService {
     if (!t.multipartUploadId || t.status !== 'ISSUED') {
       throw conflict(E.DATASET_TICKET_STATE, 'only an open multipart upload can be completed');
     }
-    const bucket = await this.bucketOf(t.companyId);
+    const bucket = await this.storage.bucketOf(t.companyId);
     const parts = await this.listParts(t, bucket);
     const size = Number(t.sizeBytes);
     const partSize = Number(t.partSize);
@@ -389,7 +371,7 @@ export class DatasetsService {
     if (!t.multipartUploadId || t.status !== 'ISSUED') {
       throw conflict(E.DATASET_TICKET_STATE, 'only an open multipart upload can be aborted');
     }
-    const bucket = await this.bucketOf(t.companyId);
+    const bucket = await this.storage.bucketOf(t.companyId);
     await withStorage(() =>
       bucket.client.abortMultipartUpload(bucket.bucket, t.objectKey, t.multipartUploadId!),
     ).catch((err: unknown) => {
@@ -458,10 +440,11 @@ export class DatasetsService {
     }
     const encoding: DeclaredEncoding = format === 'PARQUET' ? 'auto' : (input.encoding ?? 'auto');
 
-    const bucket = await this.bucketOf(company.id);
-    const size = await objectSize(bucket.client, bucket.bucket, t.objectKey).catch((err: unknown) => {
+    const bucket = await this.storage.bucketOf(company.id);
+    const stat = await bucket.stat(t.objectKey).catch((err: unknown) => {
       throw storageUnavailable(err);
     });
+    const size = stat?.size ?? null;
     if (size === null)
       throw badInput(E.DATASET_UPLOAD_INCOMPLETE, 'the object has not been uploaded with this ticket yet');
     if (size !== Number(t.sizeBytes)) {
@@ -602,10 +585,10 @@ export class DatasetsService {
   ): Promise<InferredColumn[] | null> {
     try {
       if (format === 'PARQUET') {
-        const meta = await readParquetMetadata(objectRangeSource(bucket.client, bucket.bucket, key, size));
+        const meta = await readParquetMetadata(bucket.rangeSource(key, size));
         return meta.columns.map((name, i) => ({ name, type: meta.types[i], nullable: meta.nullable[i] }));
       }
-      const stream = await objectStream(bucket.client, bucket.bucket, key);
+      const stream = await bucket.stream(key);
       try {
         const r = await inferSchema({ format, source: stream, encoding, sampleRows: SAMPLE_ROWS });
         return r.columns;
