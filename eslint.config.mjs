@@ -14,11 +14,12 @@ const appFromApp = (others) => ({
 });
 const LIB_SRC_FROM_OUTSIDE = {
   regex: '(^|/)libs/[\\w.-]+/src(/|$)',
-  message: "import a library through its @maxhub/* alias (its index.ts), not a relative path into its src.",
+  message: 'import a library through its @maxhub/* alias (its index.ts), not a relative path into its src.',
 };
 const LIB_SRC_FROM_LIB = {
   regex: '^(\\.\\./){2,}[\\w.-]+/src(/|$)',
-  message: "import a sibling library through its @maxhub/* alias (its index.ts), not a relative path into its src.",
+  message:
+    'import a sibling library through its @maxhub/* alias (its index.ts), not a relative path into its src.',
 };
 const LIVE_CODE_IN_MIGRATION = {
   regex: '^@maxhub/|(^|/)libs/',
@@ -40,7 +41,18 @@ const boundaries = (files, patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs', 'scripts/*.js', '.minio/**', '.run/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '*.js',
+      '*.mjs',
+      'scripts/*.js',
+      '.minio/**',
+      '.run/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -100,7 +112,8 @@ export default tseslint.config(
         {
           object: 'process',
           property: 'env',
-          message: 'read configuration through @maxhub/config (loadConfig): libs/config is the only reader of process.env.',
+          message:
+            'read configuration through @maxhub/config (loadConfig): libs/config is the only reader of process.env.',
         },
       ],
     },

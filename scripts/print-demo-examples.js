@@ -7,7 +7,12 @@ const tokensFile = '.run/demo-tokens.jsonl';
 const grantFile = '.run/demo-grant/grant.json';
 if (!fs.existsSync(tokensFile) || !fs.existsSync(grantFile)) process.exit(0);
 const tokens = Object.fromEntries(
-  fs.readFileSync(tokensFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((l) => [l.email, l.token]),
+  fs
+    .readFileSync(tokensFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map((l) => [l.email, l.token]),
 );
 const grant = JSON.parse(fs.readFileSync(grantFile, 'utf8'));
 const slice = `query { slice(grantId: "${grant.grantId}", datasetId: "${grant.datasets[0].datasetId}", first: 5) { columns { name type } rows rowsReturned nextCursor rowsSuppressed } }`;

@@ -74,7 +74,10 @@ describe('an export in progress when its grant ends (e2e, real PostgreSQL and Mi
     });
     res.resume();
     expect(await outcome).toBe('cut');
-    const lines = Buffer.concat(parts).toString('utf8').split('\n').filter((l) => l.length > 0);
+    const lines = Buffer.concat(parts)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.length).toBeLessThan(total);
 
@@ -82,7 +85,9 @@ describe('an export in progress when its grant ends (e2e, real PostgreSQL and Mi
     const again = await ctx.gql(EXPORT, { g: g.grantId, d: f.dataset.datasetId, f: 'CSV' }, f.analyst.token);
     expect(again.errors?.[0]?.extensions?.reason).toBe('GRANT_TERMINATED');
     const audit = await ctx.gqlOk<{
-      auditEntries: { entries: Array<{ action: string; subjectId: string; details: Record<string, unknown> }> };
+      auditEntries: {
+        entries: Array<{ action: string; subjectId: string; details: Record<string, unknown> }>;
+      };
     }>(AUDIT, { s: f.company.slug }, f.grantor.token);
     const mine = audit.auditEntries.entries.filter((x) => x.subjectId === g.grantId);
     const stopped = mine.filter((x) => x.action === 'query.export.stopped');

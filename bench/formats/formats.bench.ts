@@ -75,16 +75,32 @@ export async function run(opts: { rows?: number } = {}): Promise<BenchRecord[]> 
   try {
     // ---- CSV -------------------------------------------------------------------------------
     const csv = join(dir, 'weld.csv');
-    const gen = await measure(() => pipeline(generate({ kind: 'weld-line', rows, seed: 'bench', format: 'CSV' }), createWriteStream(csv)));
+    const gen = await measure(() =>
+      pipeline(generate({ kind: 'weld-line', rows, seed: 'bench', format: 'CSV' }), createWriteStream(csv)),
+    );
     const size = (await stat(csv)).size;
-    rec({ format: 'CSV', stage: 'generate', rows, bytes: size, seconds: gen.seconds, rowsPerSec: rate(rows, gen.seconds), peakRssMiB: gen.peakRssMiB });
+    rec({
+      format: 'CSV',
+      stage: 'generate',
+      rows,
+      bytes: size,
+      seconds: gen.seconds,
+      rowsPerSec: rate(rows, gen.seconds),
+      peakRssMiB: gen.peakRssMiB,
+    });
 
     const raw = await measure(async () => {
       let n = 0;
       for await (const c of createReadStream(csv, { highWaterMark: 1 << 20 })) n += (c as Buffer).length;
       return n;
     });
-    rec({ format: 'CSV', stage: 'raw-read', bytes: raw.result, seconds: raw.seconds, mbPerSec: mb(raw.result, raw.seconds) });
+    rec({
+      format: 'CSV',
+      stage: 'raw-read',
+      bytes: raw.result,
+      seconds: raw.seconds,
+      mbPerSec: mb(raw.result, raw.seconds),
+    });
 
     const udsv = await measure(async () => {
       let n = 0;
@@ -100,51 +116,159 @@ export async function run(opts: { rows?: number } = {}): Promise<BenchRecord[]> 
       parser?.end();
       return n;
     });
-    rec({ format: 'CSV', stage: 'raw-parse-udsv', rows: udsv.result, seconds: udsv.seconds, rowsPerSec: rate(udsv.result, udsv.seconds), peakRssMiB: udsv.peakRssMiB });
+    rec({
+      format: 'CSV',
+      stage: 'raw-parse-udsv',
+      rows: udsv.result,
+      seconds: udsv.seconds,
+      rowsPerSec: rate(udsv.result, udsv.seconds),
+      peakRssMiB: udsv.peakRssMiB,
+    });
 
     const ours = await measure(async () => {
       let n = 0;
       for await (const b of readCsv(createReadStream(csv, { highWaterMark: 1 << 20 }))) n += b.records.length;
       return n;
     });
-    rec({ format: 'CSV', stage: 'raw-parse-readCsv', rows: ours.result, seconds: ours.seconds, rowsPerSec: rate(ours.result, ours.seconds), mbPerSec: mb(size, ours.seconds), peakRssMiB: ours.peakRssMiB });
+    rec({
+      format: 'CSV',
+      stage: 'raw-parse-readCsv',
+      rows: ours.result,
+      seconds: ours.seconds,
+      rowsPerSec: rate(ours.result, ours.seconds),
+      mbPerSec: mb(size, ours.seconds),
+      peakRssMiB: ours.peakRssMiB,
+    });
 
-    const v = await measure(() => validateObject({ format: 'CSV', source: createReadStream(csv, { highWaterMark: 1 << 20 }), declaredColumns }));
-    rec({ format: 'CSV', stage: 'validate-declared', rows: v.result.rowCount, seconds: v.seconds, rowsPerSec: rate(v.result.rowCount, v.seconds), mbPerSec: mb(size, v.seconds), peakRssMiB: v.peakRssMiB });
+    const v = await measure(() =>
+      validateObject({
+        format: 'CSV',
+        source: createReadStream(csv, { highWaterMark: 1 << 20 }),
+        declaredColumns,
+      }),
+    );
+    rec({
+      format: 'CSV',
+      stage: 'validate-declared',
+      rows: v.result.rowCount,
+      seconds: v.seconds,
+      rowsPerSec: rate(v.result.rowCount, v.seconds),
+      mbPerSec: mb(size, v.seconds),
+      peakRssMiB: v.peakRssMiB,
+    });
 
-    const vi = await measure(() => validateObject({ format: 'CSV', source: createReadStream(csv, { highWaterMark: 1 << 20 }) }));
-    rec({ format: 'CSV', stage: 'validate-inferred', rows: vi.result.rowCount, seconds: vi.seconds, rowsPerSec: rate(vi.result.rowCount, vi.seconds), peakRssMiB: vi.peakRssMiB });
+    const vi = await measure(() =>
+      validateObject({ format: 'CSV', source: createReadStream(csv, { highWaterMark: 1 << 20 }) }),
+    );
+    rec({
+      format: 'CSV',
+      stage: 'validate-inferred',
+      rows: vi.result.rowCount,
+      seconds: vi.seconds,
+      rowsPerSec: rate(vi.result.rowCount, vi.seconds),
+      peakRssMiB: vi.peakRssMiB,
+    });
 
     const typed = await measure(async () => {
       let n = 0;
-      for await (const b of readRows({ format: 'CSV', source: createReadStream(csv, { highWaterMark: 1 << 20 }), columns: declaredColumns })) n += b.length;
+      for await (const b of readRows({
+        format: 'CSV',
+        source: createReadStream(csv, { highWaterMark: 1 << 20 }),
+        columns: declaredColumns,
+      }))
+        n += b.length;
       return n;
     });
-    rec({ format: 'CSV', stage: 'typed-rows', rows: typed.result, seconds: typed.seconds, rowsPerSec: rate(typed.result, typed.seconds), peakRssMiB: typed.peakRssMiB });
+    rec({
+      format: 'CSV',
+      stage: 'typed-rows',
+      rows: typed.result,
+      seconds: typed.seconds,
+      rowsPerSec: rate(typed.result, typed.seconds),
+      peakRssMiB: typed.peakRssMiB,
+    });
 
     const cp = join(dir, 'weld-cp949.csv');
-    await pipeline(generate({ kind: 'weld-line', rows: small, seed: 'bench', format: 'CSV', encoding: 'cp949' }), createWriteStream(cp));
-    const vcp = await measure(() => validateObject({ format: 'CSV', encoding: 'cp949', source: createReadStream(cp, { highWaterMark: 1 << 20 }), declaredColumns }));
-    rec({ format: 'CSV-CP949', stage: 'validate-declared', rows: vcp.result.rowCount, seconds: vcp.seconds, rowsPerSec: rate(vcp.result.rowCount, vcp.seconds), peakRssMiB: vcp.peakRssMiB });
+    await pipeline(
+      generate({ kind: 'weld-line', rows: small, seed: 'bench', format: 'CSV', encoding: 'cp949' }),
+      createWriteStream(cp),
+    );
+    const vcp = await measure(() =>
+      validateObject({
+        format: 'CSV',
+        encoding: 'cp949',
+        source: createReadStream(cp, { highWaterMark: 1 << 20 }),
+        declaredColumns,
+      }),
+    );
+    rec({
+      format: 'CSV-CP949',
+      stage: 'validate-declared',
+      rows: vcp.result.rowCount,
+      seconds: vcp.seconds,
+      rowsPerSec: rate(vcp.result.rowCount, vcp.seconds),
+      peakRssMiB: vcp.peakRssMiB,
+    });
 
     // ---- JSONL -----------------------------------------------------------------------------
     const jsonl = join(dir, 'weld.jsonl');
-    await pipeline(generate({ kind: 'weld-line', rows: small, seed: 'bench', format: 'JSONL' }), createWriteStream(jsonl));
-    const vj = await measure(() => validateObject({ format: 'JSONL', source: createReadStream(jsonl, { highWaterMark: 1 << 20 }), declaredColumns }));
-    rec({ format: 'JSONL', stage: 'validate-declared', rows: vj.result.rowCount, bytes: vj.result.sizeBytes, seconds: vj.seconds, rowsPerSec: rate(vj.result.rowCount, vj.seconds), mbPerSec: mb(vj.result.sizeBytes, vj.seconds), peakRssMiB: vj.peakRssMiB });
+    await pipeline(
+      generate({ kind: 'weld-line', rows: small, seed: 'bench', format: 'JSONL' }),
+      createWriteStream(jsonl),
+    );
+    const vj = await measure(() =>
+      validateObject({
+        format: 'JSONL',
+        source: createReadStream(jsonl, { highWaterMark: 1 << 20 }),
+        declaredColumns,
+      }),
+    );
+    rec({
+      format: 'JSONL',
+      stage: 'validate-declared',
+      rows: vj.result.rowCount,
+      bytes: vj.result.sizeBytes,
+      seconds: vj.seconds,
+      rowsPerSec: rate(vj.result.rowCount, vj.seconds),
+      mbPerSec: mb(vj.result.sizeBytes, vj.seconds),
+      peakRssMiB: vj.peakRssMiB,
+    });
 
     // ---- Parquet ---------------------------------------------------------------------------
     const pq = join(dir, 'weld.parquet');
-    const pgen = await measure(() => pipeline(generate({ kind: 'weld-line', rows: small, seed: 'bench', format: 'PARQUET' }), createWriteStream(pq)));
+    const pgen = await measure(() =>
+      pipeline(
+        generate({ kind: 'weld-line', rows: small, seed: 'bench', format: 'PARQUET' }),
+        createWriteStream(pq),
+      ),
+    );
     const psize = (await stat(pq)).size;
-    rec({ format: 'PARQUET', stage: 'generate+write', rows: small, bytes: psize, seconds: pgen.seconds, rowsPerSec: rate(small, pgen.seconds), peakRssMiB: pgen.peakRssMiB });
+    rec({
+      format: 'PARQUET',
+      stage: 'generate+write',
+      rows: small,
+      bytes: psize,
+      seconds: pgen.seconds,
+      rowsPerSec: rate(small, pgen.seconds),
+      peakRssMiB: pgen.peakRssMiB,
+    });
     const src = fileSource(pq, psize);
     const vp = await measure(() => validateObject({ format: 'PARQUET', source: src, declaredColumns }));
     await src.close();
-    rec({ format: 'PARQUET', stage: 'validate-declared', rows: vp.result.rowCount, bytes: psize, seconds: vp.seconds, rowsPerSec: rate(vp.result.rowCount, vp.seconds), peakRssMiB: vp.peakRssMiB });
+    rec({
+      format: 'PARQUET',
+      stage: 'validate-declared',
+      rows: vp.result.rowCount,
+      bytes: psize,
+      seconds: vp.seconds,
+      rowsPerSec: rate(vp.result.rowCount, vp.seconds),
+      peakRssMiB: vp.peakRssMiB,
+    });
 
     // ---- Chunked view ----------------------------------------------------------------------
-    const viewRows: Row[] = [...generateRows({ kind: 'weld-line', rows: Math.min(small, 200_000), seed: 'bench' })];
+    const viewRows: Row[] = [
+      ...generateRows({ kind: 'weld-line', rows: Math.min(small, 200_000), seed: 'bench' }),
+    ];
     for (const compression of ['none', 'gzip-1', 'gzip-6'] as const) {
       const w = new ChunkedViewWriter(declaredColumns, {
         chunkRows: 10_000,

@@ -24,7 +24,10 @@ async function main(): Promise<void> {
         req.on('data', (c: Buffer) => parts.push(c));
         req.on('end', () => {
           JSON.parse(Buffer.concat(parts).toString('utf8'));
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          });
           res.end(body);
         });
       })

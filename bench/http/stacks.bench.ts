@@ -37,7 +37,15 @@ export async function measureStack(
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const ask = (n: number) =>
-    runAnalysts({ port, token: 'none', query: '{ __typename }', variables: {}, clients, requests: n, expectRows: null });
+    runAnalysts({
+      port,
+      token: 'none',
+      query: '{ __typename }',
+      variables: {},
+      clients,
+      requests: n,
+      expectRows: null,
+    });
   try {
     await new Promise<void>((resolve, reject) => {
       server.stdout.once('data', () => resolve());

@@ -46,7 +46,9 @@ export async function runAnalysts(
 ): Promise<{ latencies: number[]; wallMs: number; cpuMs: number }> {
   const script = path.join(__dirname, 'slice-client.js');
   if (!existsSync(script)) throw new Error('run `npm run build` first (the analysts run from dist)');
-  const child = spawn(process.execPath, [script, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

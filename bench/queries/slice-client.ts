@@ -43,7 +43,9 @@ async function main(): Promise<void> {
       const r = JSON.parse(body.toString('utf8')) as {
         errors?: Array<{ message: string; extensions?: { reason?: string } }>;
       };
-      throw new Error(`slice failed: ${r.errors?.[0]?.extensions?.reason ?? r.errors?.[0]?.message ?? `HTTP ${status}`}`);
+      throw new Error(
+        `slice failed: ${r.errors?.[0]?.extensions?.reason ?? r.errors?.[0]?.message ?? `HTTP ${status}`}`,
+      );
     }
     if (a.expectRows === null) return;
     // "rowsReturned" follows the rows; a key cannot occur unescaped inside a JSON string.
@@ -51,7 +53,9 @@ async function main(): Promise<void> {
     const n = at < 0 ? NaN : parseInt(body.toString('latin1', at + COUNT.length, at + COUNT.length + 12), 10);
     if (n !== a.expectRows) throw new Error('slice failed: a page came back short');
     if (answered % 100 === 1) {
-      const r = JSON.parse(body.toString('utf8')) as { data?: { slice: { rows: unknown[]; rowsReturned: number } } };
+      const r = JSON.parse(body.toString('utf8')) as {
+        data?: { slice: { rows: unknown[]; rowsReturned: number } };
+      };
       if (r.data?.slice.rows.length !== a.expectRows || r.data.slice.rowsReturned !== n)
         throw new Error('slice failed: a page does not hold what it counts');
     }
@@ -83,7 +87,6 @@ async function main(): Promise<void> {
   for (const x of analysts) x.close();
   process.stdout.write(`${JSON.stringify({ latencies, wallMs, cpuMs: (used.user + used.system) / 1000 })}\n`);
 }
-
 
 /** The one request every analyst sends, as bytes (the same query each time). */
 function request(port: number, token: string, body: string): Buffer {
@@ -119,7 +122,11 @@ class Analyst {
     socket.on('close', () => this.fail(new Error('the hub closed the connection')));
   }
 
-  static connect(port: number, bytes: Buffer, check: (status: number, body: Buffer) => void): Promise<Analyst> {
+  static connect(
+    port: number,
+    bytes: Buffer,
+    check: (status: number, body: Buffer) => void,
+  ): Promise<Analyst> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: '127.0.0.1', port }, () => {
         socket.off('error', reject);

@@ -220,7 +220,10 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
     ].filter((c) => !opts.cases || opts.cases.includes(c.name));
 
     // The machine's own floor, for scale: the same analysts against a bare node:http server.
-    out.push({ ...(await measureStack('bare', requests, warmupRequests, clients)), bench: 'slice.floor-node-http' });
+    out.push({
+      ...(await measureStack('bare', requests, warmupRequests, clients)),
+      bench: 'slice.floor-node-http',
+    });
 
     // Served as deployed: `node dist/apps/hub/src/main.js` with HUB_PROCESSES processes, in
     // production mode, on the same database, MinIO and CA as the fixtures.
@@ -373,7 +376,6 @@ function postgresCpuSince(before: Map<number, number>): number {
 
 /** CPU time so far of the given processes. */
 
-
 const EXPORT = `mutation($g: ID!, $d: ID!, $f: ExportFormat!) {
   exportSlice(grantId: $g, datasetId: $d, format: $f) { path rowCount }
 }`;
@@ -414,7 +416,13 @@ async function exportOnce(
     return Buffer.concat(parts).toString('utf8');
   };
   const r = JSON.parse(
-    await text(await request('POST', '/graphql', JSON.stringify({ query: EXPORT, variables: { g: grantId, d: datasetId, f: format } }))),
+    await text(
+      await request(
+        'POST',
+        '/graphql',
+        JSON.stringify({ query: EXPORT, variables: { g: grantId, d: datasetId, f: format } }),
+      ),
+    ),
   ) as { data?: { exportSlice: { path: string; rowCount: number } }; errors?: Array<{ message: string }> };
   if (!r.data) throw new Error(`exportSlice failed: ${r.errors?.[0]?.message}`);
   const pids = [...hub.pids()];
@@ -427,7 +435,8 @@ async function exportOnce(
   let bytes = 0;
   try {
     const res = await request('GET', r.data.exportSlice.path);
-    if (res.statusCode !== 200) throw new Error(`export download failed: HTTP ${res.statusCode} ${await text(res)}`);
+    if (res.statusCode !== 200)
+      throw new Error(`export download failed: HTTP ${res.statusCode} ${await text(res)}`);
     for await (const c of res) bytes += (c as Buffer).length;
   } finally {
     clearInterval(sampler);

@@ -12,7 +12,12 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { ContractError, ContractErrorCode } from './contract.errors';
-import { parseGrantDocument, parseTerminationDocument, type GrantDocument, type TerminationDocument } from './grant';
+import {
+  parseGrantDocument,
+  parseTerminationDocument,
+  type GrantDocument,
+  type TerminationDocument,
+} from './grant';
 
 /** Largest accepted serialized document. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -31,9 +36,14 @@ export function canonicalBytes(value: unknown): Buffer {
   try {
     text = canonicalize(value);
   } catch (e) {
-    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the value has no canonical JSON form', { cause: e });
+    throw new ContractError(
+      ContractErrorCode.CONTRACT_NOT_CANONICAL,
+      'the value has no canonical JSON form',
+      { cause: e },
+    );
   }
-  if (text === undefined) throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the value has no canonical JSON form');
+  if (text === undefined)
+    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the value has no canonical JSON form');
   return Buffer.from(text, 'utf8');
 }
 
@@ -48,26 +58,39 @@ export function sha256Hex(bytes: Uint8Array): string {
  */
 export function assertCanonical(bytes: Uint8Array): unknown {
   if (bytes.byteLength > MAX_DOCUMENT_BYTES) {
-    throw new ContractError(ContractErrorCode.CONTRACT_TOO_LARGE, `the document exceeds ${MAX_DOCUMENT_BYTES} bytes`);
+    throw new ContractError(
+      ContractErrorCode.CONTRACT_TOO_LARGE,
+      `the document exceeds ${MAX_DOCUMENT_BYTES} bytes`,
+    );
   }
   if (nestingDepth(bytes) > MAX_DOCUMENT_DEPTH) {
-    throw new ContractError(ContractErrorCode.CONTRACT_TOO_DEEP, `the document nests deeper than ${MAX_DOCUMENT_DEPTH}`);
+    throw new ContractError(
+      ContractErrorCode.CONTRACT_TOO_DEEP,
+      `the document nests deeper than ${MAX_DOCUMENT_DEPTH}`,
+    );
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (e) {
-    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the document is not valid UTF-8', { cause: e });
+    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the document is not valid UTF-8', {
+      cause: e,
+    });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the document is not JSON', { cause: e });
+    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the document is not JSON', {
+      cause: e,
+    });
   }
   const again = canonicalBytes(value); // throws on lone surrogates
   if (!again.equals(Buffer.from(bytes))) {
-    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the document is not in RFC 8785 canonical form');
+    throw new ContractError(
+      ContractErrorCode.CONTRACT_NOT_CANONICAL,
+      'the document is not in RFC 8785 canonical form',
+    );
   }
   return value;
 }
@@ -91,7 +114,10 @@ export function isCanonical(bytes: Uint8Array): boolean {
 export function parseCanonicalGrant(bytes: Uint8Array): GrantDocument {
   const doc = parseGrantDocument(assertCanonical(bytes));
   if (!canonicalBytes(doc).equals(Buffer.from(bytes))) {
-    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the grant relies on implicit defaults; write them out');
+    throw new ContractError(
+      ContractErrorCode.CONTRACT_NOT_CANONICAL,
+      'the grant relies on implicit defaults; write them out',
+    );
   }
   return doc;
 }
@@ -100,7 +126,10 @@ export function parseCanonicalGrant(bytes: Uint8Array): GrantDocument {
 export function parseCanonicalTermination(bytes: Uint8Array): TerminationDocument {
   const doc = parseTerminationDocument(assertCanonical(bytes));
   if (!canonicalBytes(doc).equals(Buffer.from(bytes))) {
-    throw new ContractError(ContractErrorCode.CONTRACT_NOT_CANONICAL, 'the termination document is not canonical');
+    throw new ContractError(
+      ContractErrorCode.CONTRACT_NOT_CANONICAL,
+      'the termination document is not canonical',
+    );
   }
   return doc;
 }
@@ -113,7 +142,8 @@ function nestingDepth(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
     if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (b === 0x22) inString = false;
     } else if (b === 0x22) inString = true;
     else if (b === 0x5b || b === 0x7b) max = Math.max(max, ++depth);
@@ -127,12 +157,17 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 function containsLoneSurrogate(value: unknown, depth = 0): boolean {
   if (depth > MAX_DOCUMENT_DEPTH + 1) {
-    throw new ContractError(ContractErrorCode.CONTRACT_TOO_DEEP, `the document nests deeper than ${MAX_DOCUMENT_DEPTH}`);
+    throw new ContractError(
+      ContractErrorCode.CONTRACT_TOO_DEEP,
+      `the document nests deeper than ${MAX_DOCUMENT_DEPTH}`,
+    );
   }
   if (typeof value === 'string') return LONE_SURROGATE.test(value);
   if (Array.isArray(value)) return value.some((v) => containsLoneSurrogate(v, depth + 1));
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || containsLoneSurrogate(v, depth + 1));
+    return Object.entries(value).some(
+      ([k, v]) => LONE_SURROGATE.test(k) || containsLoneSurrogate(v, depth + 1),
+    );
   }
   return false;
 }

@@ -67,7 +67,9 @@ describe('parseGrantDocument', () => {
         }),
       ),
     );
-    expect(kind.message).toMatch(/datasets\[0\]\.columns\[1\]\.transform\.kind: it matches none of the shapes/);
+    expect(kind.message).toMatch(
+      /datasets\[0\]\.columns\[1\]\.transform\.kind: it matches none of the shapes/,
+    );
     expect(kind.message).not.toMatch(/invalid_union/);
     const limits = errorOf(() =>
       parseGrantDocument({ ...sampleGrant(), limits: { rowsPerQuery: 'many', queriesPerDay: 1 } }),

@@ -34,14 +34,30 @@ export function sampleGrant(): GrantDocument {
         version: 3,
         columns: [
           { name: 'operator_id', transform: { kind: 'pseudonymize', bits: 128 } },
-          { name: 'plant', transform: { kind: 'generalize', generalization: { method: 'map', map: { Ulsan: 'South', Asan: 'Central' }, otherwise: '*' } } },
-          { name: 'shift_start', transform: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } } },
-          { name: 'birth_date', transform: { kind: 'generalize', generalization: { method: 'time', level: 'year' } } },
+          {
+            name: 'plant',
+            transform: {
+              kind: 'generalize',
+              generalization: { method: 'map', map: { Ulsan: 'South', Asan: 'Central' }, otherwise: '*' },
+            },
+          },
+          {
+            name: 'shift_start',
+            transform: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } },
+          },
+          {
+            name: 'birth_date',
+            transform: { kind: 'generalize', generalization: { method: 'time', level: 'year' } },
+          },
           { name: 'torque_nm', transform: { kind: 'noise', magnitude: 0.05, relative: true, digits: 1 } },
           { name: 'defect', transform: { kind: 'keep' } },
         ],
         rowFilter: [{ column: 'torque_nm', op: 'between', low: 0, high: 500 }],
-        kAnonymity: { k: 5, quasiIdentifiers: ['plant', 'shift_start', 'birth_date'], suppressionLimit: 0.04 },
+        kAnonymity: {
+          k: 5,
+          quasiIdentifiers: ['plant', 'shift_start', 'birth_date'],
+          suppressionLimit: 0.04,
+        },
       },
     ],
     limits: { rowsPerQuery: 10000, queriesPerDay: 500 },

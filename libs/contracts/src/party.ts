@@ -13,7 +13,10 @@ export interface SignerOrgIdentity {
  * 'GRANTEE' when it names the grantee working group (orgKind working-group) with role LEGAL,
  * otherwise null. Identity must come from a verified certificate, never from the document.
  */
-export function signerMatchesParty(signer: SignerOrgIdentity, doc: Pick<GrantDocument, 'grantor' | 'grantee'>): GrantParty | null {
+export function signerMatchesParty(
+  signer: SignerOrgIdentity,
+  doc: Pick<GrantDocument, 'grantor' | 'grantee'>,
+): GrantParty | null {
   if (signer.role !== 'LEGAL') return null;
   if (signer.orgKind === 'company' && signer.orgSlug === doc.grantor.companySlug) return 'GRANTOR';
   if (signer.orgKind === 'working-group' && signer.orgSlug === doc.grantee.workingGroupSlug) return 'GRANTEE';

@@ -26,16 +26,27 @@ const DIRECT_IDENTIFIER_TRANSFORMS: ReadonlySet<TransformSpec['kind']> = new Set
  * Checks a grant against the dataset schemas (keyed by dataset id) and returns every problem
  * found (empty when the grant is acceptable).
  */
-export function validateGrantAgainstSchemas(doc: GrantDocument, schemasByDatasetId: ReadonlyMap<string, DatasetSchema>): GrantProblem[] {
+export function validateGrantAgainstSchemas(
+  doc: GrantDocument,
+  schemasByDatasetId: ReadonlyMap<string, DatasetSchema>,
+): GrantProblem[] {
   const problems: GrantProblem[] = [];
   if (!(Date.parse(doc.term.from) < Date.parse(doc.term.until))) {
-    problems.push({ code: ContractErrorCode.CONTRACT_TERM_INVALID, path: 'term', message: 'term.from must be before term.until' });
+    problems.push({
+      code: ContractErrorCode.CONTRACT_TERM_INVALID,
+      path: 'term',
+      message: 'term.from must be before term.until',
+    });
   }
   doc.datasets.forEach((ds, i) => {
     const schema = schemasByDatasetId.get(ds.datasetId);
     const at = `datasets[${i}]`;
     if (schema === undefined) {
-      problems.push({ code: ContractErrorCode.CONTRACT_DATASET_UNKNOWN, path: `${at}.datasetId`, message: 'the dataset has no known schema' });
+      problems.push({
+        code: ContractErrorCode.CONTRACT_DATASET_UNKNOWN,
+        path: `${at}.datasetId`,
+        message: 'the dataset has no known schema',
+      });
       return;
     }
     problems.push(...validateDataset(ds, schema, at));
@@ -44,7 +55,10 @@ export function validateGrantAgainstSchemas(doc: GrantDocument, schemasByDataset
 }
 
 /** Like `validateGrantAgainstSchemas`, but throws a ContractError for the first problem. */
-export function assertGrantMatchesSchemas(doc: GrantDocument, schemasByDatasetId: ReadonlyMap<string, DatasetSchema>): void {
+export function assertGrantMatchesSchemas(
+  doc: GrantDocument,
+  schemasByDatasetId: ReadonlyMap<string, DatasetSchema>,
+): void {
   const [first] = validateGrantAgainstSchemas(doc, schemasByDatasetId);
   if (first !== undefined) throw new ContractError(first.code, `${first.message} (at ${first.path})`);
 }
@@ -56,23 +70,44 @@ function validateDataset(ds: GrantDataset, schema: DatasetSchema, at: string): G
     const path = `${at}.columns[${j}]`;
     const column = byName.get(col.name);
     if (column === undefined) {
-      problems.push({ code: ContractErrorCode.CONTRACT_UNKNOWN_COLUMN, path: `${path}.name`, message: `column "${col.name}" is not in the dataset schema` });
+      problems.push({
+        code: ContractErrorCode.CONTRACT_UNKNOWN_COLUMN,
+        path: `${path}.name`,
+        message: `column "${col.name}" is not in the dataset schema`,
+      });
       return;
     }
     problems.push(...checkTransform(col.transform, column, byName, `${path}.transform`));
   });
-  (ds.rowFilter ?? []).forEach((p, j) => problems.push(...checkPredicate(p, byName, `${at}.rowFilter[${j}]`)));
+  (ds.rowFilter ?? []).forEach((p, j) =>
+    problems.push(...checkPredicate(p, byName, `${at}.rowFilter[${j}]`)),
+  );
   if (ds.kAnonymity !== undefined) problems.push(...checkKAnonymity(ds, byName, `${at}.kAnonymity`));
   return problems;
 }
 
 function mismatch(path: string, what: string, column: ColumnSchema): GrantProblem {
-  return { code: ContractErrorCode.CONTRACT_TRANSFORM_TYPE_MISMATCH, path, message: `${what} cannot apply to column "${column.name}" of type ${column.type}` };
+  return {
+    code: ContractErrorCode.CONTRACT_TRANSFORM_TYPE_MISMATCH,
+    path,
+    message: `${what} cannot apply to column "${column.name}" of type ${column.type}`,
+  };
 }
 
-function checkTransform(t: TransformSpec, column: ColumnSchema, byName: Map<string, ColumnSchema>, path: string): GrantProblem[] {
+function checkTransform(
+  t: TransformSpec,
+  column: ColumnSchema,
+  byName: Map<string, ColumnSchema>,
+  path: string,
+): GrantProblem[] {
   if (column.class === 'DIRECT_IDENTIFIER' && !DIRECT_IDENTIFIER_TRANSFORMS.has(t.kind)) {
-    return [{ code: ContractErrorCode.CONTRACT_RAW_DIRECT_IDENTIFIER, path, message: `direct identifier "${column.name}" may only be dropped or pseudonymized` }];
+    return [
+      {
+        code: ContractErrorCode.CONTRACT_RAW_DIRECT_IDENTIFIER,
+        path,
+        message: `direct identifier "${column.name}" may only be dropped or pseudonymized`,
+      },
+    ];
   }
   switch (t.kind) {
     case 'drop':
@@ -85,21 +120,31 @@ function checkTransform(t: TransformSpec, column: ColumnSchema, byName: Map<stri
       if (!TEMPORAL.has(column.type)) return [mismatch(path, 'a date shift', column)];
       return byName.has(t.entityColumn)
         ? []
-        : [{ code: ContractErrorCode.CONTRACT_UNKNOWN_COLUMN, path: `${path}.entityColumn`, message: `entity column "${t.entityColumn}" is not in the dataset schema` }];
+        : [
+            {
+              code: ContractErrorCode.CONTRACT_UNKNOWN_COLUMN,
+              path: `${path}.entityColumn`,
+              message: `entity column "${t.entityColumn}" is not in the dataset schema`,
+            },
+          ];
     }
     case 'generalize': {
       const g = t.generalization;
       switch (g.method) {
         case 'time':
           if (!TEMPORAL.has(column.type)) return [mismatch(path, 'time generalization', column)];
-          return column.type === 'date' && (g.level === 'minute' || g.level === 'hour') ? [mismatch(path, `generalization to the ${g.level}`, column)] : [];
+          return column.type === 'date' && (g.level === 'minute' || g.level === 'hour')
+            ? [mismatch(path, `generalization to the ${g.level}`, column)]
+            : [];
         case 'interval':
         case 'round':
           return NUMERIC.has(column.type) ? [] : [mismatch(path, `${g.method} generalization`, column)];
         case 'prefix':
           return column.type === 'string' ? [] : [mismatch(path, 'prefix generalization', column)];
         case 'map':
-          return column.type === 'string' || column.type === 'integer' || column.type === 'boolean' ? [] : [mismatch(path, 'value-map generalization', column)];
+          return column.type === 'string' || column.type === 'integer' || column.type === 'boolean'
+            ? []
+            : [mismatch(path, 'value-map generalization', column)];
       }
     }
   }
@@ -108,11 +153,24 @@ function checkTransform(t: TransformSpec, column: ColumnSchema, byName: Map<stri
 function checkPredicate(p: Predicate, byName: Map<string, ColumnSchema>, path: string): GrantProblem[] {
   const column = byName.get(p.column);
   if (column === undefined) {
-    return [{ code: ContractErrorCode.CONTRACT_FILTER_UNKNOWN_COLUMN, path: `${path}.column`, message: `filter column "${p.column}" is not in the dataset schema` }];
+    return [
+      {
+        code: ContractErrorCode.CONTRACT_FILTER_UNKNOWN_COLUMN,
+        path: `${path}.column`,
+        message: `filter column "${p.column}" is not in the dataset schema`,
+      },
+    ];
   }
-  const bad = (): GrantProblem[] => [{ code: ContractErrorCode.CONTRACT_FILTER_TYPE_MISMATCH, path, message: `filter "${p.op}" does not fit column "${column.name}" of type ${column.type}` }];
+  const bad = (): GrantProblem[] => [
+    {
+      code: ContractErrorCode.CONTRACT_FILTER_TYPE_MISMATCH,
+      path,
+      message: `filter "${p.op}" does not fit column "${column.name}" of type ${column.type}`,
+    },
+  ];
   const fits = (v: string | number | boolean): boolean => {
-    if (NUMERIC.has(column.type)) return typeof v === 'number' && (column.type === 'decimal' || Number.isInteger(v));
+    if (NUMERIC.has(column.type))
+      return typeof v === 'number' && (column.type === 'decimal' || Number.isInteger(v));
     if (column.type === 'boolean') return typeof v === 'boolean';
     if (TEMPORAL.has(column.type)) return typeof v === 'string' && !Number.isNaN(Date.parse(v));
     return typeof v === 'string';
@@ -155,7 +213,11 @@ function checkKAnonymity(ds: GrantDataset, byName: Map<string, ColumnSchema>, pa
     if (!released.has(q) || !byName.has(q)) problems.push(unknownQi(`${path}.quasiIdentifiers[${i}]`, q));
   });
   if (qis.length === 0) {
-    problems.push({ code: ContractErrorCode.CONTRACT_KANONYMITY_INVALID, path, message: 'k-anonymity needs at least one released quasi-identifier' });
+    problems.push({
+      code: ContractErrorCode.CONTRACT_KANONYMITY_INVALID,
+      path,
+      message: 'k-anonymity needs at least one released quasi-identifier',
+    });
   }
   const qiSet = new Set(qis);
   for (const q of Object.keys(spec.hierarchies ?? {})) {
@@ -168,7 +230,11 @@ function checkKAnonymity(ds: GrantDataset, byName: Map<string, ColumnSchema>, pa
     }
     const hierarchy = spec.hierarchies?.[q];
     if (level > 0 && (hierarchy === undefined || level > hierarchy.length)) {
-      problems.push({ code: ContractErrorCode.CONTRACT_KANONYMITY_INVALID, path: `${path}.levels`, message: `level of "${q}" is outside its hierarchy` });
+      problems.push({
+        code: ContractErrorCode.CONTRACT_KANONYMITY_INVALID,
+        path: `${path}.levels`,
+        message: `level of "${q}" is outside its hierarchy`,
+      });
     }
   }
   return problems;

@@ -27,10 +27,15 @@ describe('preparedQuery', () => {
       // Each connection's old plan is refused by PostgreSQL; the call prepares it again.
       for (let i = 0; i < 4; i++) {
         const rows = await Promise.all([preparedQuery(ds, sql, [1]), preparedQuery(ds, sql, [2])]);
-        expect(rows).toEqual([[{ id: 1, name: 'a', plant: 'Ulsan-1' }], [{ id: 2, name: 'b', plant: 'Ulsan-1' }]]);
+        expect(rows).toEqual([
+          [{ id: 1, name: 'a', plant: 'Ulsan-1' }],
+          [{ id: 2, name: 'b', plant: 'Ulsan-1' }],
+        ]);
       }
       // Any other error is the driver's own, untouched.
-      await expect(preparedQuery(ds, 'SELECT * FROM no_such_table', [])).rejects.toMatchObject({ code: '42P01' });
+      await expect(preparedQuery(ds, 'SELECT * FROM no_such_table', [])).rejects.toMatchObject({
+        code: '42P01',
+      });
     } finally {
       await ds.destroy();
     }

@@ -60,7 +60,12 @@ export class FormatError extends Error {
   readonly row?: number;
   readonly column?: string;
 
-  constructor(code: FormatErrorCode, message: string, location: FormatErrorLocation = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: FormatErrorCode,
+    message: string,
+    location: FormatErrorLocation = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.code = code;
     if (location.line !== undefined) this.line = location.line;

@@ -4,7 +4,16 @@
  * whether an empty cell was seen. A column with only empty cells is `string`, nullable.
  * Parquet columns take their type from the file's schema.
  */
-import { classifyText, classifyValue, INVALID, type TextParser, textParser, valueParser, type ValueParser, widen } from './cells';
+import {
+  classifyText,
+  classifyValue,
+  INVALID,
+  type TextParser,
+  textParser,
+  valueParser,
+  type ValueParser,
+  widen,
+} from './cells';
 import type { CsvDelimiter } from './csv-reader';
 import type { DetectedEncoding } from './encoding';
 import type { RecordBatch } from './records';
@@ -87,7 +96,14 @@ export class TypeInference {
         }
         if (check !== undefined && t !== 'string' && check(v) !== INVALID) continue;
         const c = classifyValue(v);
-        if (c === undefined) throw typeMismatch(batch, i, this.columns[j], t ?? 'string', 'nested objects and arrays are not supported');
+        if (c === undefined)
+          throw typeMismatch(
+            batch,
+            i,
+            this.columns[j],
+            t ?? 'string',
+            'nested objects and arrays are not supported',
+          );
         if (t === 'string') continue;
         t = t === undefined ? c : widen(t, c);
         check = valueParser(t);
@@ -99,7 +115,11 @@ export class TypeInference {
 
   /** The columns inferred so far. */
   result(): InferredColumn[] {
-    return this.columns.map((name, j) => ({ name, type: this.types[j] ?? 'string', nullable: this.nullable[j] ?? false }));
+    return this.columns.map((name, j) => ({
+      name,
+      type: this.types[j] ?? 'string',
+      nullable: this.nullable[j] ?? false,
+    }));
   }
 }
 
@@ -126,10 +146,15 @@ export async function inferSchema(input: InferSchemaInput): Promise<InferredSche
   let sampled = 0;
   for await (const batch of reader) {
     const take = Math.min(batch.records.length, sampleRows - sampled);
-    inference.observe(take === batch.records.length ? batch : { ...batch, records: batch.records.slice(0, take) });
+    inference.observe(
+      take === batch.records.length ? batch : { ...batch, records: batch.records.slice(0, take) },
+    );
     sampled += take;
     if (sampled >= sampleRows) break;
   }
-  const columns = sampled === 0 ? reader.info.columns.map((name) => ({ name, type: 'string' as const, nullable: true })) : inference.result();
+  const columns =
+    sampled === 0
+      ? reader.info.columns.map((name) => ({ name, type: 'string' as const, nullable: true }))
+      : inference.result();
   return { columns, sampledRows: sampled, encoding: reader.info.encoding, delimiter: reader.info.delimiter };
 }

@@ -71,7 +71,8 @@ function columnType(e: SchemaElement): ColumnType | undefined {
   if (lt === 'DATE' || ct === 'DATE') return 'date';
   if (lt === 'TIMESTAMP' || ct === 'TIMESTAMP_MILLIS' || ct === 'TIMESTAMP_MICROS') return 'timestamp';
   if (lt === 'DECIMAL' || ct === 'DECIMAL' || lt === 'FLOAT16') return 'decimal';
-  if (lt === 'TIME' || ct === 'TIME_MILLIS' || ct === 'TIME_MICROS' || ct === 'INTERVAL' || ct === 'BSON') return undefined;
+  if (lt === 'TIME' || ct === 'TIME_MILLIS' || ct === 'TIME_MICROS' || ct === 'INTERVAL' || ct === 'BSON')
+    return undefined;
   switch (e.type) {
     case 'BOOLEAN':
       return 'boolean';
@@ -102,7 +103,12 @@ const PARSERS = {
 };
 
 function corrupt(cause: unknown, where: string): FormatError {
-  return new FormatError('DATASET_NOT_DECLARED_FORMAT', `The object is not a readable Parquet file (${where})`, {}, { cause });
+  return new FormatError(
+    'DATASET_NOT_DECLARED_FORMAT',
+    `The object is not a readable Parquet file (${where})`,
+    {},
+    { cause },
+  );
 }
 
 /** Reads the footer and maps the schema; rejects nested or unsupported columns. */
@@ -110,7 +116,8 @@ export async function readParquetMetadata(
   source: RandomAccessSource,
 ): Promise<{ metadata: FileMetaData; columns: string[]; types: ColumnType[]; nullable: boolean[] }> {
   if (source.size === 0) throw new FormatError('DATASET_EMPTY_FILE', 'The object is empty', {});
-  if (source.size < 12) throw new FormatError('DATASET_NOT_DECLARED_FORMAT', 'The object is too small to be Parquet', {});
+  if (source.size < 12)
+    throw new FormatError('DATASET_NOT_DECLARED_FORMAT', 'The object is too small to be Parquet', {});
   const head = new DataView(await source.read(0, 4));
   const tail = new DataView(await source.read(source.size - 4, source.size));
   if (head.getUint32(0, true) !== PAR1 || tail.getUint32(0, true) !== PAR1) {
@@ -129,26 +136,42 @@ export async function readParquetMetadata(
   const nullable: boolean[] = [];
   if (!root || rest.length !== (root.num_children ?? 0)) {
     const nested = rest.find((e) => (e.num_children ?? 0) > 0);
-    throw new FormatError('DATASET_UNSUPPORTED_COLUMN_TYPE', 'Nested Parquet columns are not supported', nested ? { column: nested.name } : {});
+    throw new FormatError(
+      'DATASET_UNSUPPORTED_COLUMN_TYPE',
+      'Nested Parquet columns are not supported',
+      nested ? { column: nested.name } : {},
+    );
   }
   const seen = new Set<string>();
   for (const e of rest) {
     const t = columnType(e);
     if ((e.num_children ?? 0) > 0 || e.repetition_type === 'REPEATED' || t === undefined) {
-      throw new FormatError('DATASET_UNSUPPORTED_COLUMN_TYPE', `column ${JSON.stringify(e.name)} has an unsupported Parquet type`, {
+      throw new FormatError(
+        'DATASET_UNSUPPORTED_COLUMN_TYPE',
+        `column ${JSON.stringify(e.name)} has an unsupported Parquet type`,
+        {
+          column: e.name,
+        },
+      );
+    }
+    if (e.name.trim().length === 0)
+      throw new FormatError(
+        'DATASET_EMPTY_COLUMN_NAME',
+        `column ${columns.length + 1} has an empty name`,
+        {},
+      );
+    if (seen.has(e.name)) {
+      throw new FormatError('DATASET_DUPLICATE_COLUMN', `column ${JSON.stringify(e.name)} appears twice`, {
         column: e.name,
       });
-    }
-    if (e.name.trim().length === 0) throw new FormatError('DATASET_EMPTY_COLUMN_NAME', `column ${columns.length + 1} has an empty name`, {});
-    if (seen.has(e.name)) {
-      throw new FormatError('DATASET_DUPLICATE_COLUMN', `column ${JSON.stringify(e.name)} appears twice`, { column: e.name });
     }
     seen.add(e.name);
     columns.push(e.name);
     types.push(t);
     nullable.push(e.repetition_type !== 'REQUIRED');
   }
-  if (columns.length === 0) throw new FormatError('DATASET_EMPTY_FILE', 'The Parquet file has no columns', {});
+  if (columns.length === 0)
+    throw new FormatError('DATASET_EMPTY_FILE', 'The Parquet file has no columns', {});
   return { metadata, columns, types, nullable };
 }
 
@@ -202,7 +225,14 @@ function groupRange(metadata: FileMetaData, g: number): [number, number] {
 
 /** Reads a Parquet object row group by row group as batches of value records. */
 export function readParquet(source: RandomAccessSource, options: ParquetReadOptions = {}): ParquetReader {
-  const info: ParquetInfo = { columns: [], types: [], nullable: [], rowCount: 0, sizeBytes: source.size, rowGroups: 0 };
+  const info: ParquetInfo = {
+    columns: [],
+    types: [],
+    nullable: [],
+    rowCount: 0,
+    sizeBytes: source.size,
+    rowGroups: 0,
+  };
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   async function* iterate(): AsyncGenerator<RecordBatch> {
     const { metadata, columns, types, nullable } = await readParquetMetadata(source);

@@ -30,10 +30,22 @@ async function reject(body: string, columns = declared): Promise<FormatError> {
 
 describe('validateObject', () => {
   it('returns the row count, declared columns, observed nullability, size and checksum', async () => {
-    const r = await validateObject({ format: 'CSV', source: src(header + good + '2025-02-13T08:15:01+09:00,,,no,,\n'), declaredColumns: declared });
+    const r = await validateObject({
+      format: 'CSV',
+      source: src(header + good + '2025-02-13T08:15:01+09:00,,,no,,\n'),
+      declaredColumns: declared,
+    });
     expect(r.rowCount).toBe(2);
-    expect(r.columns.find((c) => c.name === 'amps')).toEqual({ name: 'amps', type: 'decimal', nullable: true });
-    expect(r.columns.find((c) => c.name === 'ts')).toEqual({ name: 'ts', type: 'timestamp', nullable: false });
+    expect(r.columns.find((c) => c.name === 'amps')).toEqual({
+      name: 'amps',
+      type: 'decimal',
+      nullable: true,
+    });
+    expect(r.columns.find((c) => c.name === 'ts')).toEqual({
+      name: 'ts',
+      type: 'timestamp',
+      nullable: false,
+    });
     expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.encoding).toBe('utf-8');
     expect(r.delimiter).toBe(',');
@@ -45,15 +57,21 @@ describe('validateObject', () => {
     ['ok', `2025-02-13 08:15:00,OP-1,221.5,${CANARY},2025-02-13,3\n`, 'boolean'],
     ['day', `2025-02-13 08:15:00,OP-1,221.5,true,${CANARY},3\n`, 'date'],
     ['n', `2025-02-13 08:15:00,OP-1,221.5,true,2025-02-13,3.5\n`, 'integer'],
-  ])('names the line, column %s and expected type of a mismatch, never the value', async (column, bad, type) => {
-    const e = await reject(good + good + bad);
-    expect(e).toMatchObject({ code: 'DATASET_TYPE_MISMATCH', line: 4, row: 3, column });
-    expect(e.message).toContain(type);
-    expect(e.message).not.toContain(CANARY);
-  });
+  ])(
+    'names the line, column %s and expected type of a mismatch, never the value',
+    async (column, bad, type) => {
+      const e = await reject(good + good + bad);
+      expect(e).toMatchObject({ code: 'DATASET_TYPE_MISMATCH', line: 4, row: 3, column });
+      expect(e.message).toContain(type);
+      expect(e.message).not.toContain(CANARY);
+    },
+  );
 
   it('reports a mismatch after a quoted multi-line field at the right line', async () => {
-    const e = await reject(`2025-02-13 08:15:00,"OP\n1",221.5,true,2025-02-13,3\n` + `2025-02-13 08:15:00,OP-1,x,true,2025-02-13,3\n`);
+    const e = await reject(
+      `2025-02-13 08:15:00,"OP\n1",221.5,true,2025-02-13,3\n` +
+        `2025-02-13 08:15:00,OP-1,x,true,2025-02-13,3\n`,
+    );
     expect(e).toMatchObject({ code: 'DATASET_TYPE_MISMATCH', line: 4, column: 'amps' });
   });
 
@@ -74,7 +92,10 @@ describe('validateObject', () => {
   });
 
   it('rejects a file with a column that was not declared', async () => {
-    expect(await reject(good, declared.slice(1))).toMatchObject({ code: 'DATASET_SCHEMA_MISMATCH', column: 'ts' });
+    expect(await reject(good, declared.slice(1))).toMatchObject({
+      code: 'DATASET_SCHEMA_MISMATCH',
+      column: 'ts',
+    });
   });
 
   it('rejects a header without data rows as empty', async () => {
@@ -82,7 +103,11 @@ describe('validateObject', () => {
   });
 
   it('validates a CSV held behind a random-access source', async () => {
-    const r = await validateObject({ format: 'CSV', source: bufferSource(Buffer.from(header + good)), declaredColumns: declared });
+    const r = await validateObject({
+      format: 'CSV',
+      source: bufferSource(Buffer.from(header + good)),
+      declaredColumns: declared,
+    });
     expect(r.rowCount).toBe(1);
   });
 
@@ -92,7 +117,14 @@ describe('validateObject', () => {
     body += 'not a timestamp,OP-1,x,maybe,y,z\n';
     const r = await inferSchema({ format: 'CSV', source: src(body), sampleRows: 50 });
     expect(r.sampledRows).toBe(50);
-    expect(r.columns.map((c) => c.type)).toEqual(['timestamp', 'string', 'decimal', 'boolean', 'date', 'integer']);
+    expect(r.columns.map((c) => c.type)).toEqual([
+      'timestamp',
+      'string',
+      'decimal',
+      'boolean',
+      'date',
+      'integer',
+    ]);
   });
 
   it('marks a column nullable when the prefix has empty cells', async () => {

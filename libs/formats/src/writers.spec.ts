@@ -19,22 +19,49 @@ function chunked(buf: Buffer, size: number): Readable {
 
 const cell = fc.oneof(
   fc.string({ unit: 'grapheme' }),
-  fc.constantFrom('', '"', '""', ',', ';', '\t', '|', '\n', '\r\n', '\r', '울산 1공장', 'a,"b"\nc', ' lead', 'trail '),
-  fc.array(fc.constantFrom('"', ',', '\n', '\r', ';', '가', '힣', 'x', ' '), { maxLength: 12 }).map((a) => a.join('')),
+  fc.constantFrom(
+    '',
+    '"',
+    '""',
+    ',',
+    ';',
+    '\t',
+    '|',
+    '\n',
+    '\r\n',
+    '\r',
+    '울산 1공장',
+    'a,"b"\nc',
+    ' lead',
+    'trail ',
+  ),
+  fc
+    .array(fc.constantFrom('"', ',', '\n', '\r', ';', '가', '힣', 'x', ' '), { maxLength: 12 })
+    .map((a) => a.join('')),
 );
 
 describe('writers', () => {
   it('quotes only what needs quoting and writes CRLF records', () => {
     const enc = new CsvEncoder(['a', 'b']);
     expect(enc.header()).toBe('a,b\r\n');
-    expect(enc.encode([{ a: 'x,y', b: 'say "hi"' }, { a: null, b: 2.5 }])).toBe('"x,y","say ""hi"""\r\n,2.5\r\n');
+    expect(
+      enc.encode([
+        { a: 'x,y', b: 'say "hi"' },
+        { a: null, b: 2.5 },
+      ]),
+    ).toBe('"x,y","say ""hi"""\r\n,2.5\r\n');
   });
 
   it('writes a single-column null as "" so the reader does not skip it', async () => {
     const bytes = await bytesOf(writeCsv(['only'], [[{ only: null }, { only: 'x' }]]));
     expect(bytes.toString()).toBe('only\r\n""\r\nx\r\n');
     const rows: Row[] = [];
-    for await (const b of readRows({ format: 'CSV', source: Readable.from([bytes]), columns: [{ name: 'only', type: 'string' }] })) rows.push(...b);
+    for await (const b of readRows({
+      format: 'CSV',
+      source: Readable.from([bytes]),
+      columns: [{ name: 'only', type: 'string' }],
+    }))
+      rows.push(...b);
     expect(rows).toEqual([{ only: null }, { only: 'x' }]);
   });
 
@@ -66,14 +93,22 @@ describe('writers', () => {
     ];
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ n: fc.option(fc.maxSafeInteger()), s: fc.option(fc.string({ minLength: 1 })), b: fc.option(fc.boolean()) }), {
-          minLength: 1,
-          maxLength: 20,
-        }),
+        fc.array(
+          fc.record({
+            n: fc.option(fc.maxSafeInteger()),
+            s: fc.option(fc.string({ minLength: 1 })),
+            b: fc.option(fc.boolean()),
+          }),
+          {
+            minLength: 1,
+            maxLength: 20,
+          },
+        ),
         async (rows) => {
           const bytes = await bytesOf(writeJsonl(columns, [rows]));
           const got: Row[] = [];
-          for await (const b of readRows({ format: 'JSONL', source: chunked(bytes, 5), columns })) got.push(...b);
+          for await (const b of readRows({ format: 'JSONL', source: chunked(bytes, 5), columns }))
+            got.push(...b);
           expect(got).toEqual(rows);
         },
       ),

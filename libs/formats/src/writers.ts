@@ -86,7 +86,8 @@ export class JsonlEncoder {
   encode(rows: readonly Row[]): string {
     let out = '';
     for (const row of rows) {
-      for (let j = 0; j < this.names.length; j++) out += this.keys[j] + JSON.stringify(row[this.names[j]] ?? null);
+      for (let j = 0; j < this.names.length; j++)
+        out += this.keys[j] + JSON.stringify(row[this.names[j]] ?? null);
       out += '}\n';
     }
     return out;
@@ -94,7 +95,11 @@ export class JsonlEncoder {
 }
 
 /** Streams CSV bytes (UTF-8) for the columns and batches. */
-export function writeCsv(columns: readonly (string | ColumnDeclaration)[], batches: RowBatches, options: { delimiter?: string } = {}): Readable {
+export function writeCsv(
+  columns: readonly (string | ColumnDeclaration)[],
+  batches: RowBatches,
+  options: { delimiter?: string } = {},
+): Readable {
   const enc = new CsvEncoder(columns, options.delimiter);
   async function* gen(): AsyncGenerator<Buffer> {
     yield Buffer.from(enc.header(), 'utf8');
@@ -170,7 +175,10 @@ export function writeParquet(
   const groupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
   async function* gen(): AsyncGenerator<Buffer> {
     const writer = new ByteWriter(1 << 20);
-    const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
+    const schema: SchemaElement[] = [
+      { name: 'root', num_children: columns.length },
+      ...columns.map(schemaElement),
+    ];
     const pq = new ParquetWriter({ writer, schema });
     let data: unknown[][] = columns.map(() => []);
     let n = 0;
@@ -182,13 +190,17 @@ export function writeParquet(
     };
     const writeGroup = async (): Promise<void> => {
       if (n === 0) return;
-      await pq.write({ columnData: columns.map((c, j) => ({ name: c.name, data: data[j] })), rowGroupSize: n });
+      await pq.write({
+        columnData: columns.map((c, j) => ({ name: c.name, data: data[j] })),
+        rowGroupSize: n,
+      });
       data = columns.map(() => []);
       n = 0;
     };
     for await (const rows of batches) {
       for (const row of rows) {
-        for (let j = 0; j < columns.length; j++) data[j].push(toParquetValue(columns[j], row[columns[j].name]));
+        for (let j = 0; j < columns.length; j++)
+          data[j].push(toParquetValue(columns[j], row[columns[j].name]));
         if (++n === groupSize) {
           await writeGroup();
           const b = drain();

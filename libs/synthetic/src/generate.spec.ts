@@ -44,26 +44,41 @@ describe('synthetic datasets', () => {
   });
 
   it('writes CP949 CSV whose Korean plant names decode back exactly', async () => {
-    const bytes = await bytesOf(generate({ kind: 'weld-line', rows: 500, seed: 'kr', format: 'CSV', encoding: 'cp949' }));
+    const bytes = await bytesOf(
+      generate({ kind: 'weld-line', rows: 500, seed: 'kr', format: 'CSV', encoding: 'cp949' }),
+    );
     expect(bytes.includes(Buffer.from('공장', 'utf8'))).toBe(false);
     const expected = [...generateRows({ kind: 'weld-line', rows: 500, seed: 'kr' })];
     const rows = [];
-    for await (const b of readRows({ format: 'CSV', source: bufferSource(bytes), encoding: 'auto', columns: columnsOf('weld-line') })) rows.push(...b);
+    for await (const b of readRows({
+      format: 'CSV',
+      source: bufferSource(bytes),
+      encoding: 'auto',
+      columns: columnsOf('weld-line'),
+    }))
+      rows.push(...b);
     expect(rows).toEqual(expected);
-    expect(new Set(rows.map((r) => r.plant_name))).toEqual(new Set(['울산 1공장', '아산 2공장', '광주 3공장']));
+    expect(new Set(rows.map((r) => r.plant_name))).toEqual(
+      new Set(['울산 1공장', '아산 2공장', '광주 3공장']),
+    );
   });
 
   it.each(['JSONL', 'PARQUET'] as const)('round-trips its rows through %s', async (format) => {
     const kind = 'humanoid-actuator';
     const bytes = await bytesOf(generate({ kind, rows: 2500, seed: 'rt', format, rowGroupSize: 1000 }));
     const rows = [];
-    for await (const b of readRows({ format, source: bufferSource(bytes), columns: columnsOf(kind) })) rows.push(...b);
+    for await (const b of readRows({ format, source: bufferSource(bytes), columns: columnsOf(kind) }))
+      rows.push(...b);
     expect(rows).toEqual([...generateRows({ kind, rows: 2500, seed: 'rt' })]);
   });
 
   it('gives Parquet output that is reproducible byte for byte', async () => {
-    const a = await bytesOf(generate({ kind: 'ship-block-inspection', rows: 2000, seed: 'p', format: 'PARQUET' }));
-    const b = await bytesOf(generate({ kind: 'ship-block-inspection', rows: 2000, seed: 'p', format: 'PARQUET' }));
+    const a = await bytesOf(
+      generate({ kind: 'ship-block-inspection', rows: 2000, seed: 'p', format: 'PARQUET' }),
+    );
+    const b = await bytesOf(
+      generate({ kind: 'ship-block-inspection', rows: 2000, seed: 'p', format: 'PARQUET' }),
+    );
     expect(sha(a)).toBe(sha(b));
   });
 

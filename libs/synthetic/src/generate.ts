@@ -5,7 +5,14 @@
  */
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
-import { type ColumnSchema, CsvEncoder, type DatasetFormat, JsonlEncoder, type Row, writeParquet } from '@maxhub/formats';
+import {
+  type ColumnSchema,
+  CsvEncoder,
+  type DatasetFormat,
+  JsonlEncoder,
+  type Row,
+  writeParquet,
+} from '@maxhub/formats';
 import { KINDS, SYNTHETIC_KINDS, type SyntheticKind } from './kinds';
 import { Prng } from './prng';
 
@@ -29,7 +36,8 @@ export interface GenerateInput extends GenerateRowsInput {
 }
 
 function kindOf(kind: string): (typeof KINDS)[SyntheticKind] {
-  if (!(SYNTHETIC_KINDS as readonly string[]).includes(kind)) throw new RangeError(`Unknown synthetic kind ${JSON.stringify(kind)}`);
+  if (!(SYNTHETIC_KINDS as readonly string[]).includes(kind))
+    throw new RangeError(`Unknown synthetic kind ${JSON.stringify(kind)}`);
   return KINDS[kind as SyntheticKind];
 }
 
@@ -39,13 +47,18 @@ export function columnsOf(kind: SyntheticKind): ColumnSchema[] {
 }
 
 /** A kind's description and columns. */
-export function describeKind(kind: SyntheticKind): { kind: SyntheticKind; description: string; columns: ColumnSchema[] } {
+export function describeKind(kind: SyntheticKind): {
+  kind: SyntheticKind;
+  description: string;
+  columns: ColumnSchema[];
+} {
   return { kind, description: kindOf(kind).description, columns: columnsOf(kind) };
 }
 
 /** Lazily generates typed rows (values as the formats library types them). */
 export function generateRows(input: GenerateRowsInput): Generator<Row> {
-  if (!Number.isSafeInteger(input.rows) || input.rows < 0) throw new RangeError('rows must be a non-negative integer');
+  if (!Number.isSafeInteger(input.rows) || input.rows < 0)
+    throw new RangeError('rows must be a non-negative integer');
   const def = kindOf(input.kind);
   return def.rows(Prng.fromSeed(`maxhub-synthetic/v1\u0000${input.kind}\u0000${input.seed}`), input.rows);
 }

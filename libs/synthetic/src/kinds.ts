@@ -25,7 +25,12 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 const iso = (ms: number): string => new Date(ms).toISOString();
 const KST = 9 * 3600_000;
 
-function col(name: string, type: ColumnSchema['type'], cls: ColumnSchema['class'], nullable = false): ColumnSchema {
+function col(
+  name: string,
+  type: ColumnSchema['type'],
+  cls: ColumnSchema['class'],
+  nullable = false,
+): ColumnSchema {
   return { name, type, class: cls, nullable };
 }
 
@@ -151,7 +156,17 @@ const shipBlock: KindDefinition = {
   },
 };
 
-const JOINTS = ['left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle', 'left_shoulder', 'right_shoulder', 'waist'] as const;
+const JOINTS = [
+  'left_hip',
+  'right_hip',
+  'left_knee',
+  'right_knee',
+  'left_ankle',
+  'right_ankle',
+  'left_shoulder',
+  'right_shoulder',
+  'waist',
+] as const;
 const FAILURES = ['bearing_wear', 'overheat', 'encoder_fault', 'gear_backlash', '감속기 손상'] as const;
 
 const humanoid: KindDefinition = {

@@ -26,7 +26,8 @@ const TASKS: Record<string, (options: Record<string, unknown>) => Promise<void>>
 async function main(argv: string[]): Promise<void> {
   const [name, options = '{}'] = argv;
   const task = name === undefined ? undefined : TASKS[name];
-  if (!task) throw new Error(`unknown hub task ${JSON.stringify(name)} (one of ${Object.keys(TASKS).join(', ')})`);
+  if (!task)
+    throw new Error(`unknown hub task ${JSON.stringify(name)} (one of ${Object.keys(TASKS).join(', ')})`);
   await task(JSON.parse(options) as Record<string, unknown>);
 }
 
@@ -37,6 +38,8 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.exit(78);
   }
   const e = err as { code?: string; safeMessage?: string; message?: string };
-  process.stderr.write(`maxhub: ${e.code ? `${e.code}: ` : ''}${e.safeMessage ?? e.message ?? String(err)}\n`);
+  process.stderr.write(
+    `maxhub: ${e.code ? `${e.code}: ` : ''}${e.safeMessage ?? e.message ?? String(err)}\n`,
+  );
   process.exit(1);
 });

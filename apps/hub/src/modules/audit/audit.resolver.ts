@@ -34,7 +34,10 @@ export class AuditResolver {
       throw badInput('AUDIT_PAGE_SIZE_INVALID', '`first` must be between 1 and 1000');
     // A null cursor is a client's empty one: the first page.
     if (after !== null && after !== undefined && !/^\d{1,18}$/.test(after))
-      throw badInput('AUDIT_CURSOR_INVALID', '`after` is not a cursor this hub issued: pass a nextCursor it answered');
+      throw badInput(
+        'AUDIT_CURSOR_INVALID',
+        '`after` is not a cursor this hub issued: pass a nextCursor it answered',
+      );
     const qb = this.dataSource.getRepository(AuditEntryEntity).createQueryBuilder('e');
     if (companySlug) {
       const c = await this.dataSource.getRepository(CompanyEntity).findOne({ where: { slug: companySlug } });

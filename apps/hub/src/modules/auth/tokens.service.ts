@@ -10,7 +10,16 @@ import {
   preparedQuery,
 } from '@maxhub/db';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { Actor, AuditService, badInput, conflict, forbidden, HubError, notFound, returnedRows } from '@maxhub/core';
+import {
+  Actor,
+  AuditService,
+  badInput,
+  conflict,
+  forbidden,
+  HubError,
+  notFound,
+  returnedRows,
+} from '@maxhub/core';
 import { AuthErrorCode } from '../../common/auth.errors';
 
 const TOKEN_PREFIX = 'mxh_';

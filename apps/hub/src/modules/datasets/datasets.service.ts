@@ -151,7 +151,10 @@ export class DatasetsService {
     if (plan === 'SIZE_INVALID')
       throw badInput(E.DATASET_UPLOAD_SIZE_INVALID, '`sizeBytes` must be a whole, positive number of bytes');
     if (plan === 'PART_SIZE_INVALID')
-      throw badInput(E.DATASET_UPLOAD_SIZE_INVALID, '`partSize` must be between 5 MiB and 5 GiB (S3’s part sizes)');
+      throw badInput(
+        E.DATASET_UPLOAD_SIZE_INVALID,
+        '`partSize` must be between 5 MiB and 5 GiB (S3’s part sizes)',
+      );
     if (plan === 'SINGLE_PUT_TOO_LARGE')
       throw badInput(
         E.DATASET_UPLOAD_SIZE_INVALID,

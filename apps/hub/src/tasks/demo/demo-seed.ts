@@ -31,7 +31,13 @@ const ignoreConflict = (err: unknown) => {
 /** Seeds the demo alliance through the same services the API uses, and issues demo tokens. */
 export async function seedDemo(config: HubConfig): Promise<DemoToken[]> {
   @Module({
-    imports: [CoreModule.register(config), AuthModule, AllianceModule, DatasetsModule, DatasetValidationModule],
+    imports: [
+      CoreModule.register(config),
+      AuthModule,
+      AllianceModule,
+      DatasetsModule,
+      DatasetValidationModule,
+    ],
   })
   class SeedModule {}
   const app = await NestFactory.createApplicationContext(SeedModule, { logger: false, abortOnError: false });
