@@ -55,6 +55,8 @@ export enum GrantErrorCode {
   GRANT_DOCUMENT_TAMPERED = 'GRANT_DOCUMENT_TAMPERED',
   /** The dataset is not part of the grant. */
   GRANT_DATASET_NOT_GRANTED = 'GRANT_DATASET_NOT_GRANTED',
+  /** The gate could not read what it checks (storage or database failure): SERVICE_UNAVAILABLE, not a verdict. */
+  GRANT_CHECK_UNAVAILABLE = 'GRANT_CHECK_UNAVAILABLE',
   /** (contracts) The document does not match the grant or termination model. */
   GRANT_MALFORMED = 'GRANT_MALFORMED',
   /** (contracts) The document exceeds the size limit. */

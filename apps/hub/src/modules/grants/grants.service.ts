@@ -38,9 +38,11 @@ import {
   conflict,
   forbidden,
   HubError,
+  isDatabaseUnavailable,
   isUniqueViolation,
   notFound,
   returnedRows,
+  unavailable,
 } from '@maxhub/core';
 import { requireUuid } from '../../common/ids';
 import { PkiService, SignerCertificate, VerifiedSigner } from '../pki/pki.service';
@@ -198,6 +200,19 @@ interface AccessSnapshot {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Parsed grant documents by the SHA-256 of their bytes (parsing is deterministic). */
 const MAX_PARSED_DOCUMENTS = 1_000;
+
+/** The gate's own verdict that stored document bytes do not match what was signed. */
+class DocumentMismatch extends Error {}
+
+/**
+ * A failure of the gate's infrastructure (database, storage) while it read what it checks: the
+ * access is refused, but as SERVICE_UNAVAILABLE with its own reason, never as a security verdict.
+ */
+function grantCheckUnavailable(err: unknown): HubError {
+  return isDatabaseUnavailable(err)
+    ? unavailable('DATABASE_UNAVAILABLE', 'the grant cannot be checked right now (database unreachable)', err)
+    : unavailable(E.GRANT_CHECK_UNAVAILABLE, 'the grant cannot be checked right now', err);
+}
 
 /**
  * NDA grants: drafting against dataset schemas, signatures verified under the alliance PKI,
@@ -1161,9 +1176,11 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
    * force (cached per signature and CRL number, so this is cheap). Otherwise throws HubError:
    * NOT_FOUND GRANT_NOT_FOUND; FORBIDDEN GRANT_NOT_ACTIVE | GRANT_SUSPENDED | GRANT_EXPIRED |
    * GRANT_TERMINATED | GRANT_DOCUMENT_TAMPERED | GRANT_SIGNATURE_INVALID (details.pkiCode) |
-   * GRANT_DATASET_NOT_GRANTED. It does not check who calls: the caller passes `authorizeParties`,
-   * which sees the grant's parties before any of its state is judged (and throws to refuse), and
-   * may read what depends on the live version in the same query (`alongside`).
+   * GRANT_DATASET_NOT_GRANTED; SERVICE_UNAVAILABLE DATABASE_UNAVAILABLE | GRANT_CHECK_UNAVAILABLE
+   * when what it checks cannot be read (an infrastructure failure is never a tampering verdict).
+   * It does not check who calls: the caller passes `authorizeParties`, which sees the grant's
+   * parties before any of its state is judged (and throws to refuse), and may read what depends
+   * on the live version in the same query (`alongside`).
    */
   async assertOpen(
     grantId: string,
@@ -1215,10 +1232,14 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
     // caught here whether or not its parse is cached.
     let document: GrantDocument;
     try {
-      if (snap.documentSha256 !== snap.sha256 || snap.sha256 === null) throw new Error('hash');
+      if (snap.documentSha256 !== snap.sha256 || snap.sha256 === null) throw new DocumentMismatch('hash');
       document = await this.parsedDocument(versionId, snap.sha256);
-      if (document.grantId !== grantId || document.version !== snap.version) throw new Error('identity');
-    } catch {
+      if (document.grantId !== grantId || document.version !== snap.version)
+        throw new DocumentMismatch('identity');
+    } catch (err) {
+      // Only the check's own verdicts mean tampering; a failed read is not one.
+      if (!(err instanceof DocumentMismatch || err instanceof ContractError))
+        throw grantCheckUnavailable(err);
       throw deny(E.GRANT_DOCUMENT_TAMPERED, 'the stored grant no longer matches what was signed');
     }
     const dataset = document.datasets.find((d) => d.datasetId === datasetId);
@@ -1249,7 +1270,10 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
           crl,
         );
       } catch (err) {
-        const code = err instanceof PkiError || err instanceof HubError ? err.code : 'PKI_UNVERIFIABLE';
+        // Only verification verdicts (PkiError, the hub's refusals) judge the signature.
+        if (err instanceof HubError && err.category === 'SERVICE_UNAVAILABLE') throw err;
+        if (!(err instanceof PkiError || err instanceof HubError)) throw grantCheckUnavailable(err);
+        const code = err.code;
         if (code === 'PKI_CERT_REVOKED' || code === 'PKI_CERT_EXPIRED') {
           throw deny(
             E.GRANT_SUSPENDED,
@@ -1300,7 +1324,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
       [versionId],
     );
     const bytes = rows[0]?.document;
-    if (!bytes || sha256(bytes) !== sha) throw new Error('hash');
+    if (!bytes || sha256(bytes) !== sha) throw new DocumentMismatch('hash');
     const document = parseCanonicalGrant(bytes);
     if (this.parsedDocuments.size >= MAX_PARSED_DOCUMENTS) this.parsedDocuments.clear();
     this.parsedDocuments.set(sha, document);
