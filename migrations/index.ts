@@ -4,6 +4,7 @@ import { Publishing1764150000000 } from './1764150000000-publishing';
 import { PkiGrants1764200000000 } from './1764200000000-pki-grants';
 import { ViewsQueries1764300000000 } from './1764300000000-views-queries';
 import { AuditedAccesses1764400000000 } from './1764400000000-audited-accesses';
+import { RejectedUploadDeletion1764500000000 } from './1764500000000-rejected-upload-deletion';
 
 /** Every migration, in order. Never edit a merged one: add a new file. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   PkiGrants1764200000000,
   ViewsQueries1764300000000,
   AuditedAccesses1764400000000,
+  RejectedUploadDeletion1764500000000,
 ];

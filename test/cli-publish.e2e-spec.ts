@@ -115,6 +115,9 @@ describe('maxhub dataset publish and demo data (the built CLI as a child process
       HOME: dir,
     });
     expect(r.stdout).toMatch(/REJECTED at line 3: DATASET_RAGGED_ROW/);
+    expect(r.stdout).toContain(`${hubUrl}/datasets/versions/`);
+    expect(r.stdout).toMatch(/\/datasets\/versions\/[0-9a-f-]{36}\/rejected-upload/);
+    expect(r.stdout).toMatch(/deleteRejectedUpload\(versionId: "[0-9a-f-]{36}"\)/);
     expect(r.status).toBe(2);
   });
 

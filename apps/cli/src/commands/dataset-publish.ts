@@ -357,7 +357,12 @@ export async function publishFile(
           ? ` at row ${v.rejection.row}`
           : '';
       process.stdout.write(`REJECTED${where}: ${v.rejection?.code}: ${v.rejection?.message}\n`);
-      process.stdout.write('The object stays in your bucket for you to inspect or delete.\n');
+      // The hub never hands out a URL to the raw object: both go through the hub, audited.
+      process.stdout.write(
+        `The rejected object stays in your company's bucket. Download it through the hub with\n` +
+          `  curl -fH "Authorization: Bearer $MAXHUB_TOKEN" -o rejected-upload ${hub.hubUrl}/datasets/versions/${version.id}/rejected-upload\n` +
+          `or delete it with the GraphQL mutation deleteRejectedUpload(versionId: "${version.id}").\n`,
+      );
     }
     return v.status === 'PUBLISHED' ? 0 : 2;
   }

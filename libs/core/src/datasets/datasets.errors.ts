@@ -42,6 +42,12 @@ export enum DatasetsErrorCode {
   DATASET_COLUMN_REPEATED = 'DATASET_COLUMN_REPEATED',
   /** Only a PUBLISHED version can be withdrawn. */
   DATASET_VERSION_NOT_PUBLISHED = 'DATASET_VERSION_NOT_PUBLISHED',
+  /** Only a REJECTED version's upload can be downloaded or deleted through the hub; the message names the state. */
+  DATASET_VERSION_NOT_REJECTED = 'DATASET_VERSION_NOT_REJECTED',
+  /** The rejected upload was already deleted through the hub. */
+  DATASET_REJECTED_UPLOAD_DELETED = 'DATASET_REJECTED_UPLOAD_DELETED',
+  /** The rejected upload is no longer in the company's bucket (removed outside the hub). */
+  DATASET_REJECTED_UPLOAD_MISSING = 'DATASET_REJECTED_UPLOAD_MISSING',
   /** The company's storage could not be reached or refused the request. */
   DATASET_STORAGE_UNAVAILABLE = 'DATASET_STORAGE_UNAVAILABLE',
   /** A column name in the file holds a NUL, control, bidirectional-control or invisible character (stored as a rejection reason). */

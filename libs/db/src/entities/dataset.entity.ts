@@ -138,4 +138,8 @@ export class DatasetVersionEntity {
 
   @Column({ name: 'withdrawn_at', type: 'timestamptz', nullable: true })
   withdrawnAt!: Date | null;
+
+  /** When the publisher deleted the object of this REJECTED version through the hub (it is gone). */
+  @Column({ name: 'object_deleted_at', type: 'timestamptz', nullable: true })
+  objectDeletedAt!: Date | null;
 }

@@ -274,6 +274,13 @@ export class DatasetVersion {
 
   @Field(() => Date, { nullable: true, description: 'When its publisher withdrew it.' })
   withdrawnAt!: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When its publisher deleted the object of this REJECTED version (deleteRejectedUpload): the object is gone from the bucket, the record stays.',
+  })
+  objectDeletedAt!: Date | null;
 }
 
 @ObjectType({

@@ -3,10 +3,13 @@ import { JobsModule, ViewsModule } from '@maxhub/core';
 import { AllianceModule } from '../alliance/alliance.module';
 import { DatasetsResolver } from './datasets.resolver';
 import { DatasetsService } from './datasets.service';
+import { RejectedUploadsController } from './rejected-uploads.controller';
+import { RejectedUploadsService } from './rejected-uploads.service';
 
 @Module({
   imports: [AllianceModule, JobsModule, ViewsModule],
-  providers: [DatasetsService, DatasetsResolver],
+  providers: [DatasetsService, RejectedUploadsService, DatasetsResolver],
+  controllers: [RejectedUploadsController],
   exports: [DatasetsService],
 })
 export class DatasetsModule {}

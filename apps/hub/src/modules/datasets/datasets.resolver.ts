@@ -4,12 +4,16 @@ import { CurrentActor } from '../../common/current-actor.decorator';
 import { Permission, RequirePermission } from '../../common/permissions';
 import { Dataset, DatasetVersion, PublishDatasetResult, UploadTicket } from './dataset.model';
 import { DatasetsService } from './datasets.service';
+import { RejectedUploadsService } from './rejected-uploads.service';
 import { CreateUploadTicketInput } from './dto/create-upload-ticket.input';
 import { PublishDatasetInput } from './dto/publish-dataset.input';
 
 @Resolver()
 export class DatasetsResolver {
-  constructor(private readonly service: DatasetsService) {}
+  constructor(
+    private readonly service: DatasetsService,
+    private readonly rejectedUploads: RejectedUploadsService,
+  ) {}
 
   @Mutation(() => UploadTicket, {
     description:
@@ -76,6 +80,19 @@ export class DatasetsResolver {
     @Args('versionId', { type: () => ID, description: 'The version to withdraw.' }) versionId: string,
   ): Promise<DatasetVersion> {
     return this.service.withdrawDatasetVersion(actor, versionId);
+  }
+
+  @Mutation(() => DatasetVersion, {
+    description:
+      'Delete the uploaded object of a REJECTED version from your company’s bucket (PUBLISHER only; audited). The version’s record and rejection stay, with objectDeletedAt set. Download it first, if you need it, with GET /datasets/versions/{versionId}/rejected-upload.',
+  })
+  @RequirePermission(Permission.MEMBER)
+  deleteRejectedUpload(
+    @CurrentActor() actor: Actor,
+    @Args('versionId', { type: () => ID, description: 'The REJECTED version whose object to delete.' })
+    versionId: string,
+  ): Promise<DatasetVersion> {
+    return this.rejectedUploads.deleteRejectedUpload(actor, versionId);
   }
 
   @Query(() => [Dataset], {

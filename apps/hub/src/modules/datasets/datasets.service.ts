@@ -19,7 +19,7 @@ import {
   inferSchema,
   readParquetMetadata,
 } from '@maxhub/formats';
-import { type CompanyBucket, CompanyStorage, StorageError, withStorage } from '@maxhub/storage';
+import { type CompanyBucket, CompanyStorage, withStorage } from '@maxhub/storage';
 import { DataSource, EntityManager, In } from 'typeorm';
 import {
   AccessService,
@@ -30,7 +30,6 @@ import {
   conflict,
   DatasetsErrorCode as E,
   type DeclaredPublication,
-  HubError,
   JOB_QUEUES,
   JobsService,
   notFound,
@@ -56,23 +55,12 @@ import {
   UploadTicketStatusEnum,
 } from './dataset.model';
 import { datasetName, distinctDatasetName } from './dataset-names';
+import { storageUnavailable } from './storage-unavailable';
 import { CreateUploadTicketInput } from './dto/create-upload-ticket.input';
 import { PublishDatasetInput } from './dto/publish-dataset.input';
 
 const MAX_URL_TTL_SECONDS = 15 * 60;
 const SAMPLE_ROWS = 1000;
-
-function storageUnavailable(err: unknown): HubError {
-  const code = err instanceof StorageError ? err.code : 'STORAGE_UNREACHABLE';
-  return new HubError(
-    'SERVICE_UNAVAILABLE',
-    E.DATASET_STORAGE_UNAVAILABLE,
-    `the company storage could not be used (${code})`,
-    {
-      cause: err,
-    },
-  );
-}
 
 /**
  * Publishing and the catalog: upload tickets (presigned single PUT or multipart), registering
@@ -834,6 +822,7 @@ export class DatasetsService {
       createdAt: v.createdAt,
       publishedAt: v.publishedAt,
       withdrawnAt: v.withdrawnAt,
+      objectDeletedAt: v.objectDeletedAt,
     };
   }
 }
