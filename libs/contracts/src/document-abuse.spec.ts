@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { leastCpuMs } from '@maxhub/testing';
 import { compilePredicates } from '../../deidentification/src/predicates';
 import { DeidentificationError } from '../../deidentification/src/errors';
 import { assertCanonical, canonicalBytes, parseCanonicalTermination, sha256Hex } from './canonical';
@@ -16,17 +17,7 @@ import { validateGrantAgainstSchemas } from './validate';
  */
 const BUDGET_MS = 100;
 
-/** CPU ms of the work: the least of three runs, so a busy machine's noise does not count. */
-function cpuMs(work: () => void): number {
-  let least = Infinity;
-  for (let i = 0; i < 3 && least >= BUDGET_MS; i++) {
-    const before = process.cpuUsage();
-    work();
-    const used = process.cpuUsage(before);
-    least = Math.min(least, (used.user + used.system) / 1000);
-  }
-  return least;
-}
+const cpuMs = (work: () => void) => leastCpuMs(work, BUDGET_MS);
 
 function outcome(work: () => void): 'ok' | 'refused' {
   try {

@@ -12,4 +12,5 @@ export type { CliResult } from './cli';
 export { moduleGraph, providerClass } from './module-graph';
 export type { ClassRef, ModuleGraph } from './module-graph';
 export { freePort, until, processes, procStatusKiB } from './process';
+export { leastCpuMs } from './cpu';
 export type { ProcessStat } from './process';

@@ -1,4 +1,5 @@
 import {
+  getOperationAST,
   getIntrospectionQuery,
   isEnumType,
   isInputObjectType,
@@ -316,12 +317,7 @@ export function operationComplexity(p: {
 }): number {
   const { schema, document } = p;
   const variables = p.variables ?? {};
-  const operations = document.definitions.filter(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  const operation = p.operationName
-    ? operations.find((o) => o.name?.value === p.operationName)
-    : operations[0];
+  const operation = getOperationAST(document, p.operationName);
   if (!operation) return 0;
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;

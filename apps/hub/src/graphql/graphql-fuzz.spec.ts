@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { leastCpuMs } from '@maxhub/testing';
 import { buildSchema, parse, validate } from 'graphql';
 import { inspectDocument, operationComplexity } from './document-limits';
 
@@ -33,17 +34,7 @@ function decide(source: string): 'refused' | 'passed' {
   return operationComplexity({ schema, document }) > 20_000 ? 'refused' : 'passed';
 }
 
-/** CPU ms of the work: the least of three runs, so a busy machine's noise does not count. */
-function cpuMs(work: () => void): number {
-  let least = Infinity;
-  for (let i = 0; i < 3 && least >= BUDGET_MS; i++) {
-    const before = process.cpuUsage();
-    work();
-    const used = process.cpuUsage(before);
-    least = Math.min(least, (used.user + used.system) / 1000);
-  }
-  return least;
-}
+const cpuMs = (work: () => void) => leastCpuMs(work, BUDGET_MS);
 
 const FIELDS = ['__typename', 'me { person { email } }', 'companies { slug nameKo }', 'grants { id state }'];
 

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import {
+  getOperationAST,
   GraphQLError,
   isInputObjectType,
   isListType,
@@ -15,7 +16,6 @@ import {
   isInterfaceType,
   isObjectType,
   getNamedType,
-  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
@@ -138,12 +138,7 @@ export function inputRefusal(p: {
 }): GraphQLError | undefined {
   const { schema, document } = p;
   const variables = p.variables ?? {};
-  const operations = document.definitions.filter(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  const operation = p.operationName
-    ? operations.find((o) => o.name?.value === p.operationName)
-    : operations[0];
+  const operation = getOperationAST(document, p.operationName);
   if (!operation) return undefined;
   const root = schema.getRootType(operation.operation);
   if (!root) return undefined;
