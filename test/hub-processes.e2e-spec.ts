@@ -20,7 +20,7 @@ describe('HUB_PROCESSES: several hub processes on one port (e2e, built hub)', ()
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: 'warn',
     DATABASE_URL: ctx.config.database.url,
     MINIO_ENDPOINT: ctx.config.minio.endpoint,
     MINIO_ACCESS_KEY: ctx.config.minio.accessKey,
@@ -43,8 +43,18 @@ describe('HUB_PROCESSES: several hub processes on one port (e2e, built hub)', ()
     const port = await freePort();
     hub = spawn(process.execPath, [MAIN], {
       env: env({ HUB_PROCESSES: '2', PORT: String(port) }),
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // What the hub said, shown if a step times out (it failed twice in long runs, never alone).
+    let said = '';
+    hub.stderr!.on('data', (c: Buffer) => (said = (said + c.toString()).slice(-8000)));
+    const step = async <T>(work: Promise<T>): Promise<T> => {
+      try {
+        return await work;
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\nthe hub's stderr (last 8 KB):\n${said}`);
+      }
+    };
     const exited = new Promise<number | null>((resolve) => hub!.on('exit', resolve));
     const pid = hub.pid!;
     const me = async (): Promise<string | undefined> => {
@@ -60,30 +70,36 @@ describe('HUB_PROCESSES: several hub processes on one port (e2e, built hub)', ()
         return undefined;
       }
     };
-    await until('the hub to answer', me, 60_000, 200);
-    const first = await until('two hub processes', () => {
-      const c = childrenOf(pid);
-      return c.length === 2 ? c : undefined;
-    });
+    await step(until('the hub to answer', me, 120_000, 200));
+    const first = await step(
+      until('two hub processes', () => {
+        const c = childrenOf(pid);
+        return c.length === 2 ? c : undefined;
+      }),
+    );
     const answers = await Promise.all(Array.from({ length: 20 }, () => me()));
     expect(answers).toEqual(answers.map(() => user.userId));
 
     // A worker that dies is replaced; the hub keeps answering meanwhile.
     process.kill(first[0], 'SIGKILL');
-    const replaced = await until('a replacement process', () => {
-      const c = childrenOf(pid);
-      return c.length === 2 && !c.includes(first[0]) ? c : undefined;
-    });
+    const replaced = await step(
+      until('a replacement process', () => {
+        const c = childrenOf(pid);
+        return c.length === 2 && !c.includes(first[0]) ? c : undefined;
+      }),
+    );
     expect(replaced).toContain(first[1]);
-    await until('the replacement to answer', async () => {
-      const all = await Promise.all(Array.from({ length: 10 }, () => me()));
-      return all.every((a) => a === user.userId) ? true : undefined;
-    });
+    await step(
+      until('the replacement to answer', async () => {
+        const all = await Promise.all(Array.from({ length: 10 }, () => me()));
+        return all.every((a) => a === user.userId) ? true : undefined;
+      }),
+    );
 
     hub.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(childrenOf(pid)).toEqual([]);
-  });
+  }, 240_000);
 
   it('stops every process, with the first failure’s code and sentence, when they cannot start', () => {
     const r = spawnSync(process.execPath, [MAIN], {
