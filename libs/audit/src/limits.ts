@@ -9,8 +9,7 @@ export const MAX_AUDIT_FIELD_CHARS = 200;
  * bidirectional formatting characters (RTL overrides, isolates, marks) that make a log line
  * read differently from what it holds.
  */
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const FORBIDDEN_CHARS = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
 /** What an audit entry may hold before it is hashed into the chain. */
 export interface AuditableFields {

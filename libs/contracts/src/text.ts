@@ -35,10 +35,8 @@ const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;
 const UNSAFE_LINE =
   /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]/u;
 /** The same without LF and CR (CR only before LF: checked separately). */
-/* eslint-disable no-control-regex -- matching control characters is the point */
 const UNSAFE_MULTILINE =
-  /[\0-\t\v\f\x0E-\x1F\x7F-\x9F\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]|\r(?!\n)/u;
-/* eslint-enable no-control-regex */
+  /(?![\n\r])\p{Cc}|[\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\p{Noncharacter_Code_Point}]|\r(?!\n)/u;
 
 function kindOf(ch: string): UnsafeTextKind {
   if (ch === '\0') return 'NUL';
