@@ -25,6 +25,7 @@ fi
 step "type check"; npx tsc -p tsconfig.json --noEmit || fail "type check"
 step "lint"; npx eslint . || fail "lint"
 step "format"; npx prettier --check . || fail "format: run npm run format (prettier --write .)"
+step "file length"; node scripts/check-file-length.mjs || fail "file length"
 step "build"; npm run --silent build || fail "build"
 step "unit tests"
 npx jest --selectProjects unit --json --outputFile=.run/jest-unit.json; unit=$?

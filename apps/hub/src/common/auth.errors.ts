@@ -22,6 +22,12 @@ export enum AuthErrorCode {
   AUTH_ADMIN_REQUIRED = 'AUTH_ADMIN_REQUIRED',
   /** The operation declares no permission: denied by default. */
   AUTH_NO_PERMISSION_DECLARED = 'AUTH_NO_PERMISSION_DECLARED',
-  /** The caller lacks the role this operation needs on the resource. */
-  AUTH_ROLE_REQUIRED = 'AUTH_ROLE_REQUIRED',
+  /** `admin bootstrap` ran on a hub that already has an operator. */
+  ADMIN_ALREADY_BOOTSTRAPPED = 'ADMIN_ALREADY_BOOTSTRAPPED',
+}
+
+declare module '@maxhub/core' {
+  interface HubErrorCodes {
+    auth: AuthErrorCode;
+  }
 }

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { HubError, isDatabaseUnavailable } from '@maxhub/core';
+import { CoreErrorCode, HubError, isDatabaseUnavailable } from '@maxhub/core';
 
 /** HTTP status of each error category (REST routes: exports, PKI, health). */
 export const HTTP_STATUS: Record<HubError['category'], number> = {
@@ -51,7 +51,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       res.status(503).json({
         error: {
           code: 'SERVICE_UNAVAILABLE',
-          reason: 'DATABASE_UNAVAILABLE',
+          reason: CoreErrorCode.DATABASE_UNAVAILABLE,
           message: 'The hub’s database is unreachable right now.',
         },
       });

@@ -1,4 +1,4 @@
-import { badInput } from '@maxhub/core';
+import { badInput, type HubErrorCode } from '@maxhub/core';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -12,7 +12,7 @@ export function isUuid(value: unknown): value is string {
  * field and never echoing the value. Call it before anything is looked up or logged, so caller
  * text never reaches a query or an audit entry.
  */
-export function requireUuid(value: unknown, field: string, code: string): string {
+export function requireUuid(value: unknown, field: string, code: HubErrorCode): string {
   if (!isUuid(value)) throw badInput(code, `${field} must be a UUID`, { field });
   return value;
 }

@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { HubError, isDatabaseUnavailable } from '@maxhub/core';
+import { CoreErrorCode, HubError, isDatabaseUnavailable } from '@maxhub/core';
 
 /**
  * The one GraphQL error formatter. A HubError becomes its category in `extensions.code` and its
@@ -35,7 +35,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return {
       message: 'The hub’s database is unreachable right now; nothing was changed. Try again shortly.',
       path: formatted.path,
-      extensions: { code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' },
+      extensions: { code: 'SERVICE_UNAVAILABLE', reason: CoreErrorCode.DATABASE_UNAVAILABLE },
     };
   }
   const code = formatted.extensions?.code;

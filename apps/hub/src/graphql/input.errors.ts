@@ -15,3 +15,9 @@ export enum InputErrorCode {
   /** A JSON value (a value map, a transform, a filter) has a key named __proto__, constructor or prototype. */
   INPUT_RESERVED_KEY = 'INPUT_RESERVED_KEY',
 }
+
+declare module '@maxhub/core' {
+  interface HubErrorCodes {
+    input: InputErrorCode;
+  }
+}

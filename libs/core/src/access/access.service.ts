@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { CompanyRole, WorkingGroupRole } from '@maxhub/db';
 import type { Actor } from './actor';
-import { HubError } from '../errors/hub-error';
+import { CoreErrorCode } from '../errors/core.errors';
+import { HubError, type HubErrorCode } from '../errors/hub-error';
 
 /**
  * The one place resource-level access is decided. Set-based and deny by default: a caller who
@@ -29,21 +30,21 @@ export class AccessService {
     actor: Actor,
     companyId: string,
     roles: CompanyRole[] | 'ANY',
-    opts: { adminPasses?: boolean; notFoundCode?: string } = {},
+    opts: { adminPasses?: boolean; notFoundCode?: HubErrorCode } = {},
   ): void {
     if (opts.adminPasses && actor.isAdmin) return;
     const held = actor.companies.get(companyId);
     if (!held) {
       throw new HubError(
         'NOT_FOUND',
-        opts.notFoundCode ?? 'ALLIANCE_COMPANY_NOT_FOUND',
+        opts.notFoundCode ?? CoreErrorCode.ALLIANCE_COMPANY_NOT_FOUND,
         'no such company among yours',
       );
     }
     if (roles !== 'ANY' && !roles.some((r) => held.has(r))) {
       throw new HubError(
         'FORBIDDEN',
-        'AUTH_ROLE_REQUIRED',
+        CoreErrorCode.AUTH_ROLE_REQUIRED,
         `this needs the ${roles.join(' or ')} role in the company`,
       );
     }
@@ -54,21 +55,21 @@ export class AccessService {
     actor: Actor,
     workingGroupId: string,
     roles: WorkingGroupRole[] | 'ANY',
-    opts: { adminPasses?: boolean; notFoundCode?: string } = {},
+    opts: { adminPasses?: boolean; notFoundCode?: HubErrorCode } = {},
   ): void {
     if (opts.adminPasses && actor.isAdmin) return;
     const held = actor.workingGroups.get(workingGroupId);
     if (!held) {
       throw new HubError(
         'NOT_FOUND',
-        opts.notFoundCode ?? 'ALLIANCE_WORKING_GROUP_NOT_FOUND',
+        opts.notFoundCode ?? CoreErrorCode.ALLIANCE_WORKING_GROUP_NOT_FOUND,
         'no such working group among yours',
       );
     }
     if (roles !== 'ANY' && !roles.some((r) => held.has(r))) {
       throw new HubError(
         'FORBIDDEN',
-        'AUTH_ROLE_REQUIRED',
+        CoreErrorCode.AUTH_ROLE_REQUIRED,
         `this needs the ${roles.join(' or ')} role in the working group`,
       );
     }

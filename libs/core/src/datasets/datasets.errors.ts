@@ -14,8 +14,6 @@ export enum DatasetsErrorCode {
   DATASET_TICKET_STATE = 'DATASET_TICKET_STATE',
   /** The declared size is above the hub's upload limit (UPLOAD_MAX_BYTES). */
   DATASET_UPLOAD_TOO_LARGE = 'DATASET_UPLOAD_TOO_LARGE',
-  /** The file to upload is empty: nothing to publish. */
-  DATASET_EMPTY_FILE = 'DATASET_EMPTY_FILE',
   /** The declared size or part size is not acceptable (negative, fractional, outside S3's part sizes). */
   DATASET_UPLOAD_SIZE_INVALID = 'DATASET_UPLOAD_SIZE_INVALID',
   /** The object is not (completely) uploaded yet: missing object or missing parts. */

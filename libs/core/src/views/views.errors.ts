@@ -6,8 +6,6 @@ export enum ViewsErrorCode {
   VIEW_FAILED = 'VIEW_FAILED',
   /** The view was deleted (its grant ended). */
   VIEW_DELETED = 'VIEW_DELETED',
-  /** The view's manifest is missing or differs from the one recorded when it became READY. */
-  VIEW_CORRUPT = 'VIEW_CORRUPT',
   /** The owner's storage could not be reached while reading the view. */
   VIEW_STORAGE_UNAVAILABLE = 'VIEW_STORAGE_UNAVAILABLE',
   /** The dataset version the grant pins is not published (or was withdrawn). */

@@ -18,14 +18,16 @@ export enum AllianceErrorCode {
   ALLIANCE_BUCKET_INVALID = 'ALLIANCE_BUCKET_INVALID',
   /** The company's storage endpoint could not be used (unreachable, refused, bucket missing). */
   ALLIANCE_STORAGE_UNAVAILABLE = 'ALLIANCE_STORAGE_UNAVAILABLE',
-  /** No company with that slug (or not visible to the caller). */
-  ALLIANCE_COMPANY_NOT_FOUND = 'ALLIANCE_COMPANY_NOT_FOUND',
-  /** No working group with that slug (or not visible to the caller). */
-  ALLIANCE_WORKING_GROUP_NOT_FOUND = 'ALLIANCE_WORKING_GROUP_NOT_FOUND',
   /** The e-mail address is not valid. */
   ALLIANCE_EMAIL_INVALID = 'ALLIANCE_EMAIL_INVALID',
   /** The person already holds that role there. */
   ALLIANCE_MEMBER_EXISTS = 'ALLIANCE_MEMBER_EXISTS',
   /** The person does not hold that role there. */
   ALLIANCE_MEMBER_NOT_FOUND = 'ALLIANCE_MEMBER_NOT_FOUND',
+}
+
+declare module '@maxhub/core' {
+  interface HubErrorCodes {
+    alliance: AllianceErrorCode;
+  }
 }

@@ -27,6 +27,7 @@ import {
   AuditService,
   badInput,
   conflict,
+  CoreErrorCode,
   HubError,
   isUniqueViolation,
   notFound,
@@ -270,7 +271,7 @@ export class AllianceService {
   /** A company by slug. */
   async companyBySlug(slug: string): Promise<CompanyEntity> {
     const row = await this.dataSource.getRepository(CompanyEntity).findOne({ where: { slug } });
-    if (!row) throw notFound(E.ALLIANCE_COMPANY_NOT_FOUND, 'no company with that slug');
+    if (!row) throw notFound(CoreErrorCode.ALLIANCE_COMPANY_NOT_FOUND, 'no company with that slug');
     return row;
   }
 
@@ -280,7 +281,8 @@ export class AllianceService {
 
   async workingGroupBySlug(slug: string): Promise<WorkingGroupEntity> {
     const row = await this.dataSource.getRepository(WorkingGroupEntity).findOne({ where: { slug } });
-    if (!row) throw notFound(E.ALLIANCE_WORKING_GROUP_NOT_FOUND, 'no working group with that slug');
+    if (!row)
+      throw notFound(CoreErrorCode.ALLIANCE_WORKING_GROUP_NOT_FOUND, 'no working group with that slug');
     return row;
   }
 

@@ -2,7 +2,8 @@ import { Args, Int, Query, Resolver } from '@nestjs/graphql';
 import { AuditEntryEntity, CompanyEntity, WorkingGroupEntity } from '@maxhub/db';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AccessService, Actor, AuditService, badInput, notFound } from '@maxhub/core';
+import { AccessService, Actor, AuditService, badInput, CoreErrorCode, notFound } from '@maxhub/core';
+import { AuditErrorCode } from './audit.errors';
 import { CurrentActor } from '../../common/current-actor.decorator';
 import { Permission, RequirePermission } from '../../common/permissions';
 import { AuditChainVerification, AuditEntry, AuditEntryPage } from './audit.models';
@@ -31,17 +32,17 @@ export class AuditResolver {
     @Args('after', { nullable: true, description: 'Cursor from the previous page.' }) after?: string,
   ): Promise<AuditEntryPage> {
     if (first < 1 || first > 1000)
-      throw badInput('AUDIT_PAGE_SIZE_INVALID', '`first` must be between 1 and 1000');
+      throw badInput(AuditErrorCode.AUDIT_PAGE_SIZE_INVALID, '`first` must be between 1 and 1000');
     // A null cursor is a client's empty one: the first page.
     if (after !== null && after !== undefined && !/^\d{1,18}$/.test(after))
       throw badInput(
-        'AUDIT_CURSOR_INVALID',
+        AuditErrorCode.AUDIT_CURSOR_INVALID,
         '`after` is not a cursor this hub issued: pass a nextCursor it answered',
       );
     const qb = this.dataSource.getRepository(AuditEntryEntity).createQueryBuilder('e');
     if (companySlug) {
       const c = await this.dataSource.getRepository(CompanyEntity).findOne({ where: { slug: companySlug } });
-      if (!c) throw notFound('ALLIANCE_COMPANY_NOT_FOUND', 'no such company among yours');
+      if (!c) throw notFound(CoreErrorCode.ALLIANCE_COMPANY_NOT_FOUND, 'no such company among yours');
       this.access.requireCompany(actor, c.id, 'ANY', { adminPasses: true });
       qb.andWhere('e.company_id = :cid', { cid: c.id });
     }
@@ -49,12 +50,13 @@ export class AuditResolver {
       const g = await this.dataSource
         .getRepository(WorkingGroupEntity)
         .findOne({ where: { slug: groupSlug } });
-      if (!g) throw notFound('ALLIANCE_WORKING_GROUP_NOT_FOUND', 'no such working group among yours');
+      if (!g)
+        throw notFound(CoreErrorCode.ALLIANCE_WORKING_GROUP_NOT_FOUND, 'no such working group among yours');
       this.access.requireWorkingGroup(actor, g.id, 'ANY', { adminPasses: true });
       qb.andWhere('e.working_group_id = :gid', { gid: g.id });
     }
     if (!companySlug && !groupSlug && !actor.isAdmin) {
-      throw badInput('AUDIT_SCOPE_REQUIRED', 'name a companySlug or workingGroupSlug of yours');
+      throw badInput(AuditErrorCode.AUDIT_SCOPE_REQUIRED, 'name a companySlug or workingGroupSlug of yours');
     }
     if (action) qb.andWhere('e.action = :action', { action });
     if (after) qb.andWhere('e.seq > :after', { after });

@@ -21,6 +21,7 @@ import {
   returnedRows,
 } from '@maxhub/core';
 import { AuthErrorCode } from '../../common/auth.errors';
+import { AllianceErrorCode } from '../alliance/alliance.errors';
 
 const TOKEN_PREFIX = 'mxh_';
 
@@ -285,13 +286,13 @@ export class TokensService {
       if (existing > 0) {
         throw new HubError(
           'CONFLICT',
-          'ADMIN_ALREADY_BOOTSTRAPPED',
+          AuthErrorCode.ADMIN_ALREADY_BOOTSTRAPPED,
           'an alliance operator already exists; ask them for access',
         );
       }
       const normalized = email.trim().toLowerCase();
       if (!/^[^\s@]+@[^\s@]+$/.test(normalized))
-        throw badInput('ALLIANCE_EMAIL_INVALID', 'the e-mail address is not valid');
+        throw badInput(AllianceErrorCode.ALLIANCE_EMAIL_INVALID, 'the e-mail address is not valid');
       let user = await m.findOne(UserEntity, { where: { email: normalized } });
       if (user) await m.update(UserEntity, { id: user.id }, { isAdmin: true });
       else

@@ -5,11 +5,12 @@ import { DatasetsResolver } from './datasets.resolver';
 import { DatasetsService } from './datasets.service';
 import { RejectedUploadsController } from './rejected-uploads.controller';
 import { RejectedUploadsService } from './rejected-uploads.service';
+import { UploadsService } from './uploads.service';
 
 @Module({
   imports: [AllianceModule, JobsModule, ViewsModule],
-  providers: [DatasetsService, RejectedUploadsService, DatasetsResolver],
+  providers: [DatasetsService, UploadsService, RejectedUploadsService, DatasetsResolver],
   controllers: [RejectedUploadsController],
-  exports: [DatasetsService],
+  exports: [DatasetsService, UploadsService],
 })
 export class DatasetsModule {}

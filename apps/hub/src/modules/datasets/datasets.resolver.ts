@@ -5,6 +5,7 @@ import { Permission, RequirePermission } from '../../common/permissions';
 import { Dataset, DatasetVersion, PublishDatasetResult, UploadTicket } from './dataset.model';
 import { DatasetsService } from './datasets.service';
 import { RejectedUploadsService } from './rejected-uploads.service';
+import { UploadsService } from './uploads.service';
 import { CreateUploadTicketInput } from './dto/create-upload-ticket.input';
 import { PublishDatasetInput } from './dto/publish-dataset.input';
 
@@ -12,6 +13,7 @@ import { PublishDatasetInput } from './dto/publish-dataset.input';
 export class DatasetsResolver {
   constructor(
     private readonly service: DatasetsService,
+    private readonly uploads: UploadsService,
     private readonly rejectedUploads: RejectedUploadsService,
   ) {}
 
@@ -24,7 +26,7 @@ export class DatasetsResolver {
     @CurrentActor() actor: Actor,
     @Args('input') input: CreateUploadTicketInput,
   ): Promise<UploadTicket> {
-    return this.service.createUploadTicket(actor, input);
+    return this.uploads.createUploadTicket(actor, input);
   }
 
   @Mutation(() => UploadTicket, {
@@ -36,7 +38,7 @@ export class DatasetsResolver {
     @CurrentActor() actor: Actor,
     @Args('ticketId', { type: () => ID, description: 'The upload ticket.' }) ticketId: string,
   ): Promise<UploadTicket> {
-    return this.service.resumeUpload(actor, ticketId);
+    return this.uploads.resumeUpload(actor, ticketId);
   }
 
   @Mutation(() => UploadTicket, {
@@ -47,7 +49,7 @@ export class DatasetsResolver {
     @CurrentActor() actor: Actor,
     @Args('ticketId', { type: () => ID, description: 'The upload ticket.' }) ticketId: string,
   ): Promise<UploadTicket> {
-    return this.service.completeUpload(actor, ticketId);
+    return this.uploads.completeUpload(actor, ticketId);
   }
 
   @Mutation(() => Boolean, { description: 'Abort a multipart upload; the storage drops its parts.' })
@@ -56,7 +58,7 @@ export class DatasetsResolver {
     @CurrentActor() actor: Actor,
     @Args('ticketId', { type: () => ID, description: 'The upload ticket.' }) ticketId: string,
   ): Promise<boolean> {
-    return this.service.abortUpload(actor, ticketId);
+    return this.uploads.abortUpload(actor, ticketId);
   }
 
   @Mutation(() => PublishDatasetResult, {

@@ -88,3 +88,9 @@ export enum GrantErrorCode {
   /** (contracts) A granted dataset has no schema. */
   GRANT_DATASET_UNKNOWN = 'GRANT_DATASET_UNKNOWN',
 }
+
+declare module '@maxhub/core' {
+  interface HubErrorCodes {
+    grants: GrantErrorCode;
+  }
+}

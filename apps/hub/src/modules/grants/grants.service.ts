@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import {
   canonicalBytes,
   ContractError,
+  type ContractErrorCode,
   GRANT_SCHEMA,
   MAX_DOCUMENT_BYTES,
   MAX_DOCUMENT_DEPTH,
@@ -36,6 +37,7 @@ import {
   AuditService,
   badInput,
   conflict,
+  CoreErrorCode,
   forbidden,
   HubError,
   isDatabaseUnavailable,
@@ -90,7 +92,12 @@ const isoUtc = (d: Date) => d.toISOString().replace('.000Z', 'Z');
 
 /** Maps a @maxhub/contracts error to the hub's GRANT_ code (same rule, same message). */
 function fromContract(err: ContractError): HubError {
-  return badInput(err.code.replace(/^CONTRACT_/, 'GRANT_'), err.message);
+  return badInput(grantCodeOf(err.code), err.message);
+}
+
+/** The hub's GRANT_ code of a @maxhub/contracts code (every one has its twin; a unit test checks). */
+function grantCodeOf(code: ContractErrorCode): E {
+  return code.replace(/^CONTRACT_/, 'GRANT_') as E;
 }
 
 /** Maps a @maxhub/pki verification error: the PKI_ code itself is the reason. */
@@ -210,7 +217,7 @@ class DocumentMismatch extends Error {}
  */
 function grantCheckUnavailable(err: unknown): HubError {
   return isDatabaseUnavailable(err)
-    ? unavailable('DATABASE_UNAVAILABLE', 'the grant cannot be checked right now (database unreachable)', err)
+    ? unavailable(CoreErrorCode.DATABASE_UNAVAILABLE, 'the grant cannot be checked right now (database unreachable)', err)
     : unavailable(E.GRANT_CHECK_UNAVAILABLE, 'the grant cannot be checked right now', err);
 }
 
@@ -277,8 +284,8 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
     const group = await this.dataSource
       .getRepository(WorkingGroupEntity)
       .findOne({ where: { slug: input.granteeWorkingGroupSlug } });
-    if (!company) throw notFound('ALLIANCE_COMPANY_NOT_FOUND', 'no such company');
-    if (!group) throw notFound('ALLIANCE_WORKING_GROUP_NOT_FOUND', 'no such working group');
+    if (!company) throw notFound(CoreErrorCode.ALLIANCE_COMPANY_NOT_FOUND, 'no such company');
+    if (!group) throw notFound(CoreErrorCode.ALLIANCE_WORKING_GROUP_NOT_FOUND, 'no such working group');
     const legal =
       actor.isAdmin ||
       actor.companies.get(company.id)?.has('LEGAL') === true ||
@@ -380,7 +387,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
           const problems = validateGrantAgainstSchemas(doc, schemas as never);
           if (problems.length > 0) {
             const p = problems[0];
-            throw badInput(p.code.replace(/^CONTRACT_/, 'GRANT_'), `${p.message} (at ${p.path})`, {
+            throw badInput(grantCodeOf(p.code), `${p.message} (at ${p.path})`, {
               path: p.path,
               problems: problems.length,
             });
@@ -1274,7 +1281,7 @@ export class GrantsService implements OnApplicationBootstrap, OnModuleDestroy {
         if (err instanceof HubError && err.category === 'SERVICE_UNAVAILABLE') throw err;
         if (!(err instanceof PkiError || err instanceof HubError)) throw grantCheckUnavailable(err);
         const code = err.code;
-        if (code === 'PKI_CERT_REVOKED' || code === 'PKI_CERT_EXPIRED') {
+        if (code === PkiErrorCode.PKI_CERT_REVOKED || code === PkiErrorCode.PKI_CERT_EXPIRED) {
           throw deny(
             E.GRANT_SUSPENDED,
             'a signer’s certificate is revoked or expired; that party must sign again',

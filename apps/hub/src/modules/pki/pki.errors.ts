@@ -25,3 +25,9 @@ export enum HubPkiErrorCode {
   /** Give exactly one of id and serialNumber. */
   PKI_CERTIFICATE_SELECTOR_INVALID = 'PKI_CERTIFICATE_SELECTOR_INVALID',
 }
+
+declare module '@maxhub/core' {
+  interface HubErrorCodes {
+    hubPki: HubPkiErrorCode;
+  }
+}

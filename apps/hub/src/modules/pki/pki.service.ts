@@ -1,6 +1,4 @@
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
@@ -16,11 +14,7 @@ import {
 } from '@maxhub/db';
 import {
   createCrl,
-  createDevAlliancePki,
-  DEV_CA_DIR,
-  DEV_CA_FILES,
   describeCertificate,
-  fromPem,
   issueCertificate,
   PkiError,
   PkiErrorCode,
@@ -28,21 +22,13 @@ import {
   type SignerIdentity,
 } from '@maxhub/pki';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, AuditService, badInput, conflict, HubError, notFound } from '@maxhub/core';
+import { Actor, AuditService, badInput, conflict, notFound } from '@maxhub/core';
 import { IssueCertificateInput } from './dto/issue-certificate.input';
 import { HubPkiErrorCode as E } from './pki.errors';
 import { Certificate, OrgKindEnum, RevocationReasonEnum, SignerRoleEnum } from './pki.models';
+import { type AllianceCa, loadAllianceCa } from './alliance-ca';
 
-/** The alliance CA the hub runs with: trust anchor, issuing CA and its key. */
-export interface AllianceCa {
-  rootCertPem: string;
-  issuingCertPem: string;
-  issuingKeyPem: string;
-  /** SHA-256 of the issuing CA certificate DER. */
-  issuerFingerprint: string;
-  /** Where it came from: configuration files, certs/dev, or generated in memory (tests). */
-  source: 'configured' | 'certs-dev' | 'ephemeral';
-}
+export type { AllianceCa } from './alliance-ca';
 
 /** The CRL in force: the newest one the issuing CA published. */
 export interface CurrentCrl {
@@ -119,86 +105,8 @@ export class PkiService implements OnModuleInit {
 
   /** The alliance CA (loaded once). */
   ca(): Promise<AllianceCa> {
-    this.caPromise ??= Promise.resolve().then(() => this.loadCa());
+    this.caPromise ??= Promise.resolve().then(() => loadAllianceCa(this.config, this.logger));
     return this.caPromise;
-  }
-
-  private loadCa(): AllianceCa {
-    const { rootCertFile, issuingCertFile, issuingKeyFile } = this.config.pki;
-    const given = [rootCertFile, issuingCertFile, issuingKeyFile].filter((f) => f !== undefined).length;
-    if (given === 3) return this.checkCa(rootCertFile!, issuingCertFile!, issuingKeyFile!, 'configured');
-    if (given > 0 || this.config.env === 'production') {
-      throw new HubError(
-        'SERVICE_UNAVAILABLE',
-        E.PKI_CA_NOT_CONFIGURED,
-        'set PKI_ROOT_CERT_FILE, PKI_ISSUING_CERT_FILE and PKI_ISSUING_KEY_FILE (all three)',
-      );
-    }
-    const dir = path.resolve(process.cwd(), DEV_CA_DIR);
-    if (this.config.env === 'development') {
-      if (!existsSync(path.join(dir, DEV_CA_FILES.issuingKey))) {
-        throw new HubError(
-          'SERVICE_UNAVAILABLE',
-          E.PKI_CA_NOT_CONFIGURED,
-          'no alliance CA: run `npm run certs:dev` (development) or set the PKI_* files',
-        );
-      }
-      this.logger.warn('using the DEVELOPMENT ONLY alliance CA from certs/dev');
-      return this.checkCa(
-        path.join(dir, DEV_CA_FILES.rootCert),
-        path.join(dir, DEV_CA_FILES.issuingCert),
-        path.join(dir, DEV_CA_FILES.issuingKey),
-        'certs-dev',
-      );
-    }
-    // Tests without PKI_* files: a throwaway CA in memory, never written anywhere.
-    const dev = createDevAlliancePki();
-    return {
-      rootCertPem: dev.rootCertPem,
-      issuingCertPem: dev.issuingCertPem,
-      issuingKeyPem: dev.issuingKeyPem,
-      issuerFingerprint: sha256(fromPem(dev.issuingCertPem, 'CERTIFICATE')),
-      source: 'ephemeral',
-    };
-  }
-
-  private checkCa(
-    rootFile: string,
-    issuingFile: string,
-    keyFile: string,
-    source: AllianceCa['source'],
-  ): AllianceCa {
-    try {
-      const rootCertPem = readFileSync(rootFile, 'utf8');
-      const issuingCertPem = readFileSync(issuingFile, 'utf8');
-      const issuingKeyPem = readFileSync(keyFile, 'utf8');
-      const root = new X509Certificate(rootCertPem);
-      const issuing = new X509Certificate(issuingCertPem);
-      const ok =
-        root.ca &&
-        issuing.ca &&
-        root.verify(root.publicKey) &&
-        issuing.verify(root.publicKey) &&
-        createPublicKey(issuingKeyPem)
-          .export({ type: 'spki', format: 'der' })
-          .equals(issuing.publicKey.export({ type: 'spki', format: 'der' }));
-      if (!ok)
-        throw new Error('the issuing CA is not signed by the root, or the key is not the issuing CA’s');
-      return {
-        rootCertPem,
-        issuingCertPem,
-        issuingKeyPem,
-        issuerFingerprint: sha256(fromPem(issuingCertPem, 'CERTIFICATE')),
-        source,
-      };
-    } catch (err) {
-      throw new HubError(
-        'SERVICE_UNAVAILABLE',
-        E.PKI_CA_INVALID,
-        'the alliance CA files cannot be used (unreadable, not PEM, or not a root + issuing CA + its key)',
-        { cause: err },
-      );
-    }
   }
 
   /** The CA chain served at GET /pki/ca: issuing CA, then root. */

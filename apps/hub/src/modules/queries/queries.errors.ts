@@ -17,3 +17,9 @@ export enum QueriesErrorCode {
   /** The export stopped because the grant stopped being open. */
   EXPORT_STOPPED = 'EXPORT_STOPPED',
 }
+
+declare module '@maxhub/core' {
+  interface HubErrorCodes {
+    queries: QueriesErrorCode;
+  }
+}

@@ -128,7 +128,7 @@ function fromViewError(err: ViewError, grantId: string): HubError {
     case ViewErrorCode.VIEW_LEVELS_NOT_FIXED:
     case ViewErrorCode.VIEW_GRANT_INVALID:
       return unavailable(
-        ViewsErrorCode.VIEW_CORRUPT,
+        ViewErrorCode.VIEW_CORRUPT,
         'the view cannot be read; the operator has been told',
         err,
       );
@@ -423,7 +423,7 @@ export class QueriesService {
         alongside,
       );
     } catch (err) {
-      if (err instanceof HubError && err.code === (GrantErrorCode.GRANT_NOT_FOUND as string))
+      if (err instanceof HubError && err.code === GrantErrorCode.GRANT_NOT_FOUND)
         throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
       throw err;
     }
@@ -453,7 +453,7 @@ export class QueriesService {
     }
     if (!bytes || createHash('sha256').update(bytes).digest('hex') !== view.manifestSha256) {
       this.logger.error({ msg: 'view manifest missing or changed', viewId: view.id });
-      throw unavailable(ViewsErrorCode.VIEW_CORRUPT, 'the view cannot be read; the operator has been told');
+      throw unavailable(ViewErrorCode.VIEW_CORRUPT, 'the view cannot be read; the operator has been told');
     }
     const reader = ViewReader.fromManifest(store, view.prefix, parseManifest(bytes), this.cache);
     if (this.readers.size >= 1000) this.readers.delete(this.readers.keys().next().value!);
@@ -538,7 +538,7 @@ export class QueriesService {
   /** Audits a refusal with its reason (best effort: the refusal stands either way). */
   private async refused(actor: Actor, ctx: QueryContext, err: unknown): Promise<void> {
     const reason = err instanceof HubError ? err.code : 'INTERNAL';
-    if (reason === (E.SLICE_AUDIT_UNAVAILABLE as string)) return; // the log is what failed
+    if (reason === E.SLICE_AUDIT_UNAVAILABLE) return; // the log is what failed
     await this.audit
       .appendStandalone({
         actorUserId: actor.userId,

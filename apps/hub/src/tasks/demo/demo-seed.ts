@@ -8,6 +8,7 @@ import { Actor, CoreModule, DatasetValidationModule, DatasetValidationService, H
 import { ColumnClassEnum } from '../../modules/datasets/dataset.model';
 import { DatasetsModule } from '../../modules/datasets/datasets.module';
 import { DatasetsService } from '../../modules/datasets/datasets.service';
+import { UploadsService } from '../../modules/datasets/uploads.service';
 import { DataSource } from 'typeorm';
 import { AllianceModule } from '../../modules/alliance/alliance.module';
 import { AllianceService } from '../../modules/alliance/alliance.service';
@@ -134,6 +135,7 @@ async function publishDemoDatasets(
   ds: DataSource,
 ) {
   const datasets = app.get(DatasetsService);
+  const uploads = app.get(UploadsService);
   const validation = app.get(DatasetValidationService);
   for (const d of DEMO.datasets) {
     const company = await ds.getRepository(CompanyEntity).findOneByOrFail({ slug: d.company });
@@ -154,7 +156,7 @@ async function publishDemoDatasets(
       workingGroups: new Map(),
     };
     const bytes = await generated(d.kind, d.rows);
-    const ticket = await datasets.createUploadTicket(actor, {
+    const ticket = await uploads.createUploadTicket(actor, {
       companySlug: d.company,
       fileName: `${d.kind}.csv`,
       sizeBytes: bytes.length,
