@@ -33,6 +33,16 @@ export enum ContractErrorCode {
   CONTRACT_RESERVED_KEY = 'CONTRACT_RESERVED_KEY',
   /** A granted dataset (id) has no schema known to the hub. */
   CONTRACT_DATASET_UNKNOWN = 'CONTRACT_DATASET_UNKNOWN',
+  /** v2: a column's class in the document differs from the class it was published with. */
+  CONTRACT_COLUMN_CLASS_MISMATCH = 'CONTRACT_COLUMN_CLASS_MISMATCH',
+  /** v2: a column published without a class would be released unchanged. */
+  CONTRACT_UNCLASSIFIED_RAW = 'CONTRACT_UNCLASSIFIED_RAW',
+  /** v2: the document does not say (or wrongly says) that the publisher overrode a personal-data detection. */
+  CONTRACT_PERSONAL_DATA_OVERRIDE = 'CONTRACT_PERSONAL_DATA_OVERRIDE',
+  /** v2: a released QUASI_IDENTIFIER column is neither in the k-anonymity set nor excluded with a reason. */
+  CONTRACT_QUASI_IDENTIFIER_UNCOUNTED = 'CONTRACT_QUASI_IDENTIFIER_UNCOUNTED',
+  /** v2: an exclusion names no released quasi-identifier, names one twice, or one the k-anonymity set counts. */
+  CONTRACT_EXCLUSION_INVALID = 'CONTRACT_EXCLUSION_INVALID',
 }
 
 /** A failure of the contracts library; `code` is stable, `message` is safe to show and log. */

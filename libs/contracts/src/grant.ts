@@ -9,12 +9,20 @@ import {
   PredicateSchema,
   TransformSpecSchema,
 } from '@maxhub/deidentification';
+import { COLUMN_CLASSES } from '@maxhub/formats';
 import { MAX_DOCUMENT_DEPTH } from './canonical';
 import { ContractError, ContractErrorCode } from './contract.errors';
 import { describeUnsafeText, isReservedKey, unsafeTextKind, type TextMode } from './text';
 
-/** Schema tag of a grant document. */
-export const GRANT_SCHEMA = 'maxhub.grant/v1';
+/**
+ * Schema tags of a grant document. v1 (the first wave) is still read and enforced as it was
+ * signed; the hub drafts v2, which writes down every term the hub enforces: each column's class,
+ * the quasi-identifier exclusions, export rights, view retention and the row order.
+ */
+export const GRANT_SCHEMA_V1 = 'maxhub.grant/v1';
+export const GRANT_SCHEMA_V2 = 'maxhub.grant/v2';
+/** The schema the hub drafts. */
+export const GRANT_SCHEMA = GRANT_SCHEMA_V1;
 /** Schema tag of a termination document. */
 export const TERMINATION_SCHEMA = 'maxhub.grant-termination/v1';
 
@@ -34,6 +42,41 @@ const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const GrantColumnSchema = z.strictObject({
   name: z.string().min(1).max(128),
   transform: TransformSpecSchema,
+  /** v2: the column's class as the publisher published it (required in v2). */
+  class: z.enum(COLUMN_CLASSES).optional(),
+  /**
+   * v2: the hub's detection said the column holds personal data of this kind, and the publisher
+   * classed it otherwise: the document says so wherever the column appears.
+   */
+  personalDataOverride: z.strictObject({ detectedKind: z.string().regex(/^[A-Z][A-Z_]{1,63}$/) }).optional(),
+});
+
+/** v2: a quasi-identifier the grant releases outside the k-anonymity set, and why. */
+const QuasiIdentifierExclusionSchema = z.strictObject({
+  column: z.string().min(1).max(128),
+  reason: z.string().min(1).max(500),
+});
+
+/** v2: what the grantee may export, beyond paged queries. */
+const ExportTermsSchema = z.strictObject({
+  /** Whether whole-view exports (files) are allowed at all. */
+  allowed: z.boolean(),
+  /** Most rows one export may hold (an export of a larger view is refused, not cut). */
+  maxRowsPerExport: z.number().int().min(1).max(100_000_000),
+  /** Most exports per UTC day, over all datasets of the grant. */
+  perDay: z.number().int().min(1).max(1_000),
+});
+
+/** v2: how long the hub keeps the grant's views once the grant ends. */
+const RetentionSchema = z.strictObject({
+  /** The views are deleted from the owner's storage within this many hours of the grant ending. */
+  viewsDeletedWithinHours: z.number().int().min(0).max(720),
+});
+
+/** v2: how rows are released. */
+const ReleaseSchema = z.strictObject({
+  /** Rows are released in an order permuted by a key of this grant (positions do not link grants). */
+  rowOrder: z.literal('PERMUTED_PER_GRANT'),
 });
 
 const GrantDatasetSchema = z
@@ -47,6 +90,8 @@ const GrantDatasetSchema = z
     columns: z.array(GrantColumnSchema).min(1).max(500),
     rowFilter: z.array(PredicateSchema).max(MAX_PREDICATES).optional(),
     kAnonymity: KAnonymitySpecSchema.optional(),
+    /** v2: released quasi-identifiers left out of the k-anonymity set, each with its reason. */
+    quasiIdentifierExclusions: z.array(QuasiIdentifierExclusionSchema).max(500).optional(),
   })
   .superRefine((ds, ctx) => {
     const seen = new Set<string>();
@@ -60,7 +105,7 @@ const GrantDatasetSchema = z
 /** The grant document model. Columns of a dataset that the grant does not list are dropped. */
 export const GrantDocumentSchema = z
   .strictObject({
-    schema: z.literal(GRANT_SCHEMA),
+    schema: z.enum([GRANT_SCHEMA_V1, GRANT_SCHEMA_V2]),
     grantId: z.uuid(),
     version: z.number().int().min(1),
     /** SHA-256 (hex) of the canonical bytes of the version this one supersedes; required iff version > 1. */
@@ -73,10 +118,43 @@ export const GrantDocumentSchema = z
     limits: z.strictObject({
       rowsPerQuery: z.number().int().min(1).max(100_000),
       queriesPerDay: z.number().int().min(1).max(1_000_000),
+      /** v2 (required there): export rights. */
+      exports: ExportTermsSchema.optional(),
     }),
+    /** v2 (required there). */
+    retention: RetentionSchema.optional(),
+    /** v2 (required there). */
+    release: ReleaseSchema.optional(),
     createdAt: isoUtc,
   })
   .superRefine((doc, ctx) => {
+    if (doc.schema === GRANT_SCHEMA_V2) {
+      const need = (present: boolean, path: PropertyKey[], what: string) => {
+        if (!present) ctx.addIssue({ code: 'custom', message: `a v2 grant must state ${what}`, path });
+      };
+      need(doc.limits.exports !== undefined, ['limits', 'exports'], 'its export rights');
+      need(doc.retention !== undefined, ['retention'], 'how long views are kept');
+      need(doc.release !== undefined, ['release'], 'how rows are released');
+      doc.datasets.forEach((d, i) =>
+        d.columns.forEach((c, j) =>
+          need(c.class !== undefined, ['datasets', i, 'columns', j, 'class'], 'the class of every column'),
+        ),
+      );
+    } else {
+      const v2Only = (present: boolean, path: PropertyKey[]) => {
+        if (present) ctx.addIssue({ code: 'custom', message: 'this field exists only in v2 grants', path });
+      };
+      v2Only(doc.limits.exports !== undefined, ['limits', 'exports']);
+      v2Only(doc.retention !== undefined, ['retention']);
+      v2Only(doc.release !== undefined, ['release']);
+      doc.datasets.forEach((d, i) => {
+        v2Only(d.quasiIdentifierExclusions !== undefined, ['datasets', i, 'quasiIdentifierExclusions']);
+        d.columns.forEach((c, j) => {
+          v2Only(c.class !== undefined, ['datasets', i, 'columns', j, 'class']);
+          v2Only(c.personalDataOverride !== undefined, ['datasets', i, 'columns', j, 'personalDataOverride']);
+        });
+      });
+    }
     if (doc.version > 1 !== (doc.supersedes !== undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -250,6 +328,17 @@ const KNOWN_KEYS = new Set([
     'until',
     'rowsPerQuery',
     'queriesPerDay',
+    'exports',
+    'allowed',
+    'maxRowsPerExport',
+    'perDay',
+    'viewsDeletedWithinHours',
+    'rowOrder',
+    'class',
+    'personalDataOverride',
+    'detectedKind',
+    'quasiIdentifierExclusions',
+    'reason',
   ],
   ...['datasetId', 'name', 'version', 'objectSha256', 'columns', 'rowFilter', 'kAnonymity', 'transform'],
   ...[

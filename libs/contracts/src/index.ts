@@ -13,6 +13,8 @@ export {
 } from './signature';
 export {
   GRANT_SCHEMA,
+  GRANT_SCHEMA_V1,
+  GRANT_SCHEMA_V2,
   TERMINATION_SCHEMA,
   GrantDocumentSchema,
   TerminationDocumentSchema,
@@ -35,7 +37,13 @@ export {
   parseCanonicalTermination,
   sha256Hex,
 } from './canonical';
-export { assertGrantMatchesSchemas, validateGrantAgainstSchemas, type GrantProblem } from './validate';
+export {
+  assertGrantMatchesSchemas,
+  validateGrantAgainstSchemas,
+  type GrantableColumn,
+  type GrantableSchema,
+  type GrantProblem,
+} from './validate';
 export { renderGrantText, describeTransform, describeGeneralization, describePredicate } from './render';
 export {
   RESERVED_KEYS,

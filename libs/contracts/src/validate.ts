@@ -3,10 +3,26 @@
  * exists, no direct identifier leaves raw, each transform fits its column's type, filters and
  * k-anonymity name real columns. Problems carry a code and a path, never a value.
  */
-import type { ColumnSchema, ColumnType, DatasetSchema } from '@maxhub/formats';
+import type { ColumnSchema as PublishedColumn, ColumnType } from '@maxhub/formats';
 import type { Predicate, TransformSpec } from '@maxhub/deidentification';
 import { ContractError, ContractErrorCode } from './contract.errors';
-import type { GrantDataset, GrantDocument } from './grant';
+import { GRANT_SCHEMA_V2, type GrantDataset, type GrantDocument } from './grant';
+
+/**
+ * A column as the hub published it: its schema, and (when known) whether the publisher left it
+ * unclassified and whether they overrode the hub's personal-data detection.
+ */
+export type GrantableColumn = PublishedColumn & {
+  /** True when the publisher gave no class (the column got the default). */
+  defaulted?: boolean;
+  /** Set when the hub detected personal data of this kind and the publisher classed the column otherwise. */
+  personalDataOverride?: { detectedKind: string };
+};
+/** A dataset version's columns as validation sees them. */
+export interface GrantableSchema {
+  columns: GrantableColumn[];
+}
+type ColumnSchema = GrantableColumn;
 
 /** One problem found by `validateGrantAgainstSchemas`. */
 export interface GrantProblem {
@@ -28,7 +44,7 @@ const DIRECT_IDENTIFIER_TRANSFORMS: ReadonlySet<TransformSpec['kind']> = new Set
  */
 export function validateGrantAgainstSchemas(
   doc: GrantDocument,
-  schemasByDatasetId: ReadonlyMap<string, DatasetSchema>,
+  schemasByDatasetId: ReadonlyMap<string, GrantableSchema>,
 ): GrantProblem[] {
   const problems: GrantProblem[] = [];
   if (!(Date.parse(doc.term.from) < Date.parse(doc.term.until))) {
@@ -50,6 +66,7 @@ export function validateGrantAgainstSchemas(
       return;
     }
     problems.push(...validateDataset(ds, schema, at));
+    if (doc.schema === GRANT_SCHEMA_V2) problems.push(...checkV2Dataset(ds, schema, at));
   });
   return problems;
 }
@@ -57,13 +74,13 @@ export function validateGrantAgainstSchemas(
 /** Like `validateGrantAgainstSchemas`, but throws a ContractError for the first problem. */
 export function assertGrantMatchesSchemas(
   doc: GrantDocument,
-  schemasByDatasetId: ReadonlyMap<string, DatasetSchema>,
+  schemasByDatasetId: ReadonlyMap<string, GrantableSchema>,
 ): void {
   const [first] = validateGrantAgainstSchemas(doc, schemasByDatasetId);
   if (first !== undefined) throw new ContractError(first.code, `${first.message} (at ${first.path})`);
 }
 
-function validateDataset(ds: GrantDataset, schema: DatasetSchema, at: string): GrantProblem[] {
+function validateDataset(ds: GrantDataset, schema: GrantableSchema, at: string): GrantProblem[] {
   const problems: GrantProblem[] = [];
   const byName = new Map(schema.columns.map((c) => [c.name, c]));
   ds.columns.forEach((col, j) => {
@@ -83,6 +100,75 @@ function validateDataset(ds: GrantDataset, schema: DatasetSchema, at: string): G
     problems.push(...checkPredicate(p, byName, `${at}.rowFilter[${j}]`)),
   );
   if (ds.kAnonymity !== undefined) problems.push(...checkKAnonymity(ds, byName, `${at}.kAnonymity`));
+  return problems;
+}
+
+/**
+ * The rules a v2 document adds, so that what the parties read is what leaves: each column's
+ * class is the published one; a column published without a class is not released unchanged; a
+ * publisher's override of a personal-data detection is written where the column is; and every
+ * released quasi-identifier is counted by k-anonymity or excluded with a reason.
+ */
+function checkV2Dataset(ds: GrantDataset, schema: GrantableSchema, at: string): GrantProblem[] {
+  const problems: GrantProblem[] = [];
+  const byName = new Map<string, ColumnSchema>(schema.columns.map((c) => [c.name, c]));
+  ds.columns.forEach((col, j) => {
+    const path = `${at}.columns[${j}]`;
+    const column = byName.get(col.name);
+    if (column === undefined) return; // reported as CONTRACT_UNKNOWN_COLUMN
+    if (col.class !== undefined && col.class !== column.class) {
+      problems.push({
+        code: ContractErrorCode.CONTRACT_COLUMN_CLASS_MISMATCH,
+        path: `${path}.class`,
+        message: `column "${column.name}" was published as ${column.class}, not ${col.class}`,
+      });
+    }
+    if (column.defaulted === true && col.transform.kind === 'keep') {
+      problems.push({
+        code: ContractErrorCode.CONTRACT_UNCLASSIFIED_RAW,
+        path: `${path}.transform`,
+        message: `column "${column.name}" was published without a class, so it cannot be released unchanged: the publisher must class it, or the grant must treat it`,
+      });
+    }
+    const detected = column.personalDataOverride?.detectedKind;
+    if (detected !== col.personalDataOverride?.detectedKind) {
+      problems.push({
+        code: ContractErrorCode.CONTRACT_PERSONAL_DATA_OVERRIDE,
+        path: `${path}.personalDataOverride`,
+        message:
+          detected === undefined
+            ? `column "${column.name}" carries no personal-data override`
+            : `the hub detected ${detected} in column "${column.name}" and the publisher classed it ${column.class}: the document must say so`,
+      });
+    }
+  });
+
+  const released = new Set(ds.columns.filter((c) => c.transform.kind !== 'drop').map((c) => c.name));
+  const releasedQis = [...released].filter((n) => byName.get(n)?.class === 'QUASI_IDENTIFIER');
+  const k = ds.kAnonymity;
+  const counted = new Set(k === undefined ? [] : (k.quasiIdentifiers ?? releasedQis));
+  const excluded = new Set<string>();
+  (ds.quasiIdentifierExclusions ?? []).forEach((e, i) => {
+    const path = `${at}.quasiIdentifierExclusions[${i}].column`;
+    const why = !releasedQis.includes(e.column)
+      ? `"${e.column}" is not a released QUASI_IDENTIFIER column`
+      : excluded.has(e.column)
+        ? `"${e.column}" is excluded twice`
+        : counted.has(e.column)
+          ? `"${e.column}" is both counted by k-anonymity and excluded from it`
+          : null;
+    if (why !== null)
+      problems.push({ code: ContractErrorCode.CONTRACT_EXCLUSION_INVALID, path, message: why });
+    excluded.add(e.column);
+  });
+  for (const q of releasedQis) {
+    if (counted.has(q) || excluded.has(q)) continue;
+    problems.push({
+      code: ContractErrorCode.CONTRACT_QUASI_IDENTIFIER_UNCOUNTED,
+      path: `${at}.columns[${ds.columns.findIndex((c) => c.name === q)}]`,
+      message: `quasi-identifier "${q}" is released but not counted by k-anonymity: add it to the k-anonymity set, or exclude it with a reason`,
+    });
+  }
   return problems;
 }
 

@@ -87,6 +87,16 @@ export enum GrantErrorCode {
   GRANT_RESERVED_KEY = 'GRANT_RESERVED_KEY',
   /** (contracts) A granted dataset has no schema. */
   GRANT_DATASET_UNKNOWN = 'GRANT_DATASET_UNKNOWN',
+  /** A column's class in the document differs from its published class. */
+  GRANT_COLUMN_CLASS_MISMATCH = 'GRANT_COLUMN_CLASS_MISMATCH',
+  /** A column published without a class would be released unchanged. */
+  GRANT_UNCLASSIFIED_RAW = 'GRANT_UNCLASSIFIED_RAW',
+  /** The document does not say (or wrongly says) that the publisher overrode a personal-data detection. */
+  GRANT_PERSONAL_DATA_OVERRIDE = 'GRANT_PERSONAL_DATA_OVERRIDE',
+  /** A released quasi-identifier is neither counted by k-anonymity nor excluded with a reason. */
+  GRANT_QUASI_IDENTIFIER_UNCOUNTED = 'GRANT_QUASI_IDENTIFIER_UNCOUNTED',
+  /** A quasi-identifier exclusion is invalid (not a released QI, twice, or also counted). */
+  GRANT_EXCLUSION_INVALID = 'GRANT_EXCLUSION_INVALID',
 }
 
 declare module '@maxhub/core' {
