@@ -45,6 +45,7 @@ export {
   type GrantProblem,
 } from './validate';
 export { renderGrantText, describeTransform, describeGeneralization, describePredicate } from './render';
+export { DOCUMENT_LANGUAGES, type DocumentLanguage } from './render-words';
 export {
   RESERVED_KEYS,
   describeUnsafeText,

@@ -4,6 +4,7 @@
  */
 import type { Generalization, Predicate, TransformSpec } from '@maxhub/deidentification';
 import type { GrantDocument } from './grant';
+import { type DocumentLanguage, WORDS, type Words } from './render-words';
 
 /**
  * Text as the renderer prints it: a character that could make the page read differently than
@@ -21,68 +22,68 @@ function shown(text: string): string {
 }
 
 /**
- * Renders a grant as plain text. `sha256` is the hex SHA-256 of the grant's canonical bytes
- * (the value the signatures cover); it is printed, not recomputed.
+ * Renders a grant as plain text, in English (default) or Korean: the same renderer walks the
+ * same parsed document for both, so the two say the same terms line for line. `sha256` is the
+ * hex SHA-256 of the grant's canonical bytes (the value the signatures cover); it is printed,
+ * not recomputed.
  */
-export function renderGrantText(doc: GrantDocument, opts: { sha256: string }): string {
+export function renderGrantText(
+  doc: GrantDocument,
+  opts: { sha256: string; lang?: DocumentLanguage },
+): string {
+  const w = WORDS[opts.lang ?? 'en'];
   const out: string[] = [];
-  out.push('M.AX DATA HUB — DATA ACCESS GRANT', `Document type: ${doc.schema}`, '');
-  out.push(`Grant: ${doc.grantId}, version ${doc.version}`);
-  if (doc.supersedes !== undefined)
-    out.push(`Supersedes the version whose canonical SHA-256 is ${doc.supersedes}`);
-  out.push(`Drafted: ${doc.createdAt}`, '');
-  out.push('PARTIES');
-  out.push(
-    `  Grantor (data owner): ${shown(doc.grantor.companyName)} [company: ${shown(doc.grantor.companySlug)}]`,
-  );
-  out.push(
-    `  Grantee (recipient):  ${shown(doc.grantee.workingGroupName)} [working group: ${shown(doc.grantee.workingGroupSlug)}]`,
-    '',
-  );
-  out.push('PURPOSE', ...indent(doc.purpose), '');
-  out.push(
-    'TERM',
-    `  From ${doc.term.from} until ${doc.term.until} (UTC). Access ends at the end of the term or on a signed termination.`,
-    '',
-  );
-  out.push('DATASETS');
+  out.push(w.title, w.documentType(doc.schema), '');
+  out.push(w.grant(doc.grantId, doc.version));
+  if (doc.supersedes !== undefined) out.push(w.supersedes(doc.supersedes));
+  out.push(w.drafted(doc.createdAt), '');
+  out.push(w.parties);
+  out.push(w.grantor(shown(doc.grantor.companyName), shown(doc.grantor.companySlug)));
+  out.push(w.grantee(shown(doc.grantee.workingGroupName), shown(doc.grantee.workingGroupSlug)), '');
+  out.push(w.purpose, ...indent(doc.purpose), '');
+  out.push(w.term, w.termLine(doc.term.from, doc.term.until), '');
+  out.push(w.datasets);
   doc.datasets.forEach((ds, i) => {
-    out.push(`  ${i + 1}. ${shown(ds.name)} — dataset ${ds.datasetId}, version ${ds.version} (pinned)`);
-    if (ds.objectSha256 !== undefined) out.push(`     Object SHA-256: ${ds.objectSha256}`);
-    out.push('     Columns released and their treatment:');
-    for (const c of ds.columns) out.push(`       - ${shown(c.name)} — ${describeTransform(c.transform)}`);
-    out.push('     All other columns of this dataset are withheld.');
+    out.push(w.dataset(i + 1, shown(ds.name), ds.datasetId, ds.version));
+    if (ds.objectSha256 !== undefined) out.push(w.objectSha(ds.objectSha256));
+    out.push(w.columnsHeading);
+    for (const c of ds.columns) {
+      const cls = c.class === undefined ? null : w.classes[c.class];
+      out.push(w.columnLine(shown(c.name), cls, transformWords(c.transform, w)));
+      if (c.personalDataOverride !== undefined && cls !== null)
+        out.push(w.personalDataOverride(shown(c.personalDataOverride.detectedKind), cls));
+    }
+    out.push(w.otherColumnsWithheld);
     if (ds.rowFilter !== undefined && ds.rowFilter.length > 0) {
-      out.push('     Only rows where all of the following hold:');
+      out.push(w.onlyRowsWhere);
       for (const p of ds.rowFilter) out.push(`       - ${describePredicate(p)}`);
     } else {
-      out.push('     Rows: all rows of the pinned version.');
+      out.push(w.allRows);
     }
     if (ds.kAnonymity !== undefined) {
       const k = ds.kAnonymity;
-      const qis = k.quasiIdentifiers?.map(shown).join(', ') ?? "the dataset's quasi-identifier columns";
-      out.push(`     k-anonymity: every released combination of ${qis} is shared by at least ${k.k} rows;`);
-      out.push(
-        `       rows in smaller groups are suppressed (at most ${formatPercent(k.suppressionLimit)} of rows).`,
-      );
+      out.push(w.kAnonymity(k.quasiIdentifiers?.map(shown).join(', ') ?? w.datasetQis, k.k));
+      out.push(w.suppression(formatPercent(k.suppressionLimit)));
       for (const [qi, level] of Object.entries(k.levels ?? {})) {
         const h = k.hierarchies?.[qi];
         const g = level > 0 && h !== undefined ? h[level - 1] : undefined;
-        out.push(
-          `       ${shown(qi)}: ${g === undefined ? 'not generalized' : describeGeneralization(g)} for k-anonymity (level ${level})`,
-        );
+        out.push(w.kLevel(shown(qi), g === undefined ? w.notGeneralized : generalizationWords(g, w), level));
       }
     }
+    for (const e of ds.quasiIdentifierExclusions ?? [])
+      out.push(w.exclusion(shown(e.column), shown(e.reason)));
   });
   out.push('');
-  out.push('LIMITS');
-  out.push(
-    `  At most ${doc.limits.rowsPerQuery} rows per query and ${doc.limits.queriesPerDay} queries per day.`,
-    '',
-  );
-  out.push('INTEGRITY');
-  out.push(`  SHA-256 of the canonical (RFC 8785) document: ${opts.sha256}`);
-  out.push('  The signatures of both parties cover exactly these canonical bytes.');
+  out.push(w.limits, w.limitsLine(doc.limits.rowsPerQuery, doc.limits.queriesPerDay));
+  const ex = doc.limits.exports;
+  if (ex === undefined) out.push(w.exportsV1(doc.limits.rowsPerQuery));
+  else out.push(ex.allowed ? w.exportsAllowed(ex.maxRowsPerExport, ex.perDay) : w.exportsForbidden);
+  out.push('');
+  if (doc.retention !== undefined) {
+    out.push(w.retention, w.retentionLine(doc.retention.viewsDeletedWithinHours), '');
+  }
+  if (doc.release !== undefined) out.push(w.release, w.rowOrder, '');
+  out.push(w.integrity, w.integrityHash(opts.sha256), w.integrityCover);
   return `${out.join('\n')}\n`;
 }
 
@@ -95,48 +96,57 @@ function formatPercent(fraction: number): string {
   return `${Math.round(fraction * 10000) / 100}%`;
 }
 
-/** One column's treatment in words. */
+/** One column's treatment in words (English). */
 export function describeTransform(t: TransformSpec): string {
+  return transformWords(t, WORDS.en);
+}
+
+/** A generalization in words (English). */
+export function describeGeneralization(g: Generalization): string {
+  return generalizationWords(g, WORDS.en);
+}
+
+function transformWords(t: TransformSpec, w: Words): string {
   switch (t.kind) {
     case 'drop':
-      return 'withheld (dropped)';
+      return w.transform.drop;
     case 'keep':
-      return 'released unchanged';
+      return w.transform.keep;
     case 'pseudonymize':
-      return `replaced by a keyed pseudonym (${t.bits} bits), unlinkable across grants`;
+      return w.transform.pseudonymize(t.bits);
     case 'generalize':
-      return describeGeneralization(t.generalization);
+      return generalizationWords(t.generalization, w);
     case 'shiftDate':
-      return `shifted by a secret offset of up to ±${t.maxDays} days, the same for all rows of one "${shown(t.entityColumn)}"`;
+      return w.transform.shiftDate(t.maxDays, shown(t.entityColumn));
     case 'noise': {
-      const size = t.relative ? `±${formatPercent(t.magnitude)} of the value` : `±${t.magnitude}`;
-      const digits = t.digits === undefined ? '' : `, then rounded to ${t.digits} decimal digits`;
-      return `perturbed by random noise of up to ${size}${digits}`;
+      const size = t.relative
+        ? w.transform.noiseRelative(formatPercent(t.magnitude))
+        : w.transform.noiseAbsolute(t.magnitude);
+      const digits = t.digits === undefined ? '' : w.transform.noiseDigits(t.digits);
+      return w.transform.noise(size, digits);
     }
   }
 }
 
-/** A generalization in words. */
-export function describeGeneralization(g: Generalization): string {
+function generalizationWords(g: Generalization, w: Words): string {
   switch (g.method) {
     case 'time':
-      return `generalized to the ${g.level}`;
-    case 'interval': {
-      const bottom = g.bottom === undefined ? '' : `; values below ${g.bottom} shown as "<${g.bottom}"`;
-      const top = g.top === undefined ? '' : `; values of ${g.top} or more shown as "≥${g.top}"`;
-      return `generalized to intervals of width ${g.width}${bottom}${top}`;
-    }
+      return w.generalize.time(w.timeLevels[g.level] ?? g.level);
+    case 'interval':
+      return w.generalize.interval(
+        g.width,
+        g.bottom === undefined ? '' : w.generalize.intervalBottom(g.bottom),
+        g.top === undefined ? '' : w.generalize.intervalTop(g.top),
+      );
     case 'round':
-      return g.digits >= 0
-        ? `rounded to ${g.digits} decimal digits`
-        : `rounded to the nearest ${10 ** -g.digits}`;
+      return g.digits >= 0 ? w.generalize.roundDigits(g.digits) : w.generalize.roundTo(10 ** -g.digits);
     case 'prefix':
-      return `only the first ${g.keep} characters released, the rest masked with "*"`;
+      return w.generalize.prefix(g.keep);
     case 'map': {
       const entries = Object.entries(g.map).map(
         ([from, to]) => `${shown(JSON.stringify(from))} → ${shown(JSON.stringify(to))}`,
       );
-      return `replaced through the value table {${entries.join(', ')}}; any other value becomes ${shown(JSON.stringify(g.otherwise))}`;
+      return w.generalize.map(entries.join(', '), shown(JSON.stringify(g.otherwise)));
     }
   }
 }
