@@ -56,6 +56,15 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
     const shown = runCli(['contract', 'show', grantFile]);
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain(`SHA-256 of the canonical bytes: ${v.sha256}`);
+    // The Korean rendering of the same bytes: the same terms, line for line.
+    const ko = runCli(['contract', 'show', grantFile, '--lang', 'ko']);
+    expect(ko.status).toBe(0);
+    expect(ko.stdout).toContain('M.AX 데이터 허브 — 데이터 접근 허가서');
+    expect(ko.stdout).toContain(`정규 바이트의 SHA-256: ${v.sha256}`);
+    expect(ko.stdout.split('\n')).toHaveLength(shown.stdout.split('\n').length);
+    const fr = runCli(['contract', 'show', grantFile, '--lang', 'fr']);
+    expect(fr.status).toBe(1);
+    expect(fr.stderr).toContain('CLI_LANGUAGE_INVALID: --lang must be one of en, ko');
     writeFileSync(path.join(dir, 'legal.key'), grantee.keyPem, { mode: 0o600 });
     writeFileSync(path.join(dir, 'legal.crt'), grantee.certPem);
     const signed = runCli([

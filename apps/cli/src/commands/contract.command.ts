@@ -36,11 +36,23 @@ function contractShowCommand(): Command {
   return new Command('show')
     .description('print a grant (or termination) document as text, with the SHA-256 of its canonical bytes')
     .argument('<file>', 'grant.json (canonical bytes, e.g. from `maxhub contract fetch`)')
-    .action(async (file: string) => {
-      const doc = await readCanonicalDocument(file);
+    .option(
+      '--lang <lang>',
+      'language of the text: en or ko (both rendered from the same canonical bytes)',
+      'en',
+    )
+    .action(async (file: string, o: { lang: string }) => {
       const c = await contractsLib();
+      const lang = c.DOCUMENT_LANGUAGES.find((l) => l === o.lang);
+      if (lang === undefined)
+        throw new CliRefusal(
+          'CLI_LANGUAGE_INVALID',
+          `--lang must be one of ${c.DOCUMENT_LANGUAGES.join(', ')}`,
+        );
+      const doc = await readCanonicalDocument(file);
       const sha = c.sha256Hex(doc.bytes);
-      if (doc.kind === 'grant') process.stdout.write(c.renderGrantText(doc.grant, { sha256: sha }) + '\n');
+      if (doc.kind === 'grant')
+        process.stdout.write(c.renderGrantText(doc.grant, { sha256: sha, lang }) + '\n');
       else {
         const t = doc.termination;
         process.stdout.write(
@@ -48,7 +60,9 @@ function contractShowCommand(): Command {
             `  effective: ${t.effectiveAt}\n  reason: ${t.reason}\n`,
         );
       }
-      process.stdout.write(`\nSHA-256 of the canonical bytes: ${sha}\n`);
+      process.stdout.write(
+        lang === 'ko' ? `\n정규 바이트의 SHA-256: ${sha}\n` : `\nSHA-256 of the canonical bytes: ${sha}\n`,
+      );
     });
 }
 
