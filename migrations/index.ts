@@ -5,6 +5,7 @@ import { PkiGrants1764200000000 } from './1764200000000-pki-grants';
 import { ViewsQueries1764300000000 } from './1764300000000-views-queries';
 import { AuditedAccesses1764400000000 } from './1764400000000-audited-accesses';
 import { RejectedUploadDeletion1764500000000 } from './1764500000000-rejected-upload-deletion';
+import { ExportUsage1764700000000 } from './1764700000000-export-usage';
 
 /** Every migration, in order. Never edit a merged one: add a new file. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ViewsQueries1764300000000,
   AuditedAccesses1764400000000,
   RejectedUploadDeletion1764500000000,
+  ExportUsage1764700000000,
 ];

@@ -33,6 +33,11 @@ export interface AccessRecord extends AuditRecord {
     rowsReturned: number;
     /** The grant's queries per day: the access does not count (and is not served) beyond it. */
     queriesPerDay: number;
+    /**
+     * For a whole-view export under a grant that limits them: its exports per day. The export
+     * counts (and is served) only while the day's exports are below it, as well as its queries.
+     */
+    exportsPerDay?: number;
   };
 }
 
@@ -117,6 +122,7 @@ export class AuditService {
       day: record.usage.day,
       rows: record.usage.rowsReturned,
       limit: record.usage.queriesPerDay,
+      ...(record.usage.exportsPerDay === undefined ? {} : { exportLimit: record.usage.exportsPerDay }),
       occurredAt: fields.occurredAt,
       actorUserId: fields.actorUserId,
       action: fields.action,

@@ -146,4 +146,8 @@ export class GrantQueryUsageEntity {
 
   @Column({ name: 'rows_returned', type: 'bigint', default: 0 })
   rowsReturned!: string;
+
+  /** Whole-view exports counted on the day (limited by a v2 grant's `limits.exports.perDay`). */
+  @Column({ type: 'int', default: 0 })
+  exports!: number;
 }
