@@ -101,8 +101,8 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
       grantor.token,
     );
     expect(signers.grant.currentVersion.signatures).toEqual([
-      { party: 'GRANTOR', signerName: 'Member', certificateSerial: grantor.serialNumber },
-      { party: 'GRANTEE', signerName: 'Member', certificateSerial: grantee.serialNumber },
+      { party: 'GRANTOR', signerName: 'Legal', certificateSerial: grantor.serialNumber },
+      { party: 'GRANTEE', signerName: 'Legal', certificateSerial: grantee.serialNumber },
     ]);
 
     const grants = ctx.app.get(GrantsService);

@@ -40,7 +40,7 @@ describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
   afterAll(async () => ctx?.close());
 
   it('issues a certificate binding the person, the company and LEGAL, chaining to GET /pki/ca', async () => {
-    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL', 'Legal');
     const d = await ctx.gqlOk(
       ISSUE,
       {
@@ -86,7 +86,7 @@ describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
   });
 
   it('refuses a tampered CSR (PKI_CSR_INVALID)', async () => {
-    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL', 'Legal');
     const der = fromPem(key.csrPem, 'CERTIFICATE REQUEST');
     der[der.length - 10] ^= 0x01;
     const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
@@ -107,7 +107,7 @@ describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
   });
 
   it('refuses a CSR whose RSA public exponent is 1 or 3 (BAD_USER_INPUT PKI_KEY_OUTSIDE_PROFILE naming csrPem) and issues nothing', async () => {
-    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL', 'Legal');
     const csrs = [exponentOneCsr(key.privateKeyPem), keyAndCsrWith({ bits: 3072, exponent: 3 }).csrPem];
     for (const csrPem of csrs) {
       const r = await ctx.gql(
@@ -233,7 +233,29 @@ describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
     expect(req.status).toBe(0);
     expect(readFileSync(f('legal.key'), 'utf8')).toContain('BEGIN ENCRYPTED PRIVATE KEY');
     expect(statSync(f('legal.key')).mode & 0o077).toBe(0);
-    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    // Registered without the hyphen and in other case: the certificate keeps the CSR's spelling.
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL', 'lee  seo-yeon');
+    const stranger = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL', 'Park Ji-hoon');
+    const mismatch = await ctx.gql(
+      ISSUE,
+      {
+        input: {
+          csrPem: readFileSync(f('legal.csr'), 'utf8'),
+          userEmail: stranger.email,
+          orgKind: 'COMPANY',
+          companySlug: company.slug,
+          validityDays: 30,
+        },
+      },
+      admin.token,
+    );
+    expect(mismatch.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'PKI_CSR_NAME_MISMATCH',
+    });
+    expect(mismatch.errors?.[0].message).toBe(
+      `input.csrPem names "Lee Seo-yeon", but ${stranger.email} is registered as "Park Ji-hoon": make a new CSR with \`maxhub pki request --name "Park Ji-hoon"\`, or have the operator correct the registered name`,
+    );
     const d = await ctx.gqlOk(
       ISSUE,
       {
@@ -248,6 +270,7 @@ describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
       admin.token,
     );
     writeFileSync(f('legal.crt'), d.issueCertificate.certificatePem);
+    expect(describeCertificate(d.issueCertificate.certificatePem).identity?.name).toBe('Lee Seo-yeon');
     const pack = runCli([
       'pki',
       'pack',

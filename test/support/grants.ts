@@ -1,5 +1,6 @@
 /** Factories for grant tests, through the in-process hub: a dataset version, a legal signer. */
 import { DatasetEntity, DatasetVersionEntity, type DatasetColumnRecord } from '@maxhub/db';
+import { describeCsr, SUBJECT_ATTRIBUTE_OIDS } from '@maxhub/pki';
 import { newKeyAndCsr, type TestDatasetVersion, type TestSigner, uniq } from '@maxhub/testing';
 import type { TestContext } from './test-context';
 
@@ -43,6 +44,11 @@ export async function newLegalSigner(
   org: { companySlug: string } | { workingGroupSlug: string },
   opts: { email?: string; key?: { privateKeyPem: string; csrPem: string } } = {},
 ): Promise<TestSigner> {
+  const orgSlug = 'companySlug' in org ? org.companySlug : org.workingGroupSlug;
+  const key = opts.key ?? newKeyAndCsr('Legal', orgSlug, 'companySlug' in org ? 'company' : 'working-group');
+  // The hub issues a certificate only in the person's registered name, so the person is
+  // registered under the name the CSR carries.
+  const name = describeCsr(key.csrPem).claimedSubject[SUBJECT_ATTRIBUTE_OIDS.commonName] ?? 'Legal';
   let email: string;
   let token: string;
   if ('companySlug' in org) {
@@ -50,22 +56,21 @@ export async function newLegalSigner(
       email = opts.email;
       await ctx.gqlOk(
         `mutation($input: AddCompanyMemberInput!) { addCompanyMember(input: $input) { role } }`,
-        { input: { companySlug: org.companySlug, email, displayName: 'Legal', role: 'LEGAL' } },
+        { input: { companySlug: org.companySlug, email, displayName: name, role: 'LEGAL' } },
         adminToken,
       );
       token = await ctx.tokenFor(adminToken, email);
-    } else ({ email, token } = await ctx.newCompanyMember(adminToken, org.companySlug, 'LEGAL'));
+    } else ({ email, token } = await ctx.newCompanyMember(adminToken, org.companySlug, 'LEGAL', name));
   } else if (opts.email) {
     email = opts.email;
     await ctx.gqlOk(
       `mutation($input: AddWorkingGroupMemberInput!) { addWorkingGroupMember(input: $input) { role } }`,
-      { input: { workingGroupSlug: org.workingGroupSlug, email, displayName: 'Legal', role: 'LEGAL' } },
+      { input: { workingGroupSlug: org.workingGroupSlug, email, displayName: name, role: 'LEGAL' } },
       adminToken,
     );
     token = await ctx.tokenFor(adminToken, email);
-  } else ({ email, token } = await ctx.newWorkingGroupMember(adminToken, org.workingGroupSlug, 'LEGAL'));
-  const orgSlug = 'companySlug' in org ? org.companySlug : org.workingGroupSlug;
-  const key = opts.key ?? newKeyAndCsr('Legal', orgSlug, 'companySlug' in org ? 'company' : 'working-group');
+  } else
+    ({ email, token } = await ctx.newWorkingGroupMember(adminToken, org.workingGroupSlug, 'LEGAL', name));
   const d = await ctx.gqlOk<{
     issueCertificate: { id: string; serialNumber: string; certificatePem: string };
   }>(

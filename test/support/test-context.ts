@@ -191,22 +191,32 @@ export class TestContext {
   }
 
   /** Gives a new person a role in a company and returns their token. */
-  async newCompanyMember(adminToken: string, companySlug: string, role: 'PUBLISHER' | 'LEGAL') {
+  async newCompanyMember(
+    adminToken: string,
+    companySlug: string,
+    role: 'PUBLISHER' | 'LEGAL',
+    displayName = 'Member',
+  ) {
     const email = `${uniq('m')}@example.kr`;
     await this.gqlOk(
       `mutation($input: AddCompanyMemberInput!) { addCompanyMember(input: $input) { role } }`,
-      { input: { companySlug, email, displayName: 'Member', role } },
+      { input: { companySlug, email, displayName, role } },
       adminToken,
     );
     return { email, token: await this.tokenFor(adminToken, email) };
   }
 
   /** Gives a new person a role in a working group and returns their token. */
-  async newWorkingGroupMember(adminToken: string, workingGroupSlug: string, role: 'ANALYST' | 'LEGAL') {
+  async newWorkingGroupMember(
+    adminToken: string,
+    workingGroupSlug: string,
+    role: 'ANALYST' | 'LEGAL',
+    displayName = 'Member',
+  ) {
     const email = `${uniq('m')}@example.kr`;
     await this.gqlOk(
       `mutation($input: AddWorkingGroupMemberInput!) { addWorkingGroupMember(input: $input) { role } }`,
-      { input: { workingGroupSlug, email, displayName: 'Member', role } },
+      { input: { workingGroupSlug, email, displayName, role } },
       adminToken,
     );
     return { email, token: await this.tokenFor(adminToken, email) };

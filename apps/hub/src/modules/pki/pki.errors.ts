@@ -24,6 +24,8 @@ export enum HubPkiErrorCode {
   PKI_CERTIFICATE_UNKNOWN = 'PKI_CERTIFICATE_UNKNOWN',
   /** Give exactly one of id and serialNumber. */
   PKI_CERTIFICATE_SELECTOR_INVALID = 'PKI_CERTIFICATE_SELECTOR_INVALID',
+  /** The name in the CSR (`maxhub pki request --name`) is not the person's registered name. */
+  PKI_CSR_NAME_MISMATCH = 'PKI_CSR_NAME_MISMATCH',
 }
 
 declare module '@maxhub/core' {

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
-import { verifyDocumentSignature } from '@maxhub/contracts';
+import {
+  describeUnsafeText,
+  normalizeName,
+  unsafeTextKind,
+  verifyDocumentSignature,
+} from '@maxhub/contracts';
 import {
   CertificateEntity,
   CompanyEntity,
@@ -15,6 +20,8 @@ import {
 import {
   createCrl,
   describeCertificate,
+  describeCsr,
+  SUBJECT_ATTRIBUTE_OIDS,
   issueCertificate,
   PkiError,
   PkiErrorCode,
@@ -22,7 +29,7 @@ import {
   type SignerIdentity,
 } from '@maxhub/pki';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, AuditService, badInput, conflict, notFound } from '@maxhub/core';
+import { Actor, AuditService, badInput, conflict, HubError, notFound } from '@maxhub/core';
 import { IssueCertificateInput } from './dto/issue-certificate.input';
 import { HubPkiErrorCode as E } from './pki.errors';
 import { Certificate, OrgKindEnum, RevocationReasonEnum, SignerRoleEnum } from './pki.models';
@@ -208,6 +215,9 @@ export class PkiService implements OnModuleInit {
             .getRepository(WorkingGroupMemberEntity)
             .exists({ where: { userId: user.id, workingGroupId: org.id, role: input.role } });
     if (!holds) throw badInput(E.PKI_ROLE_NOT_HELD, `the person does not hold the ${input.role} role there`);
+    // A CSR naming someone else is refused after the CSR's own checks (which speak first) pass.
+    const named = this.certificateName(input.csrPem, user);
+    const name = named instanceof HubError ? user.displayName : named;
     const now = Date.now();
     let pem: string;
     try {
@@ -217,7 +227,7 @@ export class PkiService implements OnModuleInit {
         issuerKeyPem: ca.issuingKeyPem,
         subject: {
           personId: user.id,
-          name: user.displayName,
+          name,
           orgKind: org.kind,
           orgSlug: org.slug,
           orgName: org.name,
@@ -236,6 +246,7 @@ export class PkiService implements OnModuleInit {
         ? badInput(err.code, `input.csrPem is refused: ${err.message}`, { field: 'csrPem' })
         : badInput(err.code, err.message);
     }
+    if (named instanceof HubError) throw named;
     const d = describeCertificate(pem);
     const saved = await this.dataSource.transaction(async (m) => {
       const row = await m.save(
@@ -273,6 +284,46 @@ export class PkiService implements OnModuleInit {
       return row;
     });
     return this.toModel(saved, user, org.slug);
+  }
+
+  /**
+   * The name the certificate carries: the one the requester wrote into the CSR (`maxhub pki
+   * request --name`), in their spelling, when it is the person's registered name (compared after
+   * Unicode NFC, spaces and case); the registered name when the CSR names no one. For a CSR
+   * naming someone else, the refusal to throw (PKI_CSR_NAME_MISMATCH): a signing certificate never
+   * carries a name the registry does not.
+   */
+  private certificateName(csrPem: string, user: UserEntity): string | HubError {
+    let requested: string | undefined;
+    try {
+      const csr = describeCsr(csrPem);
+      // An unverified CSR is refused by issueCertificate (PKI_CSR_INVALID); its name counts for nothing.
+      if (!csr.signatureValid) return user.displayName;
+      requested = csr.claimedSubject[SUBJECT_ATTRIBUTE_OIDS.commonName];
+    } catch (err) {
+      if (err instanceof PkiError)
+        throw badInput(err.code, `input.csrPem is refused: ${err.message}`, { field: 'csrPem' });
+      throw err;
+    }
+    if (requested === undefined || requested.trim() === '') return user.displayName;
+    const unsafe = unsafeTextKind(requested, 'line');
+    if (unsafe !== null)
+      throw badInput(
+        PkiErrorCode.PKI_CSR_INVALID,
+        `input.csrPem is refused: the name in it contains ${describeUnsafeText(unsafe)}`,
+        {
+          field: 'csrPem',
+        },
+      );
+    const key = (s: string) => normalizeName(s).replace(/\s+/g, ' ').toLowerCase();
+    if (key(requested) !== key(user.displayName)) {
+      return badInput(
+        E.PKI_CSR_NAME_MISMATCH,
+        `input.csrPem names "${requested.slice(0, 100)}", but ${user.email} is registered as "${user.displayName}": make a new CSR with \`maxhub pki request --name "${user.displayName}"\`, or have the operator correct the registered name`,
+        { field: 'csrPem' },
+      );
+    }
+    return normalizeName(requested);
   }
 
   private async resolveOrg(
