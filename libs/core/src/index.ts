@@ -7,6 +7,7 @@
 export { CoreModule } from './core.module';
 export type { Actor } from './access/actor';
 export { AccessService } from './access/access.service';
+export type { PartyRule, PartyStanding } from './access/access.service';
 export { AuditService } from './audit/audit.service';
 export type { AccessDecision, AccessRecord, AuditRecord } from './audit/audit.service';
 export { HubError, badInput, conflict, forbidden, notFound, unavailable } from './errors/hub-error';

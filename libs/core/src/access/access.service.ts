@@ -5,6 +5,24 @@ import { CoreErrorCode } from '../errors/core.errors';
 import { HubError, type HubErrorCode } from '../errors/hub-error';
 
 /**
+ * A rule over a resource a company and a working group share (a grant: its grantor company and
+ * its grantee working group): the roles that count on each side ('ANY': any role; a side left
+ * out does not count), and whether operators pass.
+ */
+export interface PartyRule {
+  company?: CompanyRole[] | 'ANY';
+  workingGroup?: WorkingGroupRole[] | 'ANY';
+  adminPasses?: boolean;
+}
+
+/**
+ * Where the actor stands under a {@link PartyRule}: `OUTSIDER` (a member of neither side; the
+ * caller answers NOT_FOUND), `MEMBER` (a member of a side, without a role that counts; FORBIDDEN)
+ * or `ALLOWED`.
+ */
+export type PartyStanding = 'OUTSIDER' | 'MEMBER' | 'ALLOWED';
+
+/**
  * The one place resource-level access is decided. Set-based and deny by default: a caller who
  * holds none of the named roles on a resource gets NOT_FOUND (it may not even learn the
  * resource exists), one who sees it but lacks the role gets FORBIDDEN.
@@ -73,5 +91,32 @@ export class AccessService {
         `this needs the ${roles.join(' or ')} role in the working group`,
       );
     }
+  }
+
+  /**
+   * Where the actor stands on a resource the company and the working group share, under `rule`
+   * (set-based, deny by default: holding a counted role on either side is enough; no membership
+   * on either side is OUTSIDER). The caller words the refusal with its own codes.
+   */
+  standing(
+    actor: Actor,
+    parties: { companyId?: string; workingGroupId?: string },
+    rule: PartyRule,
+  ): PartyStanding {
+    if (rule.adminPasses && actor.isAdmin) return 'ALLOWED';
+    const { company: companyRoles, workingGroup: groupRoles } = rule;
+    const company = parties.companyId === undefined ? undefined : actor.companies.get(parties.companyId);
+    const group =
+      parties.workingGroupId === undefined ? undefined : actor.workingGroups.get(parties.workingGroupId);
+    let member = false;
+    if (companyRoles && company) {
+      if (companyRoles === 'ANY' || companyRoles.some((r) => company.has(r))) return 'ALLOWED';
+      member = true;
+    }
+    if (groupRoles && group) {
+      if (groupRoles === 'ANY' || groupRoles.some((r) => group.has(r))) return 'ALLOWED';
+      member = true;
+    }
+    return member ? 'MEMBER' : 'OUTSIDER';
   }
 }
