@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
+import { GrantGateService } from '../apps/hub/src/modules/grants/grant-gate.service';
 import { PkiService } from '../apps/hub/src/modules/pki/pki.service';
 import { type GqlResult, TestContext } from './support/test-context';
 import { materializeViews, newActiveGrant, newQueryFixture, type QueryFixture } from './support/views';
@@ -70,7 +70,7 @@ describe('the grant gate under a database failure (e2e, real PostgreSQL)', () =>
 
   it('answers SERVICE_UNAVAILABLE, not GRANT_DOCUMENT_TAMPERED, when the document read fails on a cache miss', async () => {
     ctx.app
-      .get<GrantsService, { parsedDocuments: Map<string, unknown> }>(GrantsService)
+      .get<GrantGateService, { parsedDocuments: Map<string, unknown> }>(GrantGateService)
       .parsedDocuments.clear();
     const spy = failOnce('SELECT document FROM grant_versions');
     const r = await slice();

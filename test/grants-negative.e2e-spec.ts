@@ -19,7 +19,8 @@ import { type GqlResult, TestContext } from './support/test-context';
 import { signMemberCertificate, type MemberProfileOverrides } from '../libs/pki/src/ca';
 import { buildSignedData } from '../libs/pki/src/cms';
 import { exponentOneForger, publicKeyWithExponent } from '../libs/pki/src/pki.test-fixtures';
-import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
+import { GrantGateService } from '../apps/hub/src/modules/grants/grant-gate.service';
+import { GrantSweepService } from '../apps/hub/src/modules/grants/grant-sweep.service';
 import { ATTACH, COLUMNS, DRAFT, GRANT, TERMINATE, draftInput, sign } from './grant-fixtures';
 
 const DAY = 86_400_000;
@@ -35,7 +36,8 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
   let grantorSubject: MemberSubject;
   let ca: DevAlliancePki;
   let lookalike: DevAlliancePki;
-  let grants: GrantsService;
+  let gate: GrantGateService;
+  let sweeper: GrantSweepService;
   let spareKey: { privateKeyPem: string; csrPem: string };
 
   const me = async (token: string) =>
@@ -108,7 +110,8 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       PKI_ISSUING_CERT_FILE: path.join(dir, 'issuing.crt'),
       PKI_ISSUING_KEY_FILE: path.join(dir, 'issuing.key'),
     });
-    grants = ctx.app.get(GrantsService);
+    gate = ctx.app.get(GrantGateService);
+    sweeper = ctx.app.get(GrantSweepService);
     admin = await ctx.newUser({ admin: true });
     company = await ctx.newCompany(admin.token);
     group = uniq('wg');
@@ -224,7 +227,7 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
 
     it('stops opening an ACTIVE grant whose stored bytes were edited after signing (GRANT_DOCUMENT_TAMPERED)', async () => {
       const v = await activeGrant();
-      await expect(grants.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
+      await expect(gate.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
       const edited = Buffer.from(
         v.canonicalDocument.replace('"queriesPerDay":500', '"queriesPerDay":900'),
         'utf8',
@@ -232,7 +235,7 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       await ctx.dataSource
         .getRepository(GrantVersionEntity)
         .update({ grantId: v.grantId, version: 1 }, { document: edited });
-      await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+      await expect(gate.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
         code: 'GRANT_DOCUMENT_TAMPERED',
       });
     });
@@ -405,7 +408,7 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       });
       await expectRefused(v.grantId, 1, forged.toString('base64'), 'PKI_KEY_OUTSIDE_PROFILE', grantee.token);
       expect((await snapshot(v.grantId)).state).toBe('AWAITING_SIGNATURES');
-      await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+      await expect(gate.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
         code: 'GRANT_NOT_ACTIVE',
       });
     });
@@ -767,7 +770,7 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
         'GRANT_TERMINATED',
         grantee.token,
       );
-      await expect(grants.assertOpen(v1.grantId, ds.datasetId)).rejects.toMatchObject({
+      await expect(gate.assertOpen(v1.grantId, ds.datasetId)).rejects.toMatchObject({
         code: 'GRANT_TERMINATED',
       });
       const ended: Array<{ payload: string }> = await ctx.dataSource.query(
@@ -786,14 +789,14 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       const v = await newDraft();
       await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantor, v.canonicalDocument) }, grantor.token);
       await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(signer, v.canonicalDocument) }, signer.token);
-      await expect(grants.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
+      await expect(gate.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
 
       await ctx.gqlOk(
         `mutation($s: String!) { revokeCertificate(serialNumber: $s, reason: AFFILIATION_CHANGED) { revokedAt } }`,
         { s: signer.serialNumber },
         admin.token,
       );
-      await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+      await expect(gate.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
         code: 'GRANT_SUSPENDED',
       });
       expect((await snapshot(v.grantId)).state).toBe('SUSPENDED');
@@ -803,7 +806,7 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
       // The group's lawyer signs again with a valid certificate: ACTIVE again.
       await ctx.gqlOk(ATTACH, { g: v.grantId, v: 1, s: sign(grantee, v.canonicalDocument) }, grantee.token);
       expect((await snapshot(v.grantId)).state).toBe('ACTIVE');
-      await expect(grants.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
+      await expect(gate.assertOpen(v.grantId, ds.datasetId)).resolves.toBeDefined();
 
       const audit = await ctx.gqlOk(
         `query($s: String!) { auditEntries(companySlug: $s, first: 1000) { entries { action subjectId details } } }`,
@@ -824,11 +827,11 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
         `UPDATE grant_versions SET term_until = now() - interval '1 minute' WHERE grant_id = $1`,
         [v.grantId],
       );
-      await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+      await expect(gate.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
         code: 'GRANT_EXPIRED',
       });
       expect((await snapshot(v.grantId)).state).toBe('EXPIRED');
-      expect(await grants.sweep()).toBeGreaterThanOrEqual(1);
+      expect(await sweeper.sweep()).toBeGreaterThanOrEqual(1);
       const rows: Array<{ state: string }> = await ctx.dataSource.query(
         `SELECT state FROM grant_versions WHERE grant_id = $1`,
         [v.grantId],
@@ -839,7 +842,7 @@ describe('NDA grants refuse what they must, each with its own reason (e2e, real 
     it('refuses a dataset that is not in the grant (GRANT_DATASET_NOT_GRANTED)', async () => {
       const v = await activeGrant();
       const other = await newDatasetVersion(ctx, company.id, COLUMNS);
-      await expect(grants.assertOpen(v.grantId, other.datasetId)).rejects.toMatchObject({
+      await expect(gate.assertOpen(v.grantId, other.datasetId)).rejects.toMatchObject({
         code: 'GRANT_DATASET_NOT_GRANTED',
       });
     });

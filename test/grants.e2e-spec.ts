@@ -6,7 +6,7 @@ import { canonicalBytes, TERMINATION_SCHEMA } from '@maxhub/contracts';
 import { runCli, runCliAsync, type TestDatasetVersion, type TestSigner, uniq } from '@maxhub/testing';
 import { newDatasetVersion, newLegalSigner } from './support/grants';
 import { TestContext } from './support/test-context';
-import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
+import { GrantGateService } from '../apps/hub/src/modules/grants/grant-gate.service';
 import { ATTACH, COLUMNS, DRAFT, draftInput, sign, TERMINATE } from './grant-fixtures';
 
 describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', () => {
@@ -105,8 +105,8 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
       { party: 'GRANTEE', signerName: 'Legal', certificateSerial: grantee.serialNumber },
     ]);
 
-    const grants = ctx.app.get(GrantsService);
-    const open = await grants.assertOpen(v.grantId, ds.datasetId);
+    const gate = ctx.app.get(GrantGateService);
+    const open = await gate.assertOpen(v.grantId, ds.datasetId);
     expect(open.version.sha256).toBe(v.sha256);
     expect(open.dataset.columns.map((c) => c.name)).toContain('operator_id');
 
@@ -184,7 +184,7 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
       grantee.token,
     );
     expect(t.terminateGrant.state).toBe('TERMINATED');
-    await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+    await expect(gate.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
       code: 'GRANT_TERMINATED',
     });
 

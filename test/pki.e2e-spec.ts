@@ -9,7 +9,8 @@ import { describeCertificate, fromPem, verifyDetached } from '@maxhub/pki';
 import { newKeyAndCsr, runCli, uniq } from '@maxhub/testing';
 import { newDatasetVersion, newLegalSigner } from './support/grants';
 import { TestContext } from './support/test-context';
-import { GrantsService } from '../apps/hub/src/modules/grants/grants.service';
+import { GrantGateService } from '../apps/hub/src/modules/grants/grant-gate.service';
+import { GrantSweepService } from '../apps/hub/src/modules/grants/grant-sweep.service';
 import { exponentOneCsr, keyAndCsrWith } from '../libs/pki/src/pki.test-fixtures';
 import { ATTACH, COLUMNS, DRAFT, draftInput, sign } from './grant-fixtures';
 
@@ -196,15 +197,15 @@ describe('alliance PKI in the hub (e2e, real PostgreSQL)', () => {
     const outsider = await ctx.newWorkingGroupMember(admin.token, 'humanoids', 'LEGAL');
     expect((await ctx.gqlOk(`{ grants { id } }`, {}, outsider.token)).grants).toEqual([]);
 
-    const grants = ctx.app.get(GrantsService);
+    const gate = ctx.app.get(GrantGateService);
     await ctx.dataSource.query(
       `UPDATE certificates SET not_after = now() - interval '1 second' WHERE id = $1`,
       [grantee.certificateId],
     );
-    await expect(grants.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
+    await expect(gate.assertOpen(v.grantId, ds.datasetId)).rejects.toMatchObject({
       code: 'GRANT_SUSPENDED',
     });
-    expect(await grants.sweep()).toBeGreaterThanOrEqual(1);
+    expect(await ctx.app.get(GrantSweepService).sweep()).toBeGreaterThanOrEqual(1);
     const rows: Array<{ state: string; state_reason: string }> = await ctx.dataSource.query(
       `SELECT state, state_reason FROM grant_versions WHERE grant_id = $1`,
       [v.grantId],

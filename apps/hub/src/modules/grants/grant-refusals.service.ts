@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { GrantEntity } from '@maxhub/db';
-import { Actor, AuditService, HubError } from '@maxhub/core';
+import { AccessService, Actor, AuditService, HubError } from '@maxhub/core';
+import { CHANGES_GRANT, partiesOf } from './grant-rules';
 
 /** The audit action of each grant operation whose refusals are recorded. */
 export type GrantRefusalAction =
@@ -24,7 +25,10 @@ export type GrantRefusalDetails = Record<string, string | number | null>;
 export class GrantRefusalsService {
   private readonly logger = new Logger(GrantRefusalsService.name);
 
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+  ) {}
 
   /** Runs `operation`; when it throws, records the refusal (best effort) and rethrows the same error. */
   async audited<T>(
@@ -51,17 +55,19 @@ export class GrantRefusalsService {
   ): Promise<void> {
     if (err instanceof HubError && err.category === 'NOT_FOUND') return;
     const reason = err instanceof HubError ? err.code : 'INTERNAL';
-    const legal =
-      actor.isAdmin ||
-      actor.companies.get(grant.grantorCompanyId)?.has('LEGAL') === true ||
-      actor.workingGroups.get(grant.granteeWorkingGroupId)?.has('LEGAL') === true;
+    const legal = this.access.standing(actor, partiesOf(grant), CHANGES_GRANT) === 'ALLOWED';
+    const inCompany = this.access.standing(actor, { companyId: grant.grantorCompanyId }, { company: 'ANY' });
+    const inGroup = this.access.standing(
+      actor,
+      { workingGroupId: grant.granteeWorkingGroupId },
+      { workingGroup: 'ANY' },
+    );
     await this.audit
       .appendStandalone({
         actorUserId: actor.userId,
         action,
-        companyId: legal || actor.companies.has(grant.grantorCompanyId) ? grant.grantorCompanyId : null,
-        workingGroupId:
-          legal || actor.workingGroups.has(grant.granteeWorkingGroupId) ? grant.granteeWorkingGroupId : null,
+        companyId: legal || inCompany === 'ALLOWED' ? grant.grantorCompanyId : null,
+        workingGroupId: legal || inGroup === 'ALLOWED' ? grant.granteeWorkingGroupId : null,
         subjectType: 'grant',
         subjectId: grant.id,
         details: { reason, ...details },

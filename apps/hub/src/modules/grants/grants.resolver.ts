@@ -4,11 +4,15 @@ import { CurrentActor } from '../../common/current-actor.decorator';
 import { Permission, RequirePermission } from '../../common/permissions';
 import { DraftGrantInput } from './dto/draft-grant.input';
 import { Grant, GrantPartyEnum, GrantStateEnum, GrantVersion } from './grant.models';
+import { GrantSigningService } from './grant-signing.service';
 import { GrantsService } from './grants.service';
 
 @Resolver()
 export class GrantsResolver {
-  constructor(private readonly service: GrantsService) {}
+  constructor(
+    private readonly service: GrantsService,
+    private readonly signing: GrantSigningService,
+  ) {}
 
   @Mutation(() => GrantVersion, {
     description:
@@ -62,7 +66,7 @@ export class GrantsResolver {
     })
     party?: GrantPartyEnum,
   ): Promise<GrantVersion> {
-    return this.service.attachSignature(actor, grantId, version, signature, party ?? undefined);
+    return this.signing.attachSignature(actor, grantId, version, signature, party ?? undefined);
   }
 
   @Mutation(() => Grant, {
@@ -80,6 +84,6 @@ export class GrantsResolver {
     @Args('signature', { description: 'Detached CMS over the termination document: PEM or base64 DER.' })
     signature: string,
   ): Promise<Grant> {
-    return this.service.terminate(actor, grantId, terminationDocument, signature);
+    return this.signing.terminate(actor, grantId, terminationDocument, signature);
   }
 }

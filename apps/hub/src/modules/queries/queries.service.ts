@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { HUB_CONFIG, HubConfig } from '@maxhub/config';
-import type { GrantViewEntity } from '@maxhub/db';
 import { writeCsv, writeJsonl, writeParquet, type ColumnDeclaration, type Row } from '@maxhub/formats';
 import {
   compileSlice,
@@ -18,6 +17,7 @@ import {
 } from '@maxhub/views';
 import { DataSource } from 'typeorm';
 import {
+  AccessService,
   type Actor,
   AuditService,
   forbidden,
@@ -27,9 +27,15 @@ import {
   ViewsErrorCode,
   ViewsService,
 } from '@maxhub/core';
-import { isUuid, requireUuid } from '../../common/ids';
+import { requireUuid } from '../../common/ids';
+import {
+  GrantGateService,
+  type GrantGateOptions,
+  type OpenGrant,
+  type ServedGrantView,
+} from '../grants/grant-gate.service';
+import { QUERIES_GRANT } from '../grants/grant-rules';
 import { GrantErrorCode } from '../grants/grants.errors';
-import { GrantAccessService, type OpenGrant } from './grant-access.service';
 import { QueriesErrorCode as E } from './queries.errors';
 import { ExportFormat, SliceExport, SlicePage, SlicePredicateInput, SliceOrderInput } from './queries.models';
 
@@ -56,43 +62,10 @@ interface QueryContext {
   queryHash?: string;
 }
 
-/** The columns of a view row a query needs. */
-type ServedView = Pick<
-  GrantViewEntity,
-  | 'id'
-  | 'grantId'
-  | 'grantVersionId'
-  | 'datasetVersionId'
-  | 'companyId'
-  | 'status'
-  | 'prefix'
-  | 'manifestSha256'
-  | 'rowsFiltered'
-  | 'rowsSuppressed'
-  | 'errorCode'
->;
-
-/** A view row with the grant's queries counted today (UTC). */
-type ServedViewRow = ServedView & { queriesToday: number | null };
-
-/**
- * Read alongside the grant check, in the same query (GrantsService.assertOpen): the view of the
- * live version (`lv.id`) for the dataset ($3) and the grant's usage on the day ($4), as JSON.
- */
-const SERVED_VIEW_ALONGSIDE = `SELECT json_build_object(
-    'id', v.id, 'grantId', v.grant_id, 'grantVersionId', v.grant_version_id,
-    'datasetVersionId', v.dataset_version_id, 'companyId', v.company_id, 'status', v.status,
-    'prefix', v.prefix, 'manifestSha256', v.manifest_sha256, 'rowsFiltered', v.rows_filtered::text,
-    'rowsSuppressed', v.rows_suppressed::text, 'errorCode', v.error_code,
-    'queriesToday', (SELECT u.queries FROM grant_query_usage u WHERE u.grant_id = v.grant_id AND u.day = $4::date))
-  FROM grant_views v
- WHERE v.grant_version_id = lv.id AND v.dataset_id = $3::uuid
- ORDER BY v.created_at DESC LIMIT 1`;
-
 /** An authorized, readable view. */
 interface Opened {
   open: OpenGrant;
-  view: ServedView;
+  view: ServedGrantView;
   reader: ViewReader;
   /** Queries counted against the grant today before this one. */
   queriesToday: number;
@@ -157,7 +130,8 @@ export class QueriesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    private readonly grants: GrantAccessService,
+    private readonly gate: GrantGateService,
+    private readonly access: AccessService,
     private readonly views: ViewsService,
     private readonly audit: AuditService,
   ) {
@@ -183,7 +157,7 @@ export class QueriesService {
       const { open, view, reader } = opened;
       this.assertQuota(opened);
       const limits = this.limitsOf(open);
-      const compiled = this.guard(open.grantId, () =>
+      const compiled = this.guard(open.grant.id, () =>
         compileSlice(
           reader.manifest.columns,
           {
@@ -194,12 +168,12 @@ export class QueriesService {
             after: args.after,
           },
           limits,
-          { grantId: open.grantId, datasetId: args.datasetId, datasetVersionId: view.datasetVersionId },
+          { grantId: open.grant.id, datasetId: args.datasetId, datasetVersionId: view.datasetVersionId },
           reader.rowCount,
         ),
       );
       ctx.queryHash = compiled.pageHash;
-      const page = await this.guardAsync(open.grantId, () => runSlice(reader, compiled, limits));
+      const page = await this.guardAsync(open.grant.id, () => runSlice(reader, compiled, limits));
       const suppressed = Number(view.rowsSuppressed ?? 0);
       await this.decide(actor, ctx, open, page.rows.length, suppressed, { first: args.first });
       return {
@@ -212,7 +186,7 @@ export class QueriesService {
         viewRowCount: reader.rowCount,
         k: reader.manifest.view.summary.k,
         datasetVersionId: view.datasetVersionId,
-        grantVersion: open.version,
+        grantVersion: open.version.version,
         queryHash: compiled.pageHash,
       };
     } catch (err) {
@@ -295,7 +269,7 @@ export class QueriesService {
     const { reader, view } = opened;
     const columns: ColumnDeclaration[] = reader.manifest.columns.map((c) => ({ name: c.name, type: c.type }));
     const batches = () => this.exportBatches(actor, ctx, reader, view.id);
-    const base = `grant-${t.g.slice(0, 8)}-v${opened.open.version}`;
+    const base = `grant-${t.g.slice(0, 8)}-v${opened.open.version.version}`;
     switch (t.f) {
       case ExportFormat.CSV:
         return {
@@ -365,18 +339,14 @@ export class QueriesService {
   // ---- checks ----
 
   /**
-   * Who asks, whether the grant is open, which view serves it, and the day's usage so far — in
-   * one query (GrantsService.assertOpen with the view read alongside); the caller's membership
-   * is judged first, before any state of the grant.
+   * Who asks, whether the grant is open, which view serves it, and the day's usage so far — read
+   * in one query (GrantGateService with `servedView`); the caller's membership is judged first,
+   * before any state of the grant.
    */
   private async authorize(actor: Actor, ctx: QueryContext): Promise<Opened> {
-    const at = new Date();
-    const open = await this.openGrant(actor, ctx, at, {
-      sql: SERVED_VIEW_ALONGSIDE,
-      params: [isUuid(ctx.datasetId) ? ctx.datasetId : null, utcDay(at)],
-    });
-    ctx.grantVersion = open.version;
-    const view = (open.alongside ?? undefined) as ServedViewRow | undefined;
+    const open = await this.openGrant(actor, ctx, new Date(), { servedView: true });
+    ctx.grantVersion = open.version.version;
+    const view = open.servedView ?? undefined;
     if (view) ctx.datasetVersionId = view.datasetVersionId;
     if (!view || view.status !== 'READY' || !view.manifestSha256) {
       const code =
@@ -389,39 +359,43 @@ export class QueriesService {
         'SERVICE_UNAVAILABLE',
         code,
         code === ViewsErrorCode.VIEW_NOT_READY
-          ? `the view of grant ${open.grantId} is being prepared; try again shortly`
-          : `the view of grant ${open.grantId} cannot be served (${view?.errorCode ?? code})`,
-        { details: { grantId: open.grantId, status: view?.status ?? null } },
+          ? `the view of grant ${open.grant.id} is being prepared; try again shortly`
+          : `the view of grant ${open.grant.id} cannot be served (${view?.errorCode ?? code})`,
+        { details: { grantId: open.grant.id, status: view?.status ?? null } },
       );
     }
     return { open, view, reader: await this.readerOf(view), queriesToday: view.queriesToday ?? 0 };
   }
 
-  /** The grant open for the dataset now, for an ANALYST of its grantee working group (else refused). */
+  /**
+   * The grant open for the dataset at `at`, for an ANALYST of its grantee working group (else
+   * refused). The gate reads the grant; its parties go into the audit context and the caller's
+   * membership is judged before the gate judges any state of the grant, so someone outside the
+   * grant learns nothing of it.
+   */
   private async openGrant(
     actor: Actor,
     ctx: QueryContext,
     at: Date,
-    alongside?: { sql: string; params: unknown[] },
+    options: GrantGateOptions = {},
   ): Promise<OpenGrant> {
     try {
-      return await this.grants.assertOpen(
-        ctx.grantId,
-        ctx.datasetId,
-        at,
-        (grant) => {
-          ctx.companyId = grant.grantorCompanyId;
-          ctx.workingGroupId = grant.granteeWorkingGroupId;
-          const roles = actor.workingGroups.get(grant.granteeWorkingGroupId);
-          if (!roles) throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
-          if (!roles.has('ANALYST'))
-            throw forbidden(
-              E.SLICE_ANALYST_REQUIRED,
-              'querying a grant needs the ANALYST role in its working group',
-            );
-        },
-        alongside,
+      const read = await this.gate.read(ctx.grantId, ctx.datasetId, at, options);
+      ctx.companyId = read.parties.grantorCompanyId;
+      ctx.workingGroupId = read.parties.granteeWorkingGroupId;
+      const standing = this.access.standing(
+        actor,
+        { workingGroupId: read.parties.granteeWorkingGroupId },
+        QUERIES_GRANT,
       );
+      if (standing === 'OUTSIDER')
+        throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
+      if (standing === 'MEMBER')
+        throw forbidden(
+          E.SLICE_ANALYST_REQUIRED,
+          'querying a grant needs the ANALYST role in its working group',
+        );
+      return await this.gate.judge(read);
     } catch (err) {
       if (err instanceof HubError && err.code === GrantErrorCode.GRANT_NOT_FOUND)
         throw notFound(E.SLICE_GRANT_NOT_FOUND, 'no such grant among your working groups');
@@ -440,7 +414,7 @@ export class QueriesService {
       throw new HubError('SERVICE_UNAVAILABLE', ViewsErrorCode.VIEW_DELETED, 'the view was deleted');
   }
 
-  private async readerOf(view: ServedView): Promise<ViewReader> {
+  private async readerOf(view: ServedGrantView): Promise<ViewReader> {
     const known = this.readers.get(view.id);
     if (known && known.sha === view.manifestSha256) return known.reader;
     let store: ViewStore;
@@ -478,8 +452,8 @@ export class QueriesService {
     return new HubError(
       'FORBIDDEN',
       E.SLICE_DAILY_QUERY_LIMIT_REACHED,
-      `grant ${open.grantId} allows ${open.document.limits.queriesPerDay} queries per day (UTC); they are used up`,
-      { details: { grantId: open.grantId } },
+      `grant ${open.grant.id} allows ${open.document.limits.queriesPerDay} queries per day (UTC); they are used up`,
+      { details: { grantId: open.grant.id } },
     );
   }
 
@@ -501,12 +475,12 @@ export class QueriesService {
       ({ counted } = await this.audit.recordAccess({
         actorUserId: actor.userId,
         action: ctx.action,
-        companyId: open.companyId,
-        workingGroupId: open.workingGroupId,
+        companyId: open.grant.grantorCompanyId,
+        workingGroupId: open.grant.granteeWorkingGroupId,
         subjectType: 'grant',
-        subjectId: open.grantId,
+        subjectId: open.grant.id,
         details: {
-          grantVersion: open.version,
+          grantVersion: open.version.version,
           datasetId: ctx.datasetId,
           datasetVersionId: ctx.datasetVersionId ?? null,
           queryHash: ctx.queryHash ?? null,
@@ -515,7 +489,7 @@ export class QueriesService {
           ...extra,
         },
         usage: {
-          grantId: open.grantId,
+          grantId: open.grant.id,
           day: utcDay(new Date()),
           rowsReturned,
           queriesPerDay: open.document.limits.queriesPerDay,
@@ -524,7 +498,7 @@ export class QueriesService {
     } catch (err) {
       this.logger.error({
         msg: 'query decision could not be recorded; nothing served',
-        grantId: open.grantId,
+        grantId: open.grant.id,
       });
       throw unavailable(
         E.SLICE_AUDIT_UNAVAILABLE,

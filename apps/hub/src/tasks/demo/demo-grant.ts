@@ -17,6 +17,7 @@ import {
 import { createKeyAndCsr, describeCertificate, signDetached } from '@maxhub/pki';
 import { DataSource, IsNull } from 'typeorm';
 import { Actor, CoreModule } from '@maxhub/core';
+import { GrantSigningService } from '../../modules/grants/grant-signing.service';
 import { GrantsModule } from '../../modules/grants/grants.module';
 import { GrantsService } from '../../modules/grants/grants.service';
 import { OrgKindEnum, SignerRoleEnum } from '../../modules/pki/pki.models';
@@ -70,6 +71,7 @@ export async function seedDemoGrant(config: HubConfig): Promise<DemoGrantOutcome
     const ds = app.get(DataSource);
     const pki = app.get(PkiService);
     const grants = app.get(GrantsService);
+    const signing = app.get(GrantSigningService);
     const company = await ds.getRepository(CompanyEntity).findOneByOrFail({ slug: DEMO_GRANT.company });
     const group = await ds.getRepository(WorkingGroupEntity).findOneByOrFail({ slug: DEMO_GRANT.group });
     const dataset = await ds
@@ -137,7 +139,7 @@ export async function seedDemoGrant(config: HubConfig): Promise<DemoGrantOutcome
       const bytes = Buffer.from(draft.canonicalDocument, 'utf8');
       for (const s of [grantor, grantee]) {
         const sig = signDetached(bytes, s.keyPem, s.certPem);
-        await grants.attachSignature(opActor, draft.grantId, draft.version, sig.toString('base64'));
+        await signing.attachSignature(opActor, draft.grantId, draft.version, sig.toString('base64'));
       }
       live = await ds.getRepository(GrantVersionEntity).findOneByOrFail({ id: draft.id });
     } else if (live.state === 'SUSPENDED') {
@@ -150,7 +152,7 @@ export async function seedDemoGrant(config: HubConfig): Promise<DemoGrantOutcome
         const sig = current.find((x) => x.party === party);
         if (sig?.certificate && sig.certificate.revokedAt === null && sig.certificate.notAfter > new Date())
           continue;
-        await grants.attachSignature(
+        await signing.attachSignature(
           opActor,
           live.grantId,
           live.version,
