@@ -22,7 +22,7 @@ import { describeUnsafeText, isReservedKey, unsafeTextKind, type TextMode } from
 export const GRANT_SCHEMA_V1 = 'maxhub.grant/v1';
 export const GRANT_SCHEMA_V2 = 'maxhub.grant/v2';
 /** The schema the hub drafts. */
-export const GRANT_SCHEMA = GRANT_SCHEMA_V1;
+export const GRANT_SCHEMA = GRANT_SCHEMA_V2;
 /** Schema tag of a termination document. */
 export const TERMINATION_SCHEMA = 'maxhub.grant-termination/v1';
 

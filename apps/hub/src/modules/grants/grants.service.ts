@@ -9,6 +9,7 @@ import {
   parseCanonicalGrant,
   parseGrantDocument,
   renderGrantText,
+  unsafeTextKind,
   validateGrantAgainstSchemas,
   type GrantDocument,
 } from '@maxhub/contracts';
@@ -35,7 +36,10 @@ import {
   notFound,
 } from '@maxhub/core';
 import { requireUuid } from '../../common/ids';
-import { DraftGrantInput } from './dto/draft-grant.input';
+import { DEFAULT_EXPORTS, DraftGrantInput } from './dto/draft-grant.input';
+
+/** Hours within which the views of an ended grant are deleted (written into every v2 grant). */
+const VIEW_RETENTION_HOURS = 24;
 import { GrantRefusalsService } from './grant-refusals.service';
 import {
   assertAmendmentKeepsParties,
@@ -146,14 +150,41 @@ export class GrantsService {
         );
       }
       schemas.set(d.datasetId, { columns: v.columns });
+      const published = new Map(v.columns.map((c) => [c.name, c]));
+      // Named before the document is built: its columns carry their published class.
+      d.columns.forEach((c, j) => {
+        // (A name that is not safe text, or too long, is the document parser's to refuse.)
+        if (!published.has(c.name) && c.name.length <= 128 && unsafeTextKind(c.name, 'line') === null)
+          throw badInput(
+            E.GRANT_UNKNOWN_COLUMN,
+            `column "${c.name}" is not in the dataset schema (at datasets[${datasets.length}].columns[${j}].name)`,
+            { path: `datasets[${datasets.length}].columns[${j}].name`, problems: 1 },
+          );
+      });
       datasets.push({
         datasetId: d.datasetId,
         name: v.dataset.name,
         version: d.version,
         ...(v.sha256 ? { objectSha256: v.sha256 } : {}),
-        columns: d.columns.map((c) => ({ name: c.name, transform: c.transform })),
+        // Each column with the class it was published with (an unknown column is refused below).
+        columns: d.columns.map((c) => {
+          const col = published.get(c.name);
+          return {
+            name: c.name,
+            transform: c.transform,
+            ...(col ? { class: col.class } : {}),
+          };
+        }),
         ...(d.rowFilter ? { rowFilter: d.rowFilter } : {}),
         ...(d.kAnonymity ? { kAnonymity: d.kAnonymity } : {}),
+        ...(d.quasiIdentifierExclusions?.length
+          ? {
+              quasiIdentifierExclusions: d.quasiIdentifierExclusions.map((e) => ({
+                column: e.column,
+                reason: e.reason,
+              })),
+            }
+          : {}),
       });
     }
 
@@ -196,7 +227,21 @@ export class GrantsService {
             purpose: input.purpose,
             term: { from: isoUtc(input.termFrom), until: isoUtc(input.termUntil) },
             datasets,
-            limits: { rowsPerQuery: input.limits.rowsPerQuery, queriesPerDay: input.limits.queriesPerDay },
+            limits: {
+              rowsPerQuery: input.limits.rowsPerQuery,
+              queriesPerDay: input.limits.queriesPerDay,
+              exports: input.limits.exports
+                ? {
+                    allowed: input.limits.exports.allowed,
+                    maxRowsPerExport: input.limits.exports.maxRowsPerExport,
+                    perDay: input.limits.exports.perDay,
+                  }
+                : { ...DEFAULT_EXPORTS },
+            },
+            // The hub's worker deletes the views of a grant that is no longer live on its
+            // reconcile interval (minutes); a day is the promise it keeps with room to spare.
+            retention: { viewsDeletedWithinHours: VIEW_RETENTION_HOURS },
+            release: { rowOrder: 'PERMUTED_PER_GRANT' },
             createdAt: isoUtc(new Date(Math.floor(now.getTime() / 1000) * 1000)),
           });
           const problems = validateGrantAgainstSchemas(doc, schemas as never);

@@ -1,6 +1,9 @@
 import { Field, ID, InputType, Int } from '@nestjs/graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 
+/** What a draft writes for exports when the drafter says nothing. */
+export const DEFAULT_EXPORTS = { allowed: true, maxRowsPerExport: 1_000_000, perDay: 10 } as const;
+
 @InputType({ description: 'A granted column and the transform applied to it.' })
 export class GrantColumnInput {
   @Field({ description: 'Column name in the dataset version’s schema.' })
@@ -37,6 +40,38 @@ export class GrantDatasetInput {
     description: 'k-anonymity settings: {"k":5,"quasiIdentifiers":[...],"suppressionLimit":0.05}.',
   })
   kAnonymity?: Record<string, unknown>;
+
+  @Field(() => [QuasiIdentifierExclusionInput], {
+    nullable: true,
+    description:
+      'Released QUASI_IDENTIFIER columns left out of the k-anonymity set, each with its reason (printed in the document). Every other released quasi-identifier must be counted.',
+  })
+  quasiIdentifierExclusions?: QuasiIdentifierExclusionInput[];
+}
+
+@InputType({ description: 'A released quasi-identifier left out of k-anonymity, and why.' })
+export class QuasiIdentifierExclusionInput {
+  @Field({ description: 'The QUASI_IDENTIFIER column.' })
+  column!: string;
+
+  @Field({
+    description: 'Why it is released outside k-anonymity (1–500 characters, printed in the document).',
+  })
+  reason!: string;
+}
+
+@InputType({ description: 'Whole-view exports the grant allows (written into the document and enforced).' })
+export class GrantExportsInput {
+  @Field({ description: 'Whether whole-view exports are allowed at all.' })
+  allowed!: boolean;
+
+  @Field(() => Int, {
+    description: 'Most rows one export may hold (1–100000000); a larger view is refused, not cut.',
+  })
+  maxRowsPerExport!: number;
+
+  @Field(() => Int, { description: 'Most exports per UTC day over the whole grant (1–1000).' })
+  perDay!: number;
 }
 
 @InputType({ description: 'Usage limits of a grant.' })
@@ -46,6 +81,12 @@ export class GrantLimitsInput {
 
   @Field(() => Int, { description: 'Most queries per day (1–1000000).' })
   queriesPerDay!: number;
+
+  @Field(() => GrantExportsInput, {
+    nullable: true,
+    description: `Whole-view exports. When omitted the document says: allowed, at most ${DEFAULT_EXPORTS.maxRowsPerExport} rows per export, ${DEFAULT_EXPORTS.perDay} per day.`,
+  })
+  exports?: GrantExportsInput;
 }
 
 @InputType({ description: 'Draft a grant, or an amendment of a live grant.' })
