@@ -32,11 +32,11 @@ interface LiveVersion {
 }
 
 const GRANT = `query($id: ID!) {
-  grant(id: $id) { id state currentVersion { version state sha256 canonicalDocument } }
+  grant(id: $id) { currentVersion { version state sha256 canonicalDocument } }
 }`;
 const TERMINATE = `mutation($g: ID!, $d: String!, $s: String!) {
   terminateGrant(grantId: $g, terminationDocument: $d, signature: $s) {
-    id state versions { version state stateReason endedAt }
+    state versions { version state stateReason endedAt }
   }
 }`;
 
@@ -62,7 +62,7 @@ async function contractRefusal<T>(fn: () => T): Promise<T> {
  * and read as a grant document of this very grant (its parties decide which side the signer is).
  */
 async function liveVersion(grantId: string) {
-  const { grant } = await hubGql<{ grant: { state: string; currentVersion: LiveVersion } }>(GRANT, {
+  const { grant } = await hubGql<{ grant: { currentVersion: LiveVersion } }>(GRANT, {
     id: grantId,
   });
   const v = grant.currentVersion;
