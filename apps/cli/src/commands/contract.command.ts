@@ -1,36 +1,17 @@
 import { Command } from 'commander';
-import { loadSigningMaterial } from './pki.command';
-
-// Heavy libraries load only inside the actions that need them.
-const pkiLib = () => import('@maxhub/pki');
-const contractsLib = () => import('@maxhub/contracts');
-
-/** A refusal with a reason code: printed as "maxhub: CODE: message", exit 1. */
-class CliRefusal extends Error {
-  constructor(
-    readonly code: string,
-    readonly safeMessage: string,
-  ) {
-    super(safeMessage);
-  }
-}
-
-/** Reads a grant or termination document and insists on its canonical bytes. */
-async function readCanonicalDocument(file: string) {
-  const { readFileSync } = await import('node:fs');
-  const c = await contractsLib();
-  const bytes = readFileSync(file);
-  try {
-    const value = c.assertCanonical(bytes) as { schema?: unknown };
-    if (value.schema === c.TERMINATION_SCHEMA) {
-      return { bytes, kind: 'termination' as const, termination: c.parseCanonicalTermination(bytes) };
-    }
-    return { bytes, kind: 'grant' as const, grant: c.parseCanonicalGrant(bytes) };
-  } catch (err) {
-    if (err instanceof c.ContractError) throw new CliRefusal(err.code, err.message);
-    throw err;
-  }
-}
+import { contractDraftCommand } from './contract-draft.command';
+import {
+  CliRefusal,
+  contractsLib,
+  hubGql,
+  loadSigner,
+  pkiLib,
+  readCanonicalDocument,
+  signCanonical,
+  withSigningOptions,
+  type SigningOptions,
+} from './contract-support';
+import { contractTerminateCommand } from './contract-terminate.command';
 
 function contractShowCommand(): Command {
   return new Command('show')
@@ -67,34 +48,21 @@ function contractShowCommand(): Command {
 }
 
 function contractSignCommand(): Command {
-  return new Command('sign')
-    .description('sign exactly the canonical bytes of a document: detached CMS (SHA-256), written as DER')
-    .argument('<file>', 'grant.json or termination.json (must be canonical)')
-    .option('--key <file>', 'your private key (PEM)')
-    .option('--cert <file>', 'your certificate (PEM)')
-    .option('--p12 <file>', 'your PKCS#12 (instead of --key/--cert)')
-    .option('--passphrase-file <file>', 'passphrase of the PKCS#12 or of an encrypted key')
+  return withSigningOptions(
+    new Command('sign')
+      .description('sign exactly the canonical bytes of a document: detached CMS (SHA-256), written as DER')
+      .argument('<file>', 'grant.json or termination.json (must be canonical)'),
+  )
     .option('--out <file>', 'signature file (default <file>.p7s)')
-    .action(
-      async (
-        file: string,
-        o: { key?: string; cert?: string; p12?: string; passphraseFile?: string; out?: string },
-      ) => {
-        const doc = await readCanonicalDocument(file);
-        const { keyPem, certPem } = await loadSigningMaterial(o);
-        const { createPublicKey, X509Certificate } = await import('node:crypto');
-        const certKey = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-        if (!createPublicKey(keyPem).export({ type: 'spki', format: 'der' }).equals(certKey)) {
-          throw new CliRefusal('PKI_KEY_CERT_MISMATCH', 'the key does not belong to the certificate');
-        }
-        const { signDetached } = await pkiLib();
-        const { sha256Hex } = await contractsLib();
-        const { writeFileSync } = await import('node:fs');
-        const out = o.out ?? `${file}.p7s`;
-        writeFileSync(out, signDetached(doc.bytes, keyPem, certPem));
-        process.stdout.write(`Signed SHA-256 ${sha256Hex(doc.bytes)}\nSignature: ${out}\n`);
-      },
-    );
+    .action(async (file: string, o: SigningOptions & { out?: string }) => {
+      const doc = await readCanonicalDocument(file);
+      const signature = await signCanonical(doc.bytes, await loadSigner(o));
+      const { sha256Hex } = await contractsLib();
+      const { writeFileSync } = await import('node:fs');
+      const out = o.out ?? `${file}.p7s`;
+      writeFileSync(out, signature);
+      process.stdout.write(`Signed SHA-256 ${sha256Hex(doc.bytes)}\nSignature: ${out}\n`);
+    });
 }
 
 function contractVerifyCommand(): Command {
@@ -180,27 +148,6 @@ function contractVerifyCommand(): Command {
     });
 }
 
-/** Sends a GraphQL operation to the hub named by MAXHUB_URL with MAXHUB_TOKEN. */
-async function hubGql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-  const { loadCliConfig } = await import('@maxhub/config');
-  const cfg = loadCliConfig();
-  if (!cfg.token) throw new CliRefusal('AUTH_TOKEN_MISSING', 'set MAXHUB_TOKEN to your API token');
-  const res = await fetch(`${cfg.hubUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${cfg.token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as {
-    data?: T;
-    errors?: Array<{ message: string; extensions?: { reason?: string; code?: string } }>;
-  };
-  if (body.errors?.length) {
-    const e = body.errors[0];
-    throw new CliRefusal(e.extensions?.reason ?? e.extensions?.code ?? 'HUB_ERROR', e.message);
-  }
-  return body.data as T;
-}
-
 function contractFetchCommand(): Command {
   return new Command('fetch')
     .description(
@@ -254,13 +201,20 @@ function contractAttachCommand(): Command {
     });
 }
 
-/** `maxhub contract …`: read, sign and verify grant documents offline; fetch and attach over HTTP. */
+/**
+ * `maxhub contract …`: read, sign and verify grant documents offline; draft, fetch, attach and
+ * terminate with the hub.
+ */
 export function contractCommand(): Command {
   return new Command('contract')
-    .description('grant documents: show, sign and verify offline; fetch and attach with the hub')
+    .description(
+      'grant documents: show, sign and verify offline; draft, fetch, attach and terminate with the hub',
+    )
+    .addCommand(contractDraftCommand())
     .addCommand(contractShowCommand())
     .addCommand(contractSignCommand())
     .addCommand(contractVerifyCommand())
     .addCommand(contractFetchCommand())
-    .addCommand(contractAttachCommand());
+    .addCommand(contractAttachCommand())
+    .addCommand(contractTerminateCommand());
 }
