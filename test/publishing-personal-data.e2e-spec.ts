@@ -98,6 +98,7 @@ describe('personal data found at publication (e2e, real PostgreSQL, MinIO and wo
   let company: { id: string; slug: string };
   let publisher: { token: string };
   let stranger: { token: string };
+  let pinned: { datasetId: string; version: number } | undefined;
   const data = rows(600);
 
   beforeAll(async () => {
@@ -164,6 +165,7 @@ describe('personal data found at publication (e2e, real PostgreSQL, MinIO and wo
 
     const v = await ctx.waitForVersion(p.version.id);
     expect(v.status).toBe('PUBLISHED');
+    pinned = { datasetId: v.datasetId, version: v.version };
 
     // The catalog, as a member of another company sees it.
     const catalog = await ctx.gqlOk<{ datasets: any[] }>(
@@ -232,6 +234,50 @@ describe('personal data found at publication (e2e, real PostgreSQL, MinIO and wo
     ]) {
       expect(emitted).not.toContain(value);
     }
+  });
+
+  it('refuses a grant that would keep a detected column raw, and lets the override stand', async () => {
+    expect(pinned).toBeDefined();
+    const group = uniq('wg');
+    await ctx.gqlOk(
+      `mutation($input: CreateWorkingGroupInput!) { createWorkingGroup(input: $input) { id } }`,
+      { input: { slug: group, nameEn: 'Personal data group', nameKo: '개인정보 그룹' } },
+      admin.token,
+    );
+    const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
+    const draft = (columns: Array<{ name: string; transform: { kind: string } }>) =>
+      ctx.gql(
+        `mutation($input: DraftGrantInput!) { draftGrant(input: $input) { grantId state } }`,
+        {
+          input: {
+            grantorCompanySlug: company.slug,
+            granteeWorkingGroupSlug: group,
+            purpose: 'Study weld current against who welded.',
+            termFrom: new Date(Date.now() - 3600_000).toISOString(),
+            termUntil: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+            datasets: [{ ...pinned!, columns }],
+            limits: { rowsPerQuery: 1000, queriesPerDay: 10 },
+          },
+        },
+        legal.token,
+      );
+    for (const column of ['worker_name', 'jumin', 'phone']) {
+      const r = await draft([
+        { name: column, transform: { kind: 'keep' } },
+        { name: 'weld_current_a', transform: { kind: 'keep' } },
+      ]);
+      expect(r.errors?.[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'GRANT_RAW_DIRECT_IDENTIFIER',
+      });
+    }
+    // The publisher classified inspector OTHER: that is the publisher's call, recorded and shown.
+    const ok = await draft([
+      { name: 'inspector', transform: { kind: 'keep' } },
+      { name: 'weld_current_a', transform: { kind: 'keep' } },
+    ]);
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data?.draftGrant.state).toBe('DRAFT');
   });
 
   it('proposes from a Parquet object’s first row group too', async () => {
