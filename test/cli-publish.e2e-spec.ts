@@ -106,6 +106,45 @@ describe('maxhub dataset publish and demo data (the built CLI as a child process
     expect(r.status).toBe(0);
   });
 
+  it('says which columns look like personal data: DIRECT_IDENTIFIER as proposed, or an override', async () => {
+    const file = path.join(dir, 'people.csv');
+    const names = ['김민수', '이영희', '박철수', '최지우', '정우성', '강동원', '조인성', '윤아름'];
+    const inspectors = ['James Smith', 'Mary Johnson', 'Robert Brown', 'Linda Davis'];
+    const lines = ['station,worker_name,mobile,inspector,amps'];
+    for (let i = 0; i < 200; i++) {
+      const mobile = `010-${String(1000 + i * 7)}-${String(2000 + i * 13)}`;
+      lines.push(
+        `ST-${i % 12},${names[i % 8]},${mobile},${inspectors[i % 4]},${(200 + (i % 40) / 4).toFixed(2)}`,
+      );
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = await cli(
+      [
+        'dataset',
+        'publish',
+        file,
+        '--company',
+        company.slug,
+        '--name',
+        uniq('people'),
+        '--classify',
+        'inspector=OTHER',
+      ],
+      { MAXHUB_URL: hubUrl, MAXHUB_TOKEN: publisher.token, HOME: dir },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(
+      /look like personal data in the first rows are DIRECT_IDENTIFIER: worker_name \(KOREAN_NAME, 100% of 200 values\), mobile \(PHONE_NUMBER/,
+    );
+    expect(r.stderr).toMatch(
+      /otherwise, recorded as overrides: inspector \(LATIN_NAME, 100% of 200 values\) as OTHER/,
+    );
+    expect(r.stdout).toMatch(
+      /look like personal data over the whole object are DIRECT_IDENTIFIER: worker_name/,
+    );
+    expect(r.stdout + r.stderr).not.toContain('김민수');
+  });
+
   it('prints the rejection line and reason and exits 2', async () => {
     const file = path.join(dir, 'ragged.csv');
     writeFileSync(file, 'a,b,c\n1,2,3\n4,5\n');

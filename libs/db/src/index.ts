@@ -20,7 +20,12 @@ export { ApiTokenEntity } from './entities/api-token.entity';
 export { AuditEntryEntity } from './entities/audit-entry.entity';
 export { WORKING_GROUPS } from './working-groups';
 export { DatasetEntity, DatasetVersionEntity, DATASET_VERSION_STATUSES } from './entities/dataset.entity';
-export type { DatasetVersionStatus, DatasetRejection, DatasetColumnRecord } from './entities/dataset.entity';
+export type {
+  DatasetVersionStatus,
+  DatasetRejection,
+  DatasetColumnRecord,
+  DatasetColumnPersonalData,
+} from './entities/dataset.entity';
 export { UploadTicketEntity, UPLOAD_TICKET_STATUSES } from './entities/upload-ticket.entity';
 export type { UploadTicketStatus } from './entities/upload-ticket.entity';
 export { CertificateEntity, CrlEntity, CERTIFICATE_ORG_KINDS } from './entities/certificate.entity';

@@ -68,6 +68,15 @@ export {
   type InferSchemaInput,
   TypeInference,
 } from './infer';
+export {
+  detectPersonalData,
+  type DetectPersonalDataOptions,
+  PERSONAL_DATA_KINDS,
+  PERSONAL_DATA_THRESHOLDS,
+  type PersonalDataKind,
+  type PersonalDataMatch,
+} from './personal-data';
+export { PERSONAL_DATA_SAMPLE_ROWS, PersonalDataSample } from './personal-data-sample';
 export { validateObject, type ValidateObjectInput, type ValidationResult } from './validate';
 export {
   CsvEncoder,

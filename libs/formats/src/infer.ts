@@ -16,6 +16,8 @@ import {
 } from './cells';
 import type { CsvDelimiter } from './csv-reader';
 import type { DetectedEncoding } from './encoding';
+import type { PersonalDataMatch } from './personal-data';
+import { PersonalDataSample } from './personal-data-sample';
 import type { RecordBatch } from './records';
 import { type OpenReaderInput, openReader, typeMismatch } from './rows';
 import type { ColumnType } from './schema';
@@ -136,19 +138,25 @@ export interface InferredSchema {
   sampledRows: number;
   encoding?: DetectedEncoding;
   delimiter?: CsvDelimiter;
+  /** Columns whose sampled values look like personal data, by name. */
+  personalData: Record<string, PersonalDataMatch>;
 }
 
-/** Infers column names and types from the first `sampleRows` rows (the reader stops there). */
+/**
+ * Infers column names and types from the first `sampleRows` rows (the reader stops there), and
+ * which columns look like personal data in those rows.
+ */
 export async function inferSchema(input: InferSchemaInput): Promise<InferredSchema> {
   const sampleRows = input.sampleRows ?? 10_000;
   const reader = openReader({ ...input, batchSize: Math.min(input.batchSize ?? 8192, sampleRows) });
   const inference = new TypeInference();
+  const personal = new PersonalDataSample(sampleRows);
   let sampled = 0;
   for await (const batch of reader) {
     const take = Math.min(batch.records.length, sampleRows - sampled);
-    inference.observe(
-      take === batch.records.length ? batch : { ...batch, records: batch.records.slice(0, take) },
-    );
+    const taken = take === batch.records.length ? batch : { ...batch, records: batch.records.slice(0, take) };
+    inference.observe(taken);
+    personal.observe(taken);
     sampled += take;
     if (sampled >= sampleRows) break;
   }
@@ -156,5 +164,11 @@ export async function inferSchema(input: InferSchemaInput): Promise<InferredSche
     sampled === 0
       ? reader.info.columns.map((name) => ({ name, type: 'string' as const, nullable: true }))
       : inference.result();
-  return { columns, sampledRows: sampled, encoding: reader.info.encoding, delimiter: reader.info.delimiter };
+  return {
+    columns,
+    sampledRows: sampled,
+    encoding: reader.info.encoding,
+    delimiter: reader.info.delimiter,
+    personalData: personal.detect(columns),
+  };
 }

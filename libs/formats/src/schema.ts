@@ -22,7 +22,10 @@ export const COLUMN_CLASSES = [
 ] as const;
 export type ColumnClass = (typeof COLUMN_CLASSES)[number];
 
-/** Columns the publisher did not classify get this, the strictest sensible default. */
+/**
+ * Columns the publisher did not classify get this, the strictest sensible default — unless their
+ * values look like personal data (personal-data.ts): those are proposed DIRECT_IDENTIFIER.
+ */
 export const DEFAULT_COLUMN_CLASS: ColumnClass = 'TRADE_SECRET';
 
 /** One column of a dataset version. */

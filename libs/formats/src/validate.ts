@@ -16,6 +16,8 @@ import type { CsvDelimiter } from './csv-reader';
 import type { DeclaredEncoding, DetectedEncoding } from './encoding';
 import { FormatError } from './errors';
 import { type InferredColumn, TypeInference } from './infer';
+import type { PersonalDataMatch } from './personal-data';
+import { PersonalDataSample } from './personal-data-sample';
 import type { RecordBatch } from './records';
 import {
   type ColumnDeclaration,
@@ -59,6 +61,12 @@ export interface ValidationResult {
   /** Encoding the text was decoded as (`utf-8` also for pure ASCII). */
   encoding?: DetectedEncoding;
   delimiter?: CsvDelimiter;
+  /**
+   * Columns whose values look like personal data, by name, judged on a uniform sample of rows
+   * over the whole object (personal-data-sample.ts). Empty when columns were declared: that
+   * pass only names the first offending line.
+   */
+  personalData: Record<string, PersonalDataMatch>;
 }
 
 class DeclaredCheck {
@@ -143,23 +151,27 @@ export async function validateObject(input: ValidateObjectInput): Promise<Valida
     },
   });
   const check = input.declaredColumns ? new DeclaredCheck(input.declaredColumns, input) : new TypeInference();
+  const sample = input.declaredColumns ? undefined : new PersonalDataSample();
   let rowCount = 0;
   let columns: readonly string[] = [];
   for await (const batch of reader) {
     columns = batch.columns;
     check.observe(batch);
+    sample?.observe(batch);
     rowCount += batch.records.length;
   }
   if (rowCount === 0) {
     throw new FormatError('DATASET_EMPTY_FILE', 'The object has columns but no data rows', {});
   }
   const info = reader.info;
+  const result = check instanceof DeclaredCheck ? check.result(columns) : check.result();
   return {
     rowCount,
-    columns: check instanceof DeclaredCheck ? check.result(columns) : check.result(),
+    columns: result,
     sha256: hash.digest('hex'),
     sizeBytes,
     encoding: input.format === 'PARQUET' ? undefined : (info.encoding ?? 'utf-8'),
     delimiter: info.delimiter,
+    personalData: sample ? sample.detect(result) : {},
   };
 }

@@ -30,6 +30,38 @@ const TICKET = `id objectKey multipart uploadUrl partSize partCount partUrls { p
 const CLASSES = ['DIRECT_IDENTIFIER', 'QUASI_IDENTIFIER', 'SENSITIVE', 'TRADE_SECRET', 'OTHER'];
 const TYPES = ['string', 'integer', 'decimal', 'boolean', 'timestamp', 'date'];
 
+/** A column as the hub describes it: only what the personal-data lines need. */
+interface SampledColumn {
+  name: string;
+  class: string;
+  classSource: string;
+  classOverridden: boolean;
+  personalData: { kind: string; share: number; sampledValues: number } | null;
+}
+const COLUMN = `name class classSource classOverridden personalData { kind share sampledValues }`;
+
+/**
+ * What personal-data detection made of the columns: those that became DIRECT_IDENTIFIER as
+ * proposed, and those the publisher classified otherwise (overrides, shown in the catalog and
+ * in every grant over the column).
+ */
+function personalDataLines(columns: readonly SampledColumn[], where: string): string[] {
+  const seen = (c: SampledColumn) =>
+    `${c.name} (${c.personalData!.kind}, ${Math.floor(c.personalData!.share * 100)}% of ${c.personalData!.sampledValues} values)`;
+  const proposed = columns.filter((c) => c.classSource === 'DETECTED');
+  const overridden = columns.filter((c) => c.classOverridden);
+  const out: string[] = [];
+  if (proposed.length)
+    out.push(
+      `columns that look like personal data ${where} are DIRECT_IDENTIFIER: ${proposed.map(seen).join(', ')}; classify one with --classify to override`,
+    );
+  if (overridden.length)
+    out.push(
+      `you classified columns that look like personal data ${where} otherwise, recorded as overrides: ${overridden.map((c) => `${seen(c)} as ${c.class}`).join(', ')}`,
+    );
+  return out;
+}
+
 /** A GraphQL error from the hub, with its reason code. */
 class HubCallError extends Error {
   constructor(
@@ -291,10 +323,11 @@ export async function publishFile(
         dataset: { id: string };
         version: { id: string; version: number };
         defaultedColumns: string[];
+        sampledColumns: SampledColumn[];
       };
     }>(
       hub,
-      `mutation($input: PublishDatasetInput!) { publishDataset(input: $input) { dataset { id } version { id version } defaultedColumns } }`,
+      `mutation($input: PublishDatasetInput!) { publishDataset(input: $input) { dataset { id } version { id version } defaultedColumns sampledColumns { ${COLUMN} } } }`,
       {
         input: {
           companySlug: opts.company,
@@ -315,6 +348,7 @@ export async function publishFile(
   say(`registered version ${version.version} of "${opts.name}" (version id ${version.id})`);
   if (defaultedColumns.length)
     say(`columns without a class got TRADE_SECRET: ${defaultedColumns.join(', ')}`);
+  for (const line of personalDataLines(published.sampledColumns, 'in the first rows')) say(line);
   if (!opts.wait) {
     if (opts.json)
       process.stdout.write(
@@ -333,10 +367,11 @@ export async function publishFile(
           rowCount: number | null;
           sha256: string | null;
           rejection: { code: string; message: string; line: number | null; row: number | null } | null;
+          columns: SampledColumn[];
         };
       }>(
         hub,
-        `query($id: ID!) { datasetVersion(id: $id) { status rowCount sha256 rejection { code message line row } } }`,
+        `query($id: ID!) { datasetVersion(id: $id) { status rowCount sha256 rejection { code message line row } columns { ${COLUMN} } } }`,
         { id: version.id },
       )
     ).datasetVersion;
@@ -350,6 +385,8 @@ export async function publishFile(
       process.stdout.write(
         `PUBLISHED: ${opts.name} v${version.version}, ${v.rowCount} rows, SHA-256 ${v.sha256}\n`,
       );
+      for (const line of personalDataLines(v.columns, 'over the whole object'))
+        process.stdout.write(`${line}\n`);
     } else {
       const where = v.rejection?.line
         ? ` at line ${v.rejection.line}`

@@ -100,6 +100,7 @@ export class DatasetValidationService {
       const columns = classifyColumns(
         result.columns,
         new Map<string, ColumnClass>(Object.entries(declared.classes ?? {})),
+        result.personalData,
       );
       await this.finish(
         version,
@@ -118,6 +119,8 @@ export class DatasetValidationService {
           sizeBytes: result.sizeBytes,
           sha256: result.sha256,
           columns: columns.length,
+          personalDataColumns: columns.filter((c) => c.personalData).length,
+          overriddenColumns: columns.filter((c) => c.classOverridden).length,
           ms: Date.now() - started,
         },
       );

@@ -56,6 +56,15 @@ describe('planUpload', () => {
 });
 
 describe('classifyColumns', () => {
+  const base = { classSource: 'DECLARED', personalData: null, classOverridden: false };
+  const rrn = {
+    kind: 'RESIDENT_REGISTRATION_NUMBER' as const,
+    share: 0.98,
+    threshold: 0.5,
+    sampledValues: 2048,
+  };
+  const name = { kind: 'KOREAN_NAME' as const, share: 0.91, threshold: 0.8, sampledValues: 2048 };
+
   it('marks the columns the publisher left out as defaulted TRADE_SECRET', () => {
     const cols = classifyColumns(
       [
@@ -65,9 +74,67 @@ describe('classifyColumns', () => {
       new Map([['operator_id', 'DIRECT_IDENTIFIER' as const]]),
     );
     expect(cols).toEqual([
-      { name: 'operator_id', type: 'string', class: 'DIRECT_IDENTIFIER', nullable: false, defaulted: false },
-      { name: 'current_a', type: 'decimal', class: 'TRADE_SECRET', nullable: true, defaulted: true },
+      {
+        name: 'operator_id',
+        type: 'string',
+        class: 'DIRECT_IDENTIFIER',
+        nullable: false,
+        defaulted: false,
+        ...base,
+      },
+      {
+        name: 'current_a',
+        type: 'decimal',
+        class: 'TRADE_SECRET',
+        nullable: true,
+        defaulted: true,
+        ...base,
+        classSource: 'DEFAULT',
+      },
     ]);
+  });
+
+  it('makes an unclassified column that looks like personal data DIRECT_IDENTIFIER, as detected', () => {
+    const [col] = classifyColumns([{ name: 'jumin', type: 'string', nullable: false }], new Map(), {
+      jumin: rrn,
+    });
+    expect(col).toEqual({
+      name: 'jumin',
+      type: 'string',
+      class: 'DIRECT_IDENTIFIER',
+      nullable: false,
+      defaulted: false,
+      classSource: 'DETECTED',
+      personalData: rrn,
+      classOverridden: false,
+    });
+  });
+
+  it('keeps the publisher’s other class for a detected column and records the override', () => {
+    const cols = classifyColumns(
+      [
+        { name: 'inspector', type: 'string', nullable: false },
+        { name: 'operator', type: 'string', nullable: false },
+      ],
+      new Map([
+        ['inspector', 'QUASI_IDENTIFIER' as const],
+        ['operator', 'DIRECT_IDENTIFIER' as const],
+      ]),
+      { inspector: name, operator: name },
+    );
+    expect(cols[0]).toMatchObject({
+      class: 'QUASI_IDENTIFIER',
+      classSource: 'DECLARED',
+      personalData: name,
+      classOverridden: true,
+    });
+    // Classifying it DIRECT_IDENTIFIER confirms the proposal: no override.
+    expect(cols[1]).toMatchObject({ class: 'DIRECT_IDENTIFIER', personalData: name, classOverridden: false });
+  });
+
+  it('reads only detections of the column itself (a column named "constructor")', () => {
+    const cols = classifyColumns([{ name: 'constructor', type: 'string', nullable: true }], new Map(), {});
+    expect(cols[0]).toMatchObject({ class: 'TRADE_SECRET', classSource: 'DEFAULT', personalData: null });
   });
 });
 

@@ -10,6 +10,7 @@ import {
   DEFAULT_COLUMN_CLASS,
   FormatError,
   type InferredColumn,
+  type PersonalDataMatch,
 } from '@maxhub/formats';
 
 /** Data of a validation job. */
@@ -95,21 +96,29 @@ export function partBytes(sizeBytes: number, partSize: number, n: number): numbe
 }
 
 /**
- * Gives each column its class: the publisher's, or the default (TRADE_SECRET) marked
- * `defaulted`. Types come from validation (declared or inferred over the whole object).
+ * Gives each column its class: the publisher's; for a column the publisher left out whose
+ * values look like personal data (`personalData`, by name), DIRECT_IDENTIFIER as detection
+ * proposes; otherwise the default (TRADE_SECRET), marked `defaulted`. A detected column the
+ * publisher classified as anything but DIRECT_IDENTIFIER keeps that class and is marked
+ * `classOverridden`. Types come from validation (declared or inferred over the whole object).
  */
 export function classifyColumns(
   columns: readonly InferredColumn[],
   classes: ReadonlyMap<string, ColumnClass>,
+  personalData: Readonly<Record<string, PersonalDataMatch>> = {},
 ): DatasetColumnRecord[] {
   return columns.map((c) => {
-    const cls = classes.get(c.name);
+    const declared = classes.get(c.name);
+    const found = Object.hasOwn(personalData, c.name) ? personalData[c.name] : null;
     return {
       name: c.name,
       type: c.type,
-      class: cls ?? DEFAULT_COLUMN_CLASS,
+      class: declared ?? (found ? 'DIRECT_IDENTIFIER' : DEFAULT_COLUMN_CLASS),
       nullable: c.nullable,
-      defaulted: cls === undefined,
+      defaulted: declared === undefined && !found,
+      classSource: declared !== undefined ? 'DECLARED' : found ? 'DETECTED' : 'DEFAULT',
+      personalData: found ? { ...found } : null,
+      classOverridden: !!found && declared !== undefined && declared !== 'DIRECT_IDENTIFIER',
     };
   });
 }

@@ -61,6 +61,31 @@ export interface DatasetColumnRecord {
   nullable: boolean;
   /** True when the publisher did not classify it and the default class was applied. */
   defaulted?: boolean;
+  /**
+   * Where the class came from: the publisher (DECLARED), the default (DEFAULT), or personal-data
+   * detection (DETECTED: the publisher did not classify a column whose values look like personal
+   * data, and it became DIRECT_IDENTIFIER). Absent on versions published before detection.
+   */
+  classSource?: 'DECLARED' | 'DEFAULT' | 'DETECTED';
+  /** What the values look like when they look like personal data: a kind and a share, no value. */
+  personalData?: DatasetColumnPersonalData | null;
+  /**
+   * True when the publisher classified a column detected as personal data as something other
+   * than DIRECT_IDENTIFIER: the class stands, and the override is shown wherever the column is.
+   */
+  classOverridden?: boolean;
+}
+
+/** A personal-data detection as recorded on a column (see @maxhub/formats PersonalDataMatch). */
+export interface DatasetColumnPersonalData {
+  /** RESIDENT_REGISTRATION_NUMBER, PHONE_NUMBER, KOREAN_NAME, … */
+  kind: string;
+  /** Share of the sampled non-null values that look like personal data (0–1). */
+  share: number;
+  /** The share at or above which the column was flagged. */
+  threshold: number;
+  /** Non-null values looked at. */
+  sampledValues: number;
 }
 
 /**

@@ -51,7 +51,10 @@ registerEnumType(ColumnClassEnum, {
       description: 'Identifies in combination (plant, line, shift). Subject to k-anonymity.',
     },
     SENSITIVE: { description: 'A sensitive measurement or attribute (defect flag, health reading).' },
-    TRADE_SECRET: { description: 'Commercially confidential. The default for unclassified columns.' },
+    TRADE_SECRET: {
+      description:
+        'Commercially confidential. The default for unclassified columns whose values do not look like personal data.',
+    },
     OTHER: { description: 'Anything else.' },
   },
 });
@@ -74,6 +77,62 @@ registerEnumType(ColumnTypeEnum, {
     BOOLEAN: { description: 'true/false (declared columns also take yes/no, y/n, t/f, 1/0).' },
     TIMESTAMP: { description: 'Date and time, ISO 8601 style.' },
     DATE: { description: 'Calendar day YYYY-MM-DD.' },
+  },
+});
+
+export enum ColumnClassSourceEnum {
+  DECLARED = 'DECLARED',
+  DEFAULT = 'DEFAULT',
+  DETECTED = 'DETECTED',
+}
+registerEnumType(ColumnClassSourceEnum, {
+  name: 'ColumnClassSource',
+  description: 'Where a column’s class came from.',
+  valuesMap: {
+    DECLARED: { description: 'The publisher classified the column.' },
+    DEFAULT: {
+      description: 'The publisher did not classify it and nothing was detected: the default TRADE_SECRET.',
+    },
+    DETECTED: {
+      description:
+        'The publisher did not classify it and its values look like personal data: DIRECT_IDENTIFIER, as detection proposed.',
+    },
+  },
+});
+
+export enum PersonalDataKindEnum {
+  RESIDENT_REGISTRATION_NUMBER = 'RESIDENT_REGISTRATION_NUMBER',
+  FOREIGN_REGISTRATION_NUMBER = 'FOREIGN_REGISTRATION_NUMBER',
+  PHONE_NUMBER = 'PHONE_NUMBER',
+  EMAIL_ADDRESS = 'EMAIL_ADDRESS',
+  KOREAN_NAME = 'KOREAN_NAME',
+  LATIN_NAME = 'LATIN_NAME',
+  CARD_NUMBER = 'CARD_NUMBER',
+  BANK_ACCOUNT_NUMBER = 'BANK_ACCOUNT_NUMBER',
+}
+registerEnumType(PersonalDataKindEnum, {
+  name: 'PersonalDataKind',
+  description: 'Kinds of personal data the hub recognizes in a column’s values.',
+  valuesMap: {
+    RESIDENT_REGISTRATION_NUMBER: {
+      description:
+        '주민등록번호: a birth date, a sex/century digit and a check digit (random last digits since October 2020).',
+    },
+    FOREIGN_REGISTRATION_NUMBER: {
+      description: '외국인등록번호: like a resident-registration number, sex digit 5–8.',
+    },
+    PHONE_NUMBER: {
+      description: 'Korean mobile or landline number, or an international number (+country code).',
+    },
+    EMAIL_ADDRESS: { description: 'An e-mail address.' },
+    KOREAN_NAME: { description: 'A personal name in Hangul: a common surname and one to three syllables.' },
+    LATIN_NAME: {
+      description: 'A personal name in Latin letters, e.g. "Jane Doe", "Doe, Jane", "Kim Min-su".',
+    },
+    CARD_NUMBER: {
+      description: 'A payment card number: a known issuer prefix and length, a valid Luhn digit.',
+    },
+    BANK_ACCOUNT_NUMBER: { description: 'A Korean bank account number in one of the banks’ dashed layouts.' },
   },
 });
 
@@ -182,6 +241,29 @@ export class UploadTicket {
   urlsExpireAt!: Date;
 }
 
+@ObjectType({
+  description:
+    'What a column’s values look like when they look like personal data, judged on a sample of them: a kind and a share, never a value.',
+})
+export class PersonalDataDetection {
+  @Field(() => PersonalDataKindEnum, { description: 'What most of the matching values look like.' })
+  kind!: PersonalDataKindEnum;
+
+  @Field(() => Float, {
+    description: 'Share of the sampled non-null values that look like personal data, 0–1.',
+  })
+  share!: number;
+
+  @Field(() => Float, { description: 'The share at or above which a column is flagged for this kind.' })
+  threshold!: number;
+
+  @Field(() => Int, {
+    description:
+      'Non-null values looked at: a uniform sample over the whole object for a validated version, the first rows for a preview or a publishDataset answer.',
+  })
+  sampledValues!: number;
+}
+
 @ObjectType({ description: 'One column of a dataset version: metadata only, never values.' })
 export class DatasetColumn {
   @Field({ description: 'Column name as in the file.' })
@@ -190,7 +272,10 @@ export class DatasetColumn {
   @Field(() => ColumnTypeEnum, { description: 'Type (validated over the whole object).' })
   type!: ColumnTypeEnum;
 
-  @Field(() => ColumnClassEnum, { description: 'Sensitivity class declared by the publisher.' })
+  @Field(() => ColumnClassEnum, {
+    description:
+      'Sensitivity class: the publisher’s, or for an unclassified column DIRECT_IDENTIFIER when its values look like personal data, else TRADE_SECRET (see classSource).',
+  })
   class!: ColumnClassEnum;
 
   @Field({ description: 'True when some cells are empty/null.' })
@@ -200,6 +285,25 @@ export class DatasetColumn {
     description: 'True when the publisher did not classify the column and the default class applies.',
   })
   defaulted!: boolean;
+
+  @Field(() => ColumnClassSourceEnum, {
+    description:
+      'Where the class came from: the publisher, the default, or personal-data detection (DIRECT_IDENTIFIER).',
+  })
+  classSource!: ColumnClassSourceEnum;
+
+  @Field(() => PersonalDataDetection, {
+    nullable: true,
+    description:
+      'Set when the column’s values look like personal data (kind and share); null otherwise. Set on versions validated since detection was added.',
+  })
+  personalData!: PersonalDataDetection | null;
+
+  @Field({
+    description:
+      'True when the column’s values look like personal data and the publisher classified it as something other than DIRECT_IDENTIFIER: the publisher’s class stands, and this override is shown with the column.',
+  })
+  classOverridden!: boolean;
 }
 
 @ObjectType({
@@ -367,4 +471,46 @@ export class PublishDatasetResult {
     description: 'Columns you did not classify: they got the default class TRADE_SECRET.',
   })
   defaultedColumns!: string[];
+
+  @Field(() => [String], {
+    description:
+      'Columns you did not classify whose first rows look like personal data: proposed DIRECT_IDENTIFIER (see sampledColumns.personalData). The worker’s check of the whole object decides the recorded class; classify a column yourself to override.',
+  })
+  proposedColumns!: string[];
+
+  @Field(() => [String], {
+    description:
+      'Columns whose first rows look like personal data that you classified as something other than DIRECT_IDENTIFIER: your class stands, recorded as an override and shown with the column.',
+  })
+  overriddenColumns!: string[];
+}
+
+@ObjectType({
+  description:
+    'What publishDataset would make of an uploaded object: columns of its first rows with inferred types, personal-data detections and the proposed classes. Metadata only.',
+})
+export class UploadPreview {
+  @Field(() => ID, { description: 'The upload ticket.' })
+  ticketId!: string;
+
+  @Field(() => DatasetFormatEnum, { description: 'The ticket’s format.' })
+  format!: DatasetFormatEnum;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Rows looked at; null when only a Parquet footer was read (its first row group is too large), so no detection is shown.',
+  })
+  sampledRows!: number | null;
+
+  @Field(() => [DatasetColumn], {
+    description:
+      'Columns with inferred types and the class each would get if you did not classify it: DIRECT_IDENTIFIER when its values look like personal data, else TRADE_SECRET. Empty when the start of the object could not be read.',
+  })
+  columns!: DatasetColumn[];
+
+  @Field(() => [String], {
+    description: 'Columns whose values look like personal data: DIRECT_IDENTIFIER is proposed for them.',
+  })
+  proposedColumns!: string[];
 }

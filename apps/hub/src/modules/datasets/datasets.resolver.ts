@@ -2,7 +2,15 @@ import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Actor } from '@maxhub/core';
 import { CurrentActor } from '../../common/current-actor.decorator';
 import { Permission, RequirePermission } from '../../common/permissions';
-import { Dataset, DatasetVersion, PublishDatasetResult, UploadTicket } from './dataset.model';
+import { DatasetCatalogService } from './catalog.service';
+import {
+  Dataset,
+  DatasetVersion,
+  PublishDatasetResult,
+  TextEncodingEnum,
+  UploadPreview,
+  UploadTicket,
+} from './dataset.model';
 import { DatasetsService } from './datasets.service';
 import { RejectedUploadsService } from './rejected-uploads.service';
 import { UploadsService } from './uploads.service';
@@ -13,6 +21,7 @@ import { PublishDatasetInput } from './dto/publish-dataset.input';
 export class DatasetsResolver {
   constructor(
     private readonly service: DatasetsService,
+    private readonly catalog: DatasetCatalogService,
     private readonly uploads: UploadsService,
     private readonly rejectedUploads: RejectedUploadsService,
   ) {}
@@ -59,6 +68,25 @@ export class DatasetsResolver {
     @Args('ticketId', { type: () => ID, description: 'The upload ticket.' }) ticketId: string,
   ): Promise<boolean> {
     return this.uploads.abortUpload(actor, ticketId);
+  }
+
+  @Query(() => UploadPreview, {
+    description:
+      'Before publishing: the columns of an uploaded object’s first rows, their inferred types, which look like personal data, and the classes publishDataset would give them (PUBLISHER only). Confirm a proposal by leaving the column out of classifications or classifying it DIRECT_IDENTIFIER; any other class is recorded as an override.',
+  })
+  @RequirePermission(Permission.MEMBER)
+  uploadPreview(
+    @CurrentActor() actor: Actor,
+    @Args('ticketId', { type: () => ID, description: 'The upload ticket the object was uploaded with.' })
+    ticketId: string,
+    @Args('encoding', {
+      type: () => TextEncodingEnum,
+      nullable: true,
+      description: 'Text encoding of CSV / JSON lines; AUTO when omitted.',
+    })
+    encoding?: TextEncodingEnum,
+  ): Promise<UploadPreview> {
+    return this.service.uploadPreview(actor, ticketId, encoding);
   }
 
   @Mutation(() => PublishDatasetResult, {
@@ -108,7 +136,7 @@ export class DatasetsResolver {
     companySlug?: string,
     @Args('tag', { nullable: true, description: 'Only datasets with this tag.' }) tag?: string,
   ): Promise<Dataset[]> {
-    return this.service.datasets(actor, { companySlug, tag });
+    return this.catalog.datasets(actor, { companySlug, tag });
   }
 
   @Query(() => Dataset, { description: 'One dataset of the catalog.' })
@@ -117,7 +145,7 @@ export class DatasetsResolver {
     @CurrentActor() actor: Actor,
     @Args('id', { type: () => ID, description: 'Dataset id.' }) id: string,
   ): Promise<Dataset> {
-    return this.service.dataset(actor, id);
+    return this.catalog.dataset(actor, id);
   }
 
   @Query(() => DatasetVersion, {
@@ -128,6 +156,6 @@ export class DatasetsResolver {
     @CurrentActor() actor: Actor,
     @Args('id', { type: () => ID, description: 'Version id.' }) id: string,
   ): Promise<DatasetVersion> {
-    return this.service.datasetVersion(actor, id);
+    return this.catalog.datasetVersion(actor, id);
   }
 }

@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { HUB_CONFIG, HubConfig } from '@maxhub/config';
-import {
-  CompanyEntity,
-  DatasetEntity,
-  DatasetVersionEntity,
-  type DatasetColumnRecord,
-  UploadTicketEntity,
-} from '@maxhub/db';
+import { DatasetEntity, DatasetVersionEntity, UploadTicketEntity } from '@maxhub/db';
 import {
   type ColumnClass,
   type ColumnType,
@@ -17,10 +10,11 @@ import {
   FormatError,
   type InferredColumn,
   inferSchema,
+  type PersonalDataMatch,
   readParquetMetadata,
 } from '@maxhub/formats';
 import { type CompanyBucket, CompanyStorage } from '@maxhub/storage';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import {
   AccessService,
   Actor,
@@ -36,28 +30,33 @@ import {
   type ValidateDatasetJob,
   ViewsService,
 } from '@maxhub/core';
-import { AllianceService } from '../alliance/alliance.service';
-import {
-  ColumnClassEnum,
-  ColumnTypeEnum,
-  Dataset,
-  DatasetGrant,
-  DatasetColumn,
-  DatasetFormatEnum,
-  DatasetVersion,
-  DatasetVersionStatusEnum,
-  PublishDatasetResult,
-} from './dataset.model';
+import { DatasetCatalogService } from './catalog.service';
+import { DatasetFormatEnum, DatasetVersion, PublishDatasetResult, UploadPreview } from './dataset.model';
 import { datasetName, distinctDatasetName } from './dataset-names';
 import { storageUnavailable } from './storage-unavailable';
 import { PublishDatasetInput } from './dto/publish-dataset.input';
 import { UploadsService } from './uploads.service';
 
+/** Rows publishDataset and uploadPreview read from the start of the object. */
 const SAMPLE_ROWS = 1000;
+/**
+ * A Parquet object's first row group is read for the personal-data proposal only up to this
+ * size (compressed); a larger one is left to the worker, and the answer shows no proposal.
+ */
+const PARQUET_SAMPLE_MAX_BYTES = 16 * 1024 ** 2;
+
+/** What the start of an object shows: its columns, and which look like personal data. */
+interface ObjectSample {
+  columns: InferredColumn[];
+  personalData: Record<string, PersonalDataMatch>;
+  /** Rows looked at; null when only a Parquet footer was read. */
+  sampledRows: number | null;
+}
 
 /**
- * Publishing and the catalog: registering an uploaded object (UploadsService) as a version,
- * validated later by the worker; withdrawing; and the metadata-only catalog.
+ * Publishing: a preview of an uploaded object (uploadPreview), registering it (UploadsService
+ * issued the ticket) as a version that the worker validates later, and withdrawing a version.
+ * The catalog reads are DatasetCatalogService's.
  */
 @Injectable()
 export class DatasetsService {
@@ -65,14 +64,13 @@ export class DatasetsService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly storage: CompanyStorage,
     private readonly access: AccessService,
     private readonly audit: AuditService,
-    private readonly alliance: AllianceService,
     private readonly jobs: JobsService,
     private readonly views: ViewsService,
     private readonly uploads: UploadsService,
+    private readonly catalog: DatasetCatalogService,
   ) {}
 
   // ---- publishing -----------------------------------------------------------------------
@@ -86,18 +84,7 @@ export class DatasetsService {
     const t = await this.uploads.ticketFor(actor, input.ticketId);
     if (t.companyId !== company.id)
       throw notFound(E.DATASET_TICKET_NOT_FOUND, 'no such upload ticket among yours');
-    if (t.status === 'PUBLISHED' || t.status === 'ABORTED') {
-      throw conflict(
-        E.DATASET_TICKET_USED,
-        'this upload ticket was already used or aborted: ask for a new one',
-      );
-    }
-    if (t.multipartUploadId && t.status !== 'UPLOADED') {
-      throw badInput(
-        E.DATASET_UPLOAD_INCOMPLETE,
-        'the multipart upload is not complete: call completeUpload first',
-      );
-    }
+    assertTicketOpen(t);
     const format = t.format as DatasetFormat;
     if (input.format && (input.format as string) !== t.format) {
       throw badInput(E.DATASET_FORMAT_MISMATCH, `the ticket was issued for ${t.format}, not ${input.format}`);
@@ -125,23 +112,10 @@ export class DatasetsService {
     }
     const encoding: DeclaredEncoding = format === 'PARQUET' ? 'auto' : (input.encoding ?? 'auto');
 
-    const bucket = await this.storage.bucketOf(company.id);
-    const stat = await bucket.stat(t.objectKey).catch((err: unknown) => {
-      throw storageUnavailable(err);
-    });
-    const size = stat?.size ?? null;
-    if (size === null)
-      throw badInput(E.DATASET_UPLOAD_INCOMPLETE, 'the object has not been uploaded with this ticket yet');
-    if (size !== Number(t.sizeBytes)) {
-      throw badInput(
-        E.DATASET_UPLOAD_SIZE_MISMATCH,
-        `the object has ${size} bytes, the ticket declared ${t.sizeBytes}`,
-      );
-    }
-
+    const { bucket, size } = await this.uploadedObject(t);
     const sample = await this.sampleColumns(bucket, t.objectKey, format, encoding, size);
     if (sample) {
-      const names = new Set(sample.map((c) => c.name));
+      const names = new Set(sample.columns.map((c) => c.name));
       for (const col of [...classes.keys(), ...types.keys()]) {
         if (!names.has(col))
           throw badInput(E.DATASET_UNKNOWN_COLUMN, `the file has no column ${JSON.stringify(col)}`);
@@ -149,8 +123,9 @@ export class DatasetsService {
     }
     const sampled = sample
       ? classifyColumns(
-          sample.map((c) => ({ ...c, type: types.get(c.name) ?? c.type })),
+          sample.columns.map((c) => ({ ...c, type: types.get(c.name) ?? c.type })),
           classes,
+          sample.personalData,
         )
       : [];
     const declared: DeclaredPublication = {
@@ -233,6 +208,8 @@ export class DatasetsService {
           sizeBytes: size,
           classifiedColumns: classes.size,
           defaultedColumns: sampled.filter((c) => c.defaulted).length,
+          proposedColumns: sampled.filter((c) => c.classSource === 'DETECTED').length,
+          overriddenColumns: sampled.filter((c) => c.classOverridden).length,
         },
       });
       await this.jobs.enqueue<ValidateDatasetJob>(
@@ -249,17 +226,66 @@ export class DatasetsService {
       sizeBytes: size,
     });
     return {
-      dataset: this.toDataset(dataset, company, actor, [version]),
-      version: this.toVersion(version, true),
-      sampledColumns: sampled.map((c) => this.toColumn(c)),
+      dataset: this.catalog.toDataset(dataset, company, actor, [version]),
+      version: this.catalog.toVersion(version, true),
+      sampledColumns: sampled.map((c) => this.catalog.toColumn(c)),
       defaultedColumns: sampled.filter((c) => c.defaulted).map((c) => c.name),
+      proposedColumns: sampled.filter((c) => c.classSource === 'DETECTED').map((c) => c.name),
+      overriddenColumns: sampled.filter((c) => c.classOverridden).map((c) => c.name),
     };
   }
 
   /**
-   * Names and types of the first rows, so the answer can list defaulted columns and inferred
-   * types. Null when the start of the object is unreadable (the worker will reject it with the
-   * line and reason).
+   * What publishDataset would make of an uploaded object, before it is registered: the columns
+   * of its first rows with inferred types and, for columns that look like personal data, the
+   * detection and the proposed class DIRECT_IDENTIFIER (all others: the default class).
+   */
+  async uploadPreview(actor: Actor, ticketId: string, encoding?: DeclaredEncoding): Promise<UploadPreview> {
+    const t = await this.uploads.ticketFor(actor, ticketId);
+    assertTicketOpen(t);
+    const format = t.format as DatasetFormat;
+    const { bucket, size } = await this.uploadedObject(t);
+    const sample = await this.sampleColumns(
+      bucket,
+      t.objectKey,
+      format,
+      format === 'PARQUET' ? 'auto' : (encoding ?? 'auto'),
+      size,
+    );
+    const columns = sample ? classifyColumns(sample.columns, new Map(), sample.personalData) : [];
+    return {
+      ticketId: t.id,
+      format: format as DatasetFormatEnum,
+      sampledRows: sample?.sampledRows ?? null,
+      columns: columns.map((c) => this.catalog.toColumn(c)),
+      proposedColumns: columns.filter((c) => c.classSource === 'DETECTED').map((c) => c.name),
+    };
+  }
+
+  /** The ticket's object in the company's bucket, of the declared size; refused otherwise. */
+  private async uploadedObject(t: UploadTicketEntity): Promise<{ bucket: CompanyBucket; size: number }> {
+    const bucket = await this.storage.bucketOf(t.companyId);
+    const stat = await bucket.stat(t.objectKey).catch((err: unknown) => {
+      throw storageUnavailable(err);
+    });
+    const size = stat?.size ?? null;
+    if (size === null)
+      throw badInput(E.DATASET_UPLOAD_INCOMPLETE, 'the object has not been uploaded with this ticket yet');
+    if (size !== Number(t.sizeBytes)) {
+      throw badInput(
+        E.DATASET_UPLOAD_SIZE_MISMATCH,
+        `the object has ${size} bytes, the ticket declared ${t.sizeBytes}`,
+      );
+    }
+    return { bucket, size };
+  }
+
+  /**
+   * Names and types of the first rows, and which columns look like personal data in them, so
+   * the answer can list defaulted and proposed columns and inferred types. Parquet types come
+   * from the footer, and personal data from the first row group when it is small enough. Null
+   * when the start of the object is unreadable (the worker will reject it with the line and
+   * reason).
    */
   private async sampleColumns(
     bucket: CompanyBucket,
@@ -267,16 +293,27 @@ export class DatasetsService {
     format: DatasetFormat,
     encoding: DeclaredEncoding,
     size: number,
-  ): Promise<InferredColumn[] | null> {
+  ): Promise<ObjectSample | null> {
     try {
       if (format === 'PARQUET') {
-        const meta = await readParquetMetadata(bucket.rangeSource(key, size));
-        return meta.columns.map((name, i) => ({ name, type: meta.types[i], nullable: meta.nullable[i] }));
+        const source = bucket.rangeSource(key, size);
+        const meta = await readParquetMetadata(source);
+        const columns = meta.columns.map((name, i) => ({
+          name,
+          type: meta.types[i],
+          nullable: meta.nullable[i],
+        }));
+        const first = meta.metadata.row_groups[0];
+        const firstBytes = Number(first?.total_compressed_size ?? first?.total_byte_size ?? Infinity);
+        if (!first || firstBytes > PARQUET_SAMPLE_MAX_BYTES)
+          return { columns, personalData: {}, sampledRows: null };
+        const r = await inferSchema({ format, source, sampleRows: SAMPLE_ROWS });
+        return { columns, personalData: r.personalData, sampledRows: r.sampledRows };
       }
       const stream = await bucket.stream(key);
       try {
         const r = await inferSchema({ format, source: stream, encoding, sampleRows: SAMPLE_ROWS });
-        return r.columns;
+        return { columns: r.columns, personalData: r.personalData, sampledRows: r.sampledRows };
       } finally {
         stream.destroy();
       }
@@ -288,7 +325,7 @@ export class DatasetsService {
 
   /** Withdraws a PUBLISHED version: it leaves the catalog; the record and audit trail stay. */
   async withdrawDatasetVersion(actor: Actor, versionId: string): Promise<DatasetVersion> {
-    const found = await this.versionRow(versionId);
+    const found = await this.catalog.versionRow(versionId);
     const held = found ? actor.companies.get(found.dataset.companyId) : undefined;
     if (!found || !held) throw notFound(E.DATASET_VERSION_NOT_FOUND, 'no such dataset version');
     this.access.requireCompany(actor, found.dataset.companyId, ['PUBLISHER'], {
@@ -327,196 +364,22 @@ export class DatasetsService {
       };
     });
     await this.views.removeStoredViews(v.retired);
-    return this.toVersion(v.row, true);
+    return this.catalog.toVersion(v.row, true);
   }
+}
 
-  // ---- catalog --------------------------------------------------------------------------
-
-  private async versionRow(
-    id: string,
-  ): Promise<{ version: DatasetVersionEntity; dataset: DatasetEntity } | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    const version = await this.dataSource.getRepository(DatasetVersionEntity).findOne({ where: { id } });
-    if (!version) return null;
-    const dataset = await this.dataSource
-      .getRepository(DatasetEntity)
-      .findOneByOrFail({ id: version.datasetId });
-    return { version, dataset };
-  }
-
-  /**
-   * The catalog: every dataset with a PUBLISHED version (metadata only), plus all of the
-   * caller's own companies' datasets in every state. Three queries whatever the size.
-   */
-  async datasets(actor: Actor, filter: { companySlug?: string; tag?: string } = {}): Promise<Dataset[]> {
-    const own = [...actor.companies.keys()];
-    const qb = this.dataSource
-      .getRepository(DatasetEntity)
-      .createQueryBuilder('d')
-      .where(
-        own.length
-          ? `(d.company_id IN (:...own) OR EXISTS (SELECT 1 FROM dataset_versions v WHERE v.dataset_id = d.id AND v.status = 'PUBLISHED'))`
-          : `EXISTS (SELECT 1 FROM dataset_versions v WHERE v.dataset_id = d.id AND v.status = 'PUBLISHED')`,
-        { own },
-      )
-      .orderBy('d.name', 'ASC');
-    if (filter.companySlug) {
-      qb.andWhere('d.company_id IN (SELECT id FROM companies WHERE slug = :slug)', {
-        slug: filter.companySlug,
-      });
-    }
-    if (filter.tag) qb.andWhere(':tag = ANY(d.tags)', { tag: filter.tag });
-    const rows = await qb.getMany();
-    return this.assemble(actor, rows);
-  }
-
-  /** One dataset, when the caller may see it. */
-  async dataset(actor: Actor, id: string): Promise<Dataset> {
-    const row = /^[0-9a-f-]{36}$/i.test(id)
-      ? await this.dataSource.getRepository(DatasetEntity).findOneBy({ id })
-      : null;
-    const [out] = row ? await this.assemble(actor, [row]) : [];
-    if (!out || (!out.owned && out.versions.length === 0))
-      throw notFound(E.DATASET_NOT_FOUND, 'no such dataset');
-    return out;
-  }
-
-  /** One version: owners see every state, others PUBLISHED versions only. */
-  async datasetVersion(actor: Actor, id: string): Promise<DatasetVersion> {
-    const found = await this.versionRow(id);
-    const owned = !!found && actor.companies.has(found.dataset.companyId);
-    if (!found || (!owned && found.version.status !== 'PUBLISHED')) {
-      throw notFound(E.DATASET_VERSION_NOT_FOUND, 'no such dataset version');
-    }
-    return this.toVersion(found.version, owned);
-  }
-
-  private async assemble(actor: Actor, rows: DatasetEntity[]): Promise<Dataset[]> {
-    if (!rows.length) return [];
-    const [companies, versions] = await Promise.all([
-      this.dataSource
-        .getRepository(CompanyEntity)
-        .findBy({ id: In([...new Set(rows.map((r) => r.companyId))]) }),
-      this.dataSource
-        .getRepository(DatasetVersionEntity)
-        .find({ where: { datasetId: In(rows.map((r) => r.id)) }, order: { version: 'DESC' } }),
-    ]);
-    const byCompany = new Map(companies.map((c) => [c.id, c]));
-    const byDataset = new Map<string, DatasetVersionEntity[]>();
-    for (const v of versions) byDataset.set(v.datasetId, [...(byDataset.get(v.datasetId) ?? []), v]);
-    const grants = await this.grantsOf(rows.filter((r) => actor.companies.has(r.companyId)));
-    return rows.map((r) => ({
-      ...this.toDataset(r, byCompany.get(r.companyId)!, actor, byDataset.get(r.id) ?? []),
-      grants: grants.get(r.id) ?? [],
-    }));
-  }
-
-  /**
-   * Who granted what, for the owner: every grant version of the owning companies that names one
-   * of these datasets (read from the signed documents themselves), newest first.
-   */
-  private async grantsOf(owned: DatasetEntity[]): Promise<Map<string, DatasetGrant[]>> {
-    const out = new Map<string, DatasetGrant[]>();
-    if (!owned.length) return out;
-    const wanted = new Set(owned.map((r) => r.id));
-    const rows: Array<{
-      grant_id: string;
-      version: number;
-      state: string;
-      slug: string;
-      term_until: Date;
-      document: Buffer;
-    }> = await this.dataSource.query(
-      `SELECT v.grant_id, v.version, v.state, w.slug, v.term_until, v.document
-           FROM grant_versions v
-           JOIN grants g ON g.id = v.grant_id
-           JOIN working_groups w ON w.id = g.grantee_working_group_id
-          WHERE g.grantor_company_id = ANY($1)
-          ORDER BY v.created_at DESC`,
-      [[...new Set(owned.map((r) => r.companyId))]],
+/** A ticket not used or aborted yet, whose multipart upload (if any) is complete. */
+function assertTicketOpen(t: UploadTicketEntity): void {
+  if (t.status === 'PUBLISHED' || t.status === 'ABORTED') {
+    throw conflict(
+      E.DATASET_TICKET_USED,
+      'this upload ticket was already used or aborted: ask for a new one',
     );
-    for (const row of rows) {
-      const doc = JSON.parse(row.document.toString('utf8')) as {
-        datasets?: Array<{ datasetId: string; version: number }>;
-      };
-      for (const d of doc.datasets ?? []) {
-        if (!wanted.has(d.datasetId)) continue;
-        out.set(d.datasetId, [
-          ...(out.get(d.datasetId) ?? []),
-          {
-            grantId: row.grant_id,
-            grantVersion: row.version,
-            state: row.state,
-            workingGroupSlug: row.slug,
-            datasetVersion: d.version,
-            termUntil: row.term_until,
-          },
-        ]);
-      }
-    }
-    return out;
   }
-
-  private toDataset(
-    row: DatasetEntity,
-    company: CompanyEntity,
-    actor: Actor,
-    versions: DatasetVersionEntity[],
-  ): Dataset {
-    const owned = actor.companies.has(row.companyId);
-    const visible = owned ? versions : versions.filter((v) => v.status === 'PUBLISHED');
-    const latest = versions.find((v) => v.status === 'PUBLISHED');
-    return {
-      id: row.id,
-      company: this.alliance.toCompany(company, actor),
-      name: row.name,
-      description: row.description,
-      tags: row.tags,
-      owned,
-      latestPublished: latest ? this.toVersion(latest, owned) : null,
-      versions: visible.map((v) => this.toVersion(v, owned)),
-      grants: [],
-      createdAt: row.createdAt,
-    };
-  }
-
-  private toColumn(c: DatasetColumnRecord): DatasetColumn {
-    return {
-      name: c.name,
-      type: c.type as ColumnTypeEnum,
-      class: c.class as ColumnClassEnum,
-      nullable: c.nullable,
-      defaulted: !!c.defaulted,
-    };
-  }
-
-  /** The GraphQL view of a version; object key and checksum only in the owner's view. */
-  toVersion(v: DatasetVersionEntity, owned: boolean): DatasetVersion {
-    return {
-      id: v.id,
-      datasetId: v.datasetId,
-      version: v.version,
-      status: v.status as DatasetVersionStatusEnum,
-      format: v.format as DatasetFormatEnum,
-      encoding: v.encoding,
-      rowCount: v.rowCount === null ? null : Number(v.rowCount),
-      sizeBytes: v.sizeBytes === null ? null : Number(v.sizeBytes),
-      columns: v.columns.map((c) => this.toColumn(c)),
-      rejection: v.rejection
-        ? {
-            code: v.rejection.code,
-            message: v.rejection.message,
-            line: v.rejection.line ?? null,
-            row: v.rejection.row ?? null,
-            column: v.rejection.column ?? null,
-          }
-        : null,
-      objectKey: owned ? v.objectKey : null,
-      sha256: owned ? v.sha256 : null,
-      createdAt: v.createdAt,
-      publishedAt: v.publishedAt,
-      withdrawnAt: v.withdrawnAt,
-      objectDeletedAt: v.objectDeletedAt,
-    };
+  if (t.multipartUploadId && t.status !== 'UPLOADED') {
+    throw badInput(
+      E.DATASET_UPLOAD_INCOMPLETE,
+      'the multipart upload is not complete: call completeUpload first',
+    );
   }
 }

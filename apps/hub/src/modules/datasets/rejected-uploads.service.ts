@@ -14,7 +14,7 @@ import {
   safeFileName,
 } from '@maxhub/core';
 import { DatasetVersion } from './dataset.model';
-import { DatasetsService } from './datasets.service';
+import { DatasetCatalogService } from './catalog.service';
 import { storageUnavailable } from './storage-unavailable';
 
 /** A rejected upload opened for download: the object's stream and what the response needs. */
@@ -37,7 +37,7 @@ export class RejectedUploadsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly storage: CompanyStorage,
     private readonly audit: AuditService,
-    private readonly datasets: DatasetsService,
+    private readonly catalog: DatasetCatalogService,
   ) {}
 
   /** Opens the rejected object and audits the download; the caller streams it. */
@@ -111,7 +111,7 @@ export class RejectedUploadsService {
       });
       return m.getRepository(DatasetVersionEntity).findOneByOrFail({ id: locked.id });
     });
-    return this.datasets.toVersion(row, true);
+    return this.catalog.toVersion(row, true);
   }
 
   /** The version, when the caller is a PUBLISHER of its company; anyone else: NOT_FOUND. */

@@ -54,7 +54,8 @@ export class PublishDatasetInput {
   encoding?: TextEncodingEnum;
 
   @Field(() => [ColumnClassificationInput], {
-    description: 'Class of each column; columns left out get TRADE_SECRET (the answer lists them).',
+    description:
+      'Class of each column. Columns left out get DIRECT_IDENTIFIER when their values look like personal data, else TRADE_SECRET (the answer lists both). A class other than DIRECT_IDENTIFIER for a column that looks like personal data is kept and recorded as an override.',
   })
   classifications!: ColumnClassificationInput[];
 
