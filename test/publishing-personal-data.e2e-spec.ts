@@ -247,7 +247,7 @@ describe('personal data found at publication (e2e, real PostgreSQL, MinIO and wo
     const legal = await ctx.newCompanyMember(admin.token, company.slug, 'LEGAL');
     const draft = (columns: Array<{ name: string; transform: { kind: string } }>) =>
       ctx.gql(
-        `mutation($input: DraftGrantInput!) { draftGrant(input: $input) { grantId state } }`,
+        `mutation($input: DraftGrantInput!) { draftGrant(input: $input) { grantId state canonicalDocument text } }`,
         {
           input: {
             grantorCompanySlug: company.slug,
@@ -271,13 +271,37 @@ describe('personal data found at publication (e2e, real PostgreSQL, MinIO and wo
         reason: 'GRANT_RAW_DIRECT_IDENTIFIER',
       });
     }
-    // The publisher classified inspector OTHER: that is the publisher's call, recorded and shown.
-    const ok = await draft([
+    // weld_current_a was published without a class: it may not leave unchanged either.
+    const unclassified = await draft([
       { name: 'inspector', transform: { kind: 'keep' } },
       { name: 'weld_current_a', transform: { kind: 'keep' } },
     ]);
+    expect(unclassified.errors?.[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'GRANT_UNCLASSIFIED_RAW',
+    });
+    expect(unclassified.errors?.[0].message).toContain(
+      'column "weld_current_a" was published without a class',
+    );
+    // The publisher classified inspector OTHER: that is the publisher's call, recorded and shown
+    // in the document the lawyers sign, in both languages.
+    const ok = await draft([
+      { name: 'inspector', transform: { kind: 'keep' } },
+      { name: 'weld_current_a', transform: { kind: 'noise', magnitude: 0.05, relative: true } as never },
+    ]);
     expect(ok.errors).toBeUndefined();
     expect(ok.data?.draftGrant.state).toBe('DRAFT');
+    const doc = JSON.parse(ok.data?.draftGrant.canonicalDocument as string) as {
+      datasets: Array<{ columns: Array<{ name: string; class: string; personalDataOverride?: unknown }> }>;
+    };
+    expect(doc.datasets[0].columns[0]).toMatchObject({
+      name: 'inspector',
+      class: 'OTHER',
+      personalDataOverride: { detectedKind: expect.stringMatching(/NAME/) },
+    });
+    expect(ok.data?.draftGrant.text).toMatch(
+      /- inspector \[other\] — released unchanged\n\s+NOTE: the hub detected personal data \(\w*NAME\w*\) in this column; the publisher classed it other\./,
+    );
   });
 
   it('proposes from a Parquet object’s first row group too', async () => {

@@ -11,11 +11,14 @@ import {
   renderGrantText,
   unsafeTextKind,
   validateGrantAgainstSchemas,
+  type GrantableColumn,
+  type GrantableSchema,
   type GrantDocument,
 } from '@maxhub/contracts';
 import {
   CertificateEntity,
   CompanyEntity,
+  type DatasetColumnRecord,
   DatasetVersionEntity,
   GrantEntity,
   GrantSignatureEntity,
@@ -37,6 +40,23 @@ import {
 } from '@maxhub/core';
 import { requireUuid } from '../../common/ids';
 import { DEFAULT_EXPORTS, DraftGrantInput } from './dto/draft-grant.input';
+
+/**
+ * A published column as grant validation sees it: unclassified (`defaulted`) columns may not be
+ * kept raw, and a publisher's override of a personal-data detection is written into the document.
+ */
+function grantableColumn(c: DatasetColumnRecord): GrantableColumn {
+  return {
+    name: c.name,
+    type: c.type as GrantableColumn['type'],
+    class: c.class as GrantableColumn['class'],
+    nullable: c.nullable,
+    defaulted: c.defaulted === true,
+    ...(c.classOverridden && c.personalData
+      ? { personalDataOverride: { detectedKind: c.personalData.kind } }
+      : {}),
+  };
+}
 
 /** Hours within which the views of an ended grant are deleted (written into every v2 grant). */
 const VIEW_RETENTION_HOURS = 24;
@@ -130,7 +150,7 @@ export class GrantsService {
     assertTermValid(input.termFrom, input.termUntil, now);
 
     // Datasets: the grantor's own, PUBLISHED versions; their schemas are what the grant is checked against.
-    const schemas = new Map<string, { columns: DatasetVersionEntity['columns'] }>();
+    const schemas = new Map<string, GrantableSchema>();
     const datasets: Record<string, unknown>[] = [];
     for (const d of input.datasets) {
       const v = await this.dataSource.getRepository(DatasetVersionEntity).findOne({
@@ -149,7 +169,7 @@ export class GrantsService {
           `dataset version ${d.version} is ${v.status}, not PUBLISHED`,
         );
       }
-      schemas.set(d.datasetId, { columns: v.columns });
+      schemas.set(d.datasetId, { columns: v.columns.map(grantableColumn) });
       const published = new Map(v.columns.map((c) => [c.name, c]));
       // Named before the document is built: its columns carry their published class.
       d.columns.forEach((c, j) => {
@@ -169,10 +189,12 @@ export class GrantsService {
         // Each column with the class it was published with (an unknown column is refused below).
         columns: d.columns.map((c) => {
           const col = published.get(c.name);
+          const override = col ? grantableColumn(col).personalDataOverride : undefined;
           return {
             name: c.name,
             transform: c.transform,
             ...(col ? { class: col.class } : {}),
+            ...(override ? { personalDataOverride: override } : {}),
           };
         }),
         ...(d.rowFilter ? { rowFilter: d.rowFilter } : {}),
@@ -244,7 +266,7 @@ export class GrantsService {
             release: { rowOrder: 'PERMUTED_PER_GRANT' },
             createdAt: isoUtc(new Date(Math.floor(now.getTime() / 1000) * 1000)),
           });
-          const problems = validateGrantAgainstSchemas(doc, schemas as never);
+          const problems = validateGrantAgainstSchemas(doc, schemas);
           if (problems.length > 0) {
             const p = problems[0];
             throw badInput(grantCodeOf(p.code), `${p.message} (at ${p.path})`, {
