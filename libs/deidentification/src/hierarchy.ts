@@ -164,12 +164,13 @@ function numericValue(value: CellValue): number | undefined {
 
 /**
  * Whether a label that reads as a numeric range contains `v`; undefined when it does not read as
- * one. `lo-hi` is accepted inclusive at both ends (ARX writes closed ranges such as `20-24`, the
+ * one. `lo-hi` (lo ≤ hi) is accepted inclusive at both ends (ARX writes closed ranges such as `20-24`, the
  * interval generalization half-open ones such as `20-25`), brackets are taken as written.
  */
 export function labelContains(label: string, v: number): boolean | undefined {
   const r = RANGE.exec(label);
-  if (r !== null) return Number(r[1]) <= v && v <= Number(r[2]);
+  // `lo-hi` with lo above hi is not a range but something like a month (2025-02).
+  if (r !== null && Number(r[1]) <= Number(r[2])) return Number(r[1]) <= v && v <= Number(r[2]);
   const b = BRACKETS.exec(label);
   if (b !== null) {
     const lo = Number(b[2]);
