@@ -88,6 +88,7 @@ export interface FrequencyTable {
 
 // Read once: a global lookup per row is slow where globals are proxied (jest's vm).
 const fromCharCode = String.fromCharCode;
+const imul = Math.imul;
 
 const TYPE_RANK = { object: 0, boolean: 1, number: 2, string: 3 } as const;
 
@@ -107,7 +108,19 @@ interface Dictionary {
   representatives: CellValue[];
   coarsen: Generalizer | null;
   lastRaw: unknown;
+  /** The previous value after coarsening (a time level returns the same string for the same hour). */
+  lastValue: unknown;
   lastCode: number;
+}
+
+/** Mixes a tuple of codes into a 32-bit hash (multiply–xorshift per code). */
+function hashTuple(tuple: Int32Array): number {
+  let h = 0x811c9dc5;
+  for (let j = 0; j < tuple.length; j++) {
+    h = imul(h ^ tuple[j], 0x9e3779b1);
+    h ^= h >>> 15;
+  }
+  return h;
 }
 
 function growInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
@@ -127,10 +140,14 @@ export class FrequencyTableBuilder {
   private readonly q: number;
   private readonly width: number;
   private readonly dicts: Dictionary[];
-  private readonly index = new Map<string, number>();
-  private readonly tuple: number[];
+  /** Per column, a reader of its value in a row (one property-load site per column stays monomorphic). */
+  private readonly readers: Array<(row: Row) => CellValue>;
+  private readonly tuple: Int32Array;
   private readonly units: number[] = [];
   private readonly values: CellValue[];
+  /** Open-addressing index of the distinct tuples: slot → entry, -1 when empty. */
+  private slots = new Int32Array(1024).fill(-1);
+  private entries = 0;
   private entryCodes = new Int32Array(1024);
   private entryCounts = new Int32Array(256);
   private lastEntry = -1;
@@ -181,9 +198,18 @@ export class FrequencyTableBuilder {
       const qi = this.qis[j];
       const coarsen =
         qi?.hierarchy === undefined ? null : compileLevels(qi.hierarchy, qi.type!, qi.name)[qi.baseLevel];
-      return { codes: new Map(), values: [], representatives: [], coarsen, lastRaw: {}, lastCode: -1 };
+      return {
+        codes: new Map(),
+        values: [],
+        representatives: [],
+        coarsen,
+        lastRaw: {},
+        lastValue: {},
+        lastCode: -1,
+      };
     });
-    this.tuple = new Array<number>(this.width).fill(-1);
+    this.readers = this.names.map((name) => (row: Row) => row[name] ?? null);
+    this.tuple = new Int32Array(this.width).fill(-1);
     this.values = new Array<CellValue>(this.width).fill(null);
   }
 
@@ -195,7 +221,7 @@ export class FrequencyTableBuilder {
   /** Counts a row given by column name (a missing column counts as null). */
   add(row: Row): void {
     const values = this.values;
-    for (let j = 0; j < this.width; j++) values[j] = row[this.names[j]] ?? null;
+    for (let j = 0; j < this.width; j++) values[j] = this.readers[j](row);
     this.addValues(values);
   }
 
@@ -221,39 +247,73 @@ export class FrequencyTableBuilder {
       this.entryCounts[this.lastEntry]++;
       return;
     }
-    const key = this.keyOf(tuple);
-    let entry = this.index.get(key);
-    if (entry === undefined) {
-      entry = this.index.size;
-      this.index.set(key, entry);
-      this.entryCodes = growInt32(this.entryCodes, (entry + 1) * this.width);
-      this.entryCounts = growInt32(this.entryCounts, entry + 1);
-      this.entryCodes.set(tuple, entry * this.width);
-    }
+    const entry = this.entryOf(tuple);
     this.entryCounts[entry]++;
     this.lastEntry = entry;
+  }
+
+  /** The entry of the tuple, created when new. */
+  private entryOf(tuple: Int32Array): number {
+    const width = this.width;
+    let mask = this.slots.length - 1;
+    let s = hashTuple(tuple) & mask;
+    for (;;) {
+      const e = this.slots[s];
+      if (e < 0) break;
+      let equal = true;
+      const at = e * width;
+      for (let j = 0; j < width; j++) {
+        if (this.entryCodes[at + j] !== tuple[j]) {
+          equal = false;
+          break;
+        }
+      }
+      if (equal) return e;
+      s = (s + 1) & mask;
+    }
+    const entry = this.entries++;
+    this.entryCodes = growInt32(this.entryCodes, (entry + 1) * width);
+    this.entryCounts = growInt32(this.entryCounts, entry + 1);
+    this.entryCodes.set(tuple, entry * width);
+    if (2 * this.entries > this.slots.length) {
+      // Keep the load under one half: rehash every entry into twice the slots.
+      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+      mask = this.slots.length - 1;
+      for (let e = 0; e < this.entries; e++) {
+        let t = hashTuple(this.entryCodes.subarray(e * width, (e + 1) * width)) & mask;
+        while (this.slots[t] >= 0) t = (t + 1) & mask;
+        this.slots[t] = e;
+      }
+    } else this.slots[s] = entry;
+    return entry;
   }
 
   private codeOf(d: Dictionary, raw: CellValue): number {
     if (raw === d.lastRaw) return d.lastCode;
     const value = d.coarsen === null ? raw : d.coarsen(raw);
-    let code = d.codes.get(value);
-    if (code === undefined) {
-      code = d.values.length;
-      d.codes.set(value, code);
-      d.values.push(value);
-      d.representatives.push(raw);
+    let code: number | undefined;
+    if (value === d.lastValue) code = d.lastCode;
+    else {
+      code = d.codes.get(value);
+      if (code === undefined) {
+        code = d.values.length;
+        d.codes.set(value, code);
+        d.values.push(value);
+        d.representatives.push(raw);
+      }
     }
     d.lastRaw = raw;
+    d.lastValue = value;
     d.lastCode = code;
     return code;
   }
 
   /** The tuple as a short string: one UTF-16 unit per code below 2^15, two above. */
-  private keyOf(tuple: readonly number[]): string {
+  private keyOf(tuple: ArrayLike<number>): string {
     const units = this.units;
     units.length = 0;
-    for (const c of tuple) {
+    for (let j = 0; j < tuple.length; j++) {
+      const c = tuple[j];
       if (c < 0x8000) units.push(c);
       else units.push(0x8000 | ((c / 0x8000) >>> 0), c % 0x8000);
     }
@@ -263,7 +323,7 @@ export class FrequencyTableBuilder {
   /** The table of what was counted (the builder should not be used afterwards). */
   finish(): FrequencyTable {
     const { q, width } = this;
-    const entries = this.index.size;
+    const entries = this.entries;
     // Number each column's values in natural order.
     const remap = this.dicts.map((d) => {
       const order = d.values.map((_, i) => i).sort((a, b) => compareCells(d.values[a], d.values[b]));

@@ -26,10 +26,9 @@ export interface ClassHistogram {
   to: number;
 }
 
-/** A compiled ℓ-diversity or t-closeness model. */
+/** A compiled ℓ-diversity or t-closeness model, reading the histogram in `slot`. */
 interface SensitiveModel {
-  /** Index of the model's column in the table's sensitive columns. */
-  column: number;
+  slot: number;
   passes(h: ClassHistogram, size: number): boolean;
 }
 
@@ -41,8 +40,9 @@ export interface CompiledModels {
   readonly columns: readonly number[];
   /** Whether a class of `size` rows with these histograms (one per `columns` entry) may be released. */
   passes(size: number, histograms: readonly ClassHistogram[]): boolean;
-  /** Whether every model keeps a valid node valid when it generalizes further (see {@link monotone}). */
+  /** The ℓ-diversity models, each with its slot in `columns`. */
   readonly ell: ReadonlyArray<{ spec: LDiversitySpec; slot: number }>;
+  /** The t-closeness models, each with its slot in `columns` and its EMD. */
   readonly closeness: ReadonlyArray<{ spec: TClosenessSpec; slot: number; emd: EmdFunction }>;
 }
 
@@ -196,14 +196,13 @@ export function compileModels(raw: unknown, table: FrequencyTable): CompiledMode
   const names = [...spec.lDiversity.map((m) => m.column), ...spec.tCloseness.map((m) => m.column)];
   const columns = [...new Set(names.map(columnOf))].sort((a, b) => a - b);
   const slotOf = (name: string): number => columns.indexOf(columnOf(name));
-  const models: Array<SensitiveModel & { slot: number }> = [];
+  const models: SensitiveModel[] = [];
   const ell = spec.lDiversity.map((m) => ({ spec: m, slot: slotOf(m.column) }));
   for (const { spec: m, slot } of ell) {
-    const column = columnOf(m.column);
-    if (m.variant === 'distinct') models.push({ column, slot, passes: (h) => h.to - h.from >= m.l });
+    if (m.variant === 'distinct') models.push({ slot, passes: (h) => h.to - h.from >= m.l });
     else {
       const bits = log2(m.l);
-      models.push({ column, slot, passes: (h, n) => h.to - h.from >= m.l && entropyBits(h, n) >= bits });
+      models.push({ slot, passes: (h, n) => h.to - h.from >= m.l && entropyBits(h, n) >= bits });
     }
   }
   const closeness = spec.tCloseness.map((m) => {
@@ -214,7 +213,6 @@ export function compileModels(raw: unknown, table: FrequencyTable): CompiledMode
     const low = m.t * (1 - 1e-9);
     const high = m.t * (1 + 1e-9);
     models.push({
-      column,
       slot: slotOf(m.column),
       passes: (h, n) => {
         const { numerator, denominator } = emd(h, n);
@@ -240,18 +238,6 @@ export function compileModels(raw: unknown, table: FrequencyTable): CompiledMode
       return true;
     },
   };
-}
-
-/**
- * Whether validity is monotone for these models under this suppression limit: true when a valid
- * node's generalizations are all valid. k-anonymity and distinct ℓ-diversity always are (merging
- * classes never shrinks a class nor its distinct values); entropy ℓ-diversity and t-closeness are
- * only without suppression (a merge of classes that each pass passes, by concavity of entropy and
- * convexity of the EMD, but a passing class merged with a suppressed one may fail).
- */
-export function monotone(models: CompiledModels, suppressionLimit: number): boolean {
-  if (suppressionLimit === 0) return true;
-  return models.closeness.length === 0 && models.ell.every((m) => m.spec.variant === 'distinct');
 }
 
 /** The ℓ of entropy ℓ-diversity a class achieves: exp(entropy), exactly the distinct count when uniform. */

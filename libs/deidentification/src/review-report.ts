@@ -44,7 +44,7 @@ export interface ReviewedQuasiIdentifier {
   maxLevel: number;
 }
 
-/** The risk review of one release (see the README of the engine and review.ts). */
+/** The risk review of one release (semantics in review.ts). */
 export interface RiskReview {
   schema: typeof RISK_REVIEW_SCHEMA;
   /** The metric the search minimized. */
