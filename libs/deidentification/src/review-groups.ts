@@ -45,6 +45,8 @@ export interface Lattice {
   /** maps[q][level][table value code] = label code; cards[q][level] = labels. */
   maps: Int32Array[][];
   cards: number[][];
+  /** Per quasi-identifier (review order), the table's value code of each class: column-major, so a roll-up reads one small array at a time. */
+  classCodes: Int32Array[];
 }
 
 /** Checks the review's quasi-identifiers against the table and numbers every label of every level searched. */
@@ -127,7 +129,13 @@ export function prepareLattice(table: FrequencyTable, options: RiskReviewOptions
         'The generalization lattice is larger than the review allows.',
       );
   }
-  return { q: qis.length, column, lo, hi, strides, nodes, maps, cards };
+  const width = table.quasiIdentifiers.length;
+  const classCodes = column.map((c) => {
+    const out = new Int32Array(table.classes);
+    for (let i = 0; i < table.classes; i++) out[i] = table.codes[i * width + c];
+    return out;
+  });
+  return { q: qis.length, column, lo, hi, strides, nodes, maps, cards, classCodes };
 }
 
 /** Scratch space of roll-ups, grown as needed and reused. */
@@ -169,9 +177,7 @@ export class RollUp {
       this.newOf = new Int32Array(m * 2);
     }
     const { keys, newOf, weights } = this;
-    const { q: Q, column, maps, cards } = this.lattice;
-    const codes = this.table.codes;
-    const width = this.table.quasiIdentifiers.length;
+    const { q: Q, maps, cards, classCodes } = this.lattice;
     const rep = src.rep;
     if (weights !== null && src.key !== null) {
       keys.set(src.key.subarray(0, m));
@@ -179,20 +185,21 @@ export class RollUp {
         if (levels[q] === src.levels[q]) continue;
         const to = maps[q][levels[q]];
         const from = maps[q][src.levels[q]];
-        const c = column[q];
+        const codes = classCodes[q];
         const w = weights[q];
         for (let j = 0; j < m; j++) {
-          const code = codes[rep[j] * width + c];
+          const code = codes[rep[j]];
           keys[j] += (to[code] - from[code]) * w;
         }
       }
     } else if (weights !== null) {
       keys.fill(0, 0, m);
       for (let q = 0; q < Q; q++) {
+        if (cards[q][levels[q]] === 1) continue; // one label, coded 0
         const map = maps[q][levels[q]];
-        const c = column[q];
+        const codes = classCodes[q];
         const w = weights[q];
-        for (let j = 0; j < m; j++) keys[j] += map[codes[rep[j] * width + c]] * w;
+        for (let j = 0; j < m; j++) keys[j] += map[codes[rep[j]]] * w;
       }
     } else {
       keys.fill(0, 0, m);
@@ -202,8 +209,8 @@ export class RollUp {
         if (card === 1) continue;
         if (radix * card >= TWO_53) radix = densify(keys, m);
         const map = maps[q][levels[q]];
-        const c = column[q];
-        for (let j = 0; j < m; j++) keys[j] = keys[j] * card + map[codes[rep[j] * width + c]];
+        const codes = classCodes[q];
+        for (let j = 0; j < m; j++) keys[j] = keys[j] * card + map[codes[rep[j]]];
         radix *= card;
       }
     }
@@ -211,15 +218,15 @@ export class RollUp {
     const outRep = new Int32Array(count);
     const outSize = new Int32Array(count);
     const outKey = weights === null ? null : new Float64Array(count);
-    const seen = new Uint8Array(count);
+    const size = src.size;
     for (let j = 0; j < m; j++) {
       const g = newOf[j];
-      if (seen[g] === 0) {
-        seen[g] = 1;
+      // Every class holds a row, so an empty size marks a group seen for the first time.
+      if (outSize[g] === 0) {
         outRep[g] = rep[j];
         if (outKey !== null) outKey[g] = keys[j];
       }
-      outSize[g] += src.size[j];
+      outSize[g] += size[j];
     }
     let squares = 0;
     for (let g = 0; g < count; g++) squares += outSize[g] * outSize[g];

@@ -11,27 +11,16 @@
  *   MetricSDDiscernability) unless DM (released Σ |E|² + N per suppressed row) is asked for;
  * - ties go to fewer generalization steps, then to the smaller level vector (first QI first).
  *
- * The search is exact. Nodes are visited depth first along a spanning tree of the lattice (a
- * node's parent lowers its first generalized quasi-identifier by one), and each node's classes
- * are rolled up from its parent's, never recomputed from the table. The only pruning is by the
- * bound LB(X) = Σ |E|² over all classes of X: it is DM*(X), it is at most DM(X), and it cannot
- * decrease when X generalizes (merging classes only grows Σ|E|²). So once LB(X) exceeds the best
- * metric value found, X and every generalization of X are skipped — whatever the models, since
- * validity plays no part in the bound (it is not monotone for ℓ-diversity and t-closeness under
- * suppression: a passing class merged with a failing one may fail).
+ * The search is exact: depth first over a spanning tree of the lattice with a bound that holds
+ * for any models, or Flash's predictive tagging when validity is monotone (review-search.ts);
+ * `exhaustive` evaluates every node instead.
  */
 import type { ColumnType } from '@maxhub/formats';
 import { DeidErrorCode, deidError } from './errors';
 import { MAX_TABLE_ROWS, type FrequencyTable } from './frequency-table';
-import { compileModels, decimalRational, type CompiledModels } from './privacy-models';
-import {
-  histogramViews,
-  pointViews,
-  prepareLattice,
-  RollUp,
-  tableGroups,
-  type Groups,
-} from './review-groups';
+import { compileModels, decimalRational } from './privacy-models';
+import { prepareLattice, RollUp, tableGroups } from './review-groups';
+import { depthFirstSearch, flashSearch, validityIsMonotone, type SearchContext } from './review-search';
 import type { RiskReview } from './review-report';
 import { summarize } from './review-summary';
 import type { HierarchyInput } from './hierarchy';
@@ -81,24 +70,6 @@ function invalid(message: string): never {
   throw deidError(DeidErrorCode.INVALID_ARGUMENT, message);
 }
 
-/** Rows the node suppresses; stops counting past `stopAbove` (returns a number above it). */
-function suppressedRows(
-  groups: Groups,
-  models: CompiledModels,
-  stopAbove: number,
-): { suppressed: number; kept: number } {
-  const views = histogramViews(groups);
-  let suppressed = 0;
-  let kept = 0;
-  for (let g = 0; g < groups.count; g++) {
-    const n = groups.size[g];
-    pointViews(views, groups, g);
-    if (models.passes(n, views)) kept += n * n;
-    else if ((suppressed += n) > stopAbove) break;
-  }
-  return { suppressed, kept };
-}
-
 /**
  * Reviews the release of a frequency table: searches the lattice (or takes `options.levels`)
  * and reports the chosen node. Refuses options that do not fit the table (DEID_INVALID_ARGUMENT,
@@ -130,9 +101,7 @@ export function reviewRisk(table: FrequencyTable, options: RiskReviewOptions): R
     models.columns.map((c) => table.sensitive[c].values.length),
   );
   const base = tableGroups(table, models, lattice);
-  const { q: Q, lo, hi, strides } = lattice;
-  const valueOf = (squares: number, kept: number, suppressed: number): number =>
-    metric === 'DM_STAR' ? squares : kept + N * suppressed;
+  const { lo, hi } = lattice;
 
   if (options.levels !== undefined) {
     const levels = options.quasiIdentifiers.map((qi, q) => {
@@ -161,73 +130,21 @@ export function reviewRisk(table: FrequencyTable, options: RiskReviewOptions): R
     });
   }
 
-  const levels = [...lo];
-  const pruned = new Uint8Array(lattice.nodes);
-  let evaluated = 0;
-  let best: number[] | null = null;
-  let bestValue = Infinity;
-  let bestSteps = 0;
-  const steps = (): number => levels.reduce((a, l) => a + l, 0);
-  const better = (value: number): boolean => {
-    if (best === null || value < bestValue) return true;
-    if (value > bestValue) return false;
-    const s = steps();
-    if (s !== bestSteps) return s < bestSteps;
-    for (let q = 0; q < Q; q++) if (levels[q] !== best[q]) return levels[q] < best[q];
-    return false;
+  const context: SearchContext = {
+    lattice,
+    rollUp,
+    base,
+    models,
+    rows: N,
+    maxSuppressed,
+    metric,
+    exhaustive: options.exhaustive === true,
+    ...(options.onNode === undefined ? {} : { onNode: options.onNode }),
   };
-  /** Marks `index` and every generalization of it pruned (stopping at nodes already marked). */
-  const markUp = (index: number): void => {
-    const stack = [index];
-    pruned[index] = 1;
-    while (stack.length > 0) {
-      const x = stack.pop()!;
-      let rest = x;
-      for (let q = 0; q < Q; q++) {
-        const size = hi[q] - lo[q] + 1;
-        const r = rest % size;
-        rest = (rest - r) / size;
-        if (r + 1 < size && pruned[x + strides[q]] === 0) {
-          pruned[x + strides[q]] = 1;
-          stack.push(x + strides[q]);
-        }
-      }
-    }
-  };
-  const visit = (index: number, lastQ: number, groups: Groups): void => {
-    if (!options.exhaustive && best !== null && groups.squares > bestValue) {
-      markUp(index);
-      return;
-    }
-    evaluated++;
-    const trace = options.onNode !== undefined;
-    const { suppressed, kept } = suppressedRows(groups, models, trace ? Infinity : maxSuppressed);
-    const valid = suppressed <= maxSuppressed;
-    if (trace) {
-      options.onNode!({
-        levels: [...levels],
-        valid,
-        suppressedRows: suppressed,
-        dmStar: groups.squares,
-        dm: kept + N * suppressed,
-      });
-    }
-    if (valid) {
-      const value = valueOf(groups.squares, kept, suppressed);
-      if (better(value)) {
-        best = [...levels];
-        bestValue = value;
-        bestSteps = steps();
-      }
-    }
-    for (let q = 0; q <= lastQ; q++) {
-      if (levels[q] >= hi[q] || pruned[index + strides[q]] !== 0) continue;
-      levels[q]++;
-      visit(index + strides[q], q, rollUp.run(groups, levels));
-      levels[q]--;
-    }
-  };
-  visit(0, Q - 1, rollUp.run(base, levels));
+  const { best, evaluated } =
+    !context.exhaustive && validityIsMonotone(models, maxSuppressed)
+      ? flashSearch(context)
+      : depthFirstSearch(context);
   if (best === null) {
     throw deidError(
       DeidErrorCode.PRIVACY_MODELS_UNSATISFIABLE,
