@@ -2,8 +2,9 @@
  * Benchmarks of the risk review (libs/deidentification/src/review.ts), run by the bench runner
  * after the project build; `run()` returns JSON-lines-ready records.
  * - adult: ARX's UCI Adult extract (the unit tests' vectors, 30,162 rows) with ARX's hierarchies:
- *   frequency-table build, then the review of the full 12,960-node lattice (nine QIs, k = 5, 4 %)
- *   searched with pruning and exhaustively, and two of ARX's t-closeness / entropy-ℓ settings.
+ *   frequency-table build, then reviews of the full 12,960-node lattice (nine QIs; k = 5 with 4 %
+ *   suppression, k = 100 with none) searched with pruning and exhaustively, and two of ARX's
+ *   t-closeness / entropy-ℓ settings (eight QIs, 4,320 nodes).
  * - weld: `rows` weld-line rows from @maxhub/synthetic (10 M in the full run) counted into a
  *   frequency table (timestamp counted by the hour, plant, plant name, line, shift; defect
  *   sensitive), timing only the table's own work (generation excluded), then reviewed.
@@ -73,6 +74,8 @@ function benchAdult(): Array<Record<string, unknown>> {
   const cases: Array<[string, typeof nine, string[], Partial<RiskReviewOptions>]> = [
     ['k=5 4% (pruned)', nine, NINE, { models: { k: 5 }, suppressionLimit: 0.04 }],
     ['k=5 4% (exhaustive)', nine, NINE, { models: { k: 5 }, suppressionLimit: 0.04, exhaustive: true }],
+    ['k=100 0% (pruned)', nine, NINE, { models: { k: 100 }, suppressionLimit: 0 }],
+    ['k=100 0% (exhaustive)', nine, NINE, { models: { k: 100 }, suppressionLimit: 0, exhaustive: true }],
     [
       'ordered t=0.2 k=5 4% (pruned)',
       withOccupation,
