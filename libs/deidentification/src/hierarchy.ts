@@ -8,6 +8,7 @@
  * for it), and a label that reads as a numeric range contains the value it labels.
  */
 import type { CellValue, ColumnType } from '@maxhub/formats';
+import type { FrequencyTable } from './frequency-table';
 import { canonicalString } from './canonical';
 import { DeidErrorCode, deidError, DeidentificationError } from './errors';
 import { compileHierarchy, SUPPRESSED, type Generalizer } from './generalize';
@@ -234,6 +235,31 @@ export function findHierarchyProblem(
         return { column, reason: 'LABEL_OUTSIDE_RANGE', value, level, label };
       }
     }
+  }
+  return undefined;
+}
+
+/**
+ * The first problem between the hierarchies of `quasiIdentifiers` (in that order) and the values
+ * of a frequency table (each column's values in natural order), or undefined when all fit. For
+ * a column counted at a base level above 0 the table keeps one raw value per base label, so only
+ * those are checked (the builder already refused a value without a label at the base level).
+ * Refuses a quasi-identifier the table does not have (DEID_UNKNOWN_COLUMN).
+ */
+export function findTableHierarchyProblem(
+  table: FrequencyTable,
+  quasiIdentifiers: ReadonlyArray<{ name: string; type: ColumnType; hierarchy: HierarchyInput }>,
+): HierarchyProblem | undefined {
+  for (const qi of quasiIdentifiers) {
+    const column = table.quasiIdentifiers.find((c) => c.name === qi.name);
+    if (column === undefined) {
+      throw deidError(
+        DeidErrorCode.UNKNOWN_COLUMN,
+        `The quasi-identifier "${qi.name}" is not a column of the frequency table.`,
+      );
+    }
+    const problem = findHierarchyProblem(qi.hierarchy, qi.type, column.representatives, qi.name);
+    if (problem !== undefined) return problem;
   }
   return undefined;
 }

@@ -63,6 +63,7 @@ export {
 export {
   compileLevels,
   findHierarchyProblem,
+  findTableHierarchyProblem,
   hierarchyHeight,
   labelContains,
   parseHierarchy,

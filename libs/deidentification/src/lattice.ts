@@ -18,6 +18,7 @@ import { DeidErrorCode, deidError, DeidentificationError } from './errors';
 import { buildFrequencyTable } from './frequency-table';
 import { ClassCounter, encodeClassKey, riskReport, type RiskReport } from './k-anonymity';
 import { reviewRisk } from './review';
+import type { RiskReview } from './review-report';
 import { compileLevels, type HierarchyInput } from './hierarchy';
 import type { RiskMetric } from './spec';
 
@@ -92,7 +93,7 @@ export function searchLattice(options: LatticeSearchOptions): LatticeSearchResul
     throw deidError(DeidErrorCode.INVALID_ARGUMENT, 'The search needs at least one quasi-identifier.');
   const table = buildFrequencyTable(rows, { quasiIdentifiers: qis.map((q) => q.name) });
   const trace: EvaluatedNode[] | undefined = options.trace ? [] : undefined;
-  let review;
+  let review: RiskReview;
   try {
     review = reviewRisk(table, {
       quasiIdentifiers: qis.map((q) => ({ name: q.name, type: q.type, hierarchy: q.hierarchy })),

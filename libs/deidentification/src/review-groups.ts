@@ -74,10 +74,13 @@ export function prepareLattice(table: FrequencyTable, options: RiskReviewOptions
     column.push(c);
     const tq = table.quasiIdentifiers[c];
     const hierarchy = parseHierarchy(qi.hierarchy, qi.name);
-    if (tq.hierarchy !== undefined && canonicalize(tq.hierarchy) !== canonicalize(hierarchy)) {
+    if (
+      tq.hierarchy !== undefined &&
+      (canonicalize(tq.hierarchy) !== canonicalize(hierarchy) || tq.type !== qi.type)
+    ) {
       throw deidError(
         DeidErrorCode.INVALID_SPEC,
-        `Quasi-identifier "${qi.name}": the table was counted at a level of another hierarchy.`,
+        `Quasi-identifier "${qi.name}": the table was counted at a level of another hierarchy (or column type).`,
       );
     }
     const top = hierarchyHeight(hierarchy) - 1;

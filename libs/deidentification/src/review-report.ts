@@ -75,7 +75,10 @@ export interface RiskReview {
   classesSuppressed: number;
   /** Rows of the smallest released class; null when nothing is released. */
   smallestClass: number | null;
-  /** Prosecutor risk of the table's own classes (before generalization) and of the release. */
+  /**
+   * Prosecutor risk of the table's own classes (before generalization: raw values, or a column's
+   * base level when the table was counted at one) and of the release (released rows only).
+   */
   risk: { before: ProsecutorRisk; after: ProsecutorRisk };
   /** Per ℓ-diversity model, the ℓ the release achieves (least over released classes; entropy ℓ rounded down to 6 decimals). */
   lDiversity: Array<{ column: string; variant: 'distinct' | 'entropy'; achieved: string | null }>;
@@ -92,7 +95,10 @@ export interface RiskReview {
     /** Discernibility with the penalty: Σ |E|² over released classes + rows × suppressed rows. */
     dm: number;
   };
-  /** How the search went (deterministic for the same table and options). */
+  /**
+   * How the search went (deterministic for the same table and options): nodes in the lattice,
+   * nodes whose classes were computed, and nodes decided without (by the bound or by tagging).
+   */
   search: { nodes: number; nodesEvaluated: number; nodesPruned: number };
 }
 

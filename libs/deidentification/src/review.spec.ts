@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { CellValue, Row } from '@maxhub/formats';
 import { DeidErrorCode, DeidentificationError } from './errors';
 import { buildFrequencyTable, type FrequencyTable } from './frequency-table';
-import { compileLevels } from './hierarchy';
+import { compileLevels, findTableHierarchyProblem } from './hierarchy';
 import { encodeClassKey } from './k-anonymity';
 import { reviewRisk, type EvaluatedReviewNode, type ReviewQuasiIdentifier } from './review';
 import type { RiskReview } from './review-report';
@@ -340,6 +340,28 @@ describe('the risk review’s refusals', () => {
       quasiIdentifiers: ['age', 'code', 'sex'],
     });
     expect(codeOf(() => reviewRisk(other, base))).toBe(DeidErrorCode.HIERARCHY_INCOMPLETE);
+  });
+
+  it('refuses a table counted at a level of the same hierarchy over another column type', () => {
+    const counted = buildFrequencyTable([{ age: 30, code: 'AA', sex: 'F' }], {
+      quasiIdentifiers: [
+        { name: 'age', base: { hierarchy: qis[0].hierarchy as never, type: 'decimal', level: 1 } },
+        'code',
+        'sex',
+      ],
+    });
+    expect(codeOf(() => reviewRisk(counted, base))).toBe(DeidErrorCode.INVALID_SPEC);
+    expect(
+      codeOf(() =>
+        reviewRisk(counted, { ...base, quasiIdentifiers: [{ ...qis[0], type: 'decimal' }, ...qis.slice(1)] }),
+      ),
+    ).toBeUndefined();
+  });
+
+  it('refuses to check hierarchies against a column the table lacks', () => {
+    expect(codeOf(() => findTableHierarchyProblem(table, [{ ...qis[0], name: 'zip' }]))).toBe(
+      DeidErrorCode.UNKNOWN_COLUMN,
+    );
   });
 
   it('refuses a table counted at a level of another hierarchy', () => {
