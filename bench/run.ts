@@ -25,6 +25,14 @@ const SUITES: Suite[] = [
     full: {},
   },
   {
+    // The risk review: ARX's Adult extract (full 12,960-node lattice) and a weld-line frequency
+    // table of 10 M rows (table build timed without the generator, then the review).
+    name: 'deidentification-review',
+    load: () => import('./deidentification/review.bench.js'),
+    quick: { rows: 1_000_000 },
+    full: { rows: 10_000_000 },
+  },
+  {
     name: 'formats',
     load: () => import('./formats/formats.bench.js'),
     quick: { rows: 200_000 },

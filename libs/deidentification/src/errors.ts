@@ -24,6 +24,10 @@ export enum DeidErrorCode {
   TRANSFORM_TYPE = 'DEID_TRANSFORM_TYPE',
   /** A generalization hierarchy is not nested, so values equal at one level could split at the next. */
   HIERARCHY_NOT_MONOTONE = 'DEID_HIERARCHY_NOT_MONOTONE',
+  /** A value of the data has no label at some level of its hierarchy (not in its value table or value map). */
+  HIERARCHY_INCOMPLETE = 'DEID_HIERARCHY_INCOMPLETE',
+  /** A hierarchy label reads as a numeric range (`20-24`, `<0`, …) that does not contain a value it labels. */
+  HIERARCHY_LABEL_MISMATCH = 'DEID_HIERARCHY_LABEL_MISMATCH',
   /** A cell does not have the shape its column type promises (e.g. a timestamp that does not parse). */
   INVALID_VALUE = 'DEID_INVALID_VALUE',
   /** A caller passed an argument outside its contract (negative row index, bad k, …). */
@@ -32,6 +36,10 @@ export enum DeidErrorCode {
   SUPPRESSION_LIMIT_EXCEEDED = 'DEID_SUPPRESSION_LIMIT_EXCEEDED',
   /** No node of the generalization lattice is k-anonymous within the suppression limit. */
   K_ANONYMITY_UNSATISFIABLE = 'DEID_K_ANONYMITY_UNSATISFIABLE',
+  /** No node of the lattice satisfies the privacy models (k, ℓ, t) within the suppression limit. */
+  PRIVACY_MODELS_UNSATISFIABLE = 'DEID_PRIVACY_MODELS_UNSATISFIABLE',
+  /** A frequency table has more rows than the review computes exactly (see MAX_REVIEW_ROWS). */
+  TABLE_TOO_LARGE = 'DEID_TABLE_TOO_LARGE',
   /** The generalization lattice has more nodes than the engine agrees to search. */
   LATTICE_TOO_LARGE = 'DEID_LATTICE_TOO_LARGE',
 }

@@ -1,8 +1,9 @@
 /**
  * @maxhub/deidentification — the pure de-identification engine: keyed pseudonyms, generalization,
- * date shifting, bounded noise, typed predicates, compiled per-dataset pipelines, and
- * k-anonymity (fixed levels streamed in one pass or two, or a Flash-style lattice search).
- * No I/O, no Nest, no process.env: keys come in as arguments.
+ * date shifting, bounded noise, typed predicates, compiled per-dataset pipelines, k-anonymity
+ * with fixed levels (streamed in one pass or two), and the risk review: an exact lattice search
+ * over a frequency table for k-anonymity, ℓ-diversity and t-closeness with ARX's semantics,
+ * reported as canonical JSON. No I/O, no Nest, no process.env: keys come in as arguments.
  */
 export * from './spec';
 export { DeidErrorCode, DeidentificationError } from './errors';
@@ -59,3 +60,42 @@ export {
   type LatticeSearchOptions,
   type LatticeSearchResult,
 } from './lattice';
+export {
+  compileLevels,
+  findHierarchyProblem,
+  findTableHierarchyProblem,
+  hierarchyHeight,
+  labelContains,
+  parseHierarchy,
+  refuseHierarchyProblem,
+  type HierarchyInput,
+  type HierarchyProblem,
+} from './hierarchy';
+export {
+  buildFrequencyTable,
+  compareCells,
+  FrequencyTableBuilder,
+  MAX_TABLE_ROWS,
+  type FrequencyTable,
+  type FrequencyTableOptions,
+  type SensitiveHistograms,
+  type TableQuasiIdentifier,
+  type TableQuasiIdentifierInput,
+  type TableSensitive,
+} from './frequency-table';
+export {
+  reviewRisk,
+  type EvaluatedReviewNode,
+  type ReviewQuasiIdentifier,
+  type RiskReviewOptions,
+} from './review';
+export {
+  canonicalRiskReview,
+  formatRatio,
+  RISK_REVIEW_SCHEMA,
+  riskReviewSha256,
+  type ProsecutorRisk,
+  type Ratio,
+  type ReviewedQuasiIdentifier,
+  type RiskReview,
+} from './review-report';

@@ -98,8 +98,10 @@ export interface RiskReport {
   highestRisk: number;
   /** Average re-identification risk over released rows: released classes / released rows (0 if none). */
   averageRisk: number;
-  /** Discernibility DM*: Σ |class|² over released classes + suppressed rows × rows. */
+  /** ARX's DM* (MetricSDDiscernability): Σ |class|² over every class, suppressed ones included. */
   dmStar: number;
+  /** Discernibility with the suppression penalty: Σ |class|² over released classes + suppressed rows × rows. */
+  dm: number;
   /** The generalization level of each quasi-identifier, when known. */
   levels?: Record<string, number>;
 }
@@ -113,9 +115,11 @@ export function riskReport(sizes: Iterable<number>, k: number, levels?: Record<s
   let classes = 0;
   let smallest = Infinity;
   let squares = 0;
+  let allSquares = 0;
   for (const size of sizes) {
     classes++;
     rows += size;
+    allSquares += size * size;
     histogram.set(size, (histogram.get(size) ?? 0) + 1);
     if (size >= k) {
       released += size;
@@ -138,7 +142,8 @@ export function riskReport(sizes: Iterable<number>, k: number, levels?: Record<s
       .map(([size, n]) => ({ size, classes: n })),
     highestRisk: released > 0 ? 1 / smallest : 0,
     averageRisk: released > 0 ? releasedClasses / released : 0,
-    dmStar: squares + suppressed * rows,
+    dmStar: allSquares,
+    dm: squares + suppressed * rows,
     ...(levels === undefined ? {} : { levels: { ...levels } }),
   };
 }

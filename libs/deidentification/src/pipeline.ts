@@ -6,14 +6,15 @@
 import type { CellValue, ColumnType, Row } from '@maxhub/formats';
 import { canonicalString } from './canonical';
 import { DeidErrorCode, deidError } from './errors';
-import { compileGeneralization, compileHierarchy, generalizedType } from './generalize';
+import { compileGeneralization, generalizedType } from './generalize';
+import { compileLevels, hierarchyHeight, parseHierarchy, type HierarchyInput } from './hierarchy';
 import { encodeClassKey, type ClassifyingPipeline } from './k-anonymity';
 import { assertMasterSecret, deriveKey } from './keys';
 import { createNoiser } from './noise';
 import { compilePredicates } from './predicates';
 import { createPseudonymizer, type PseudonymEncoding } from './pseudonymize';
 import { createDateShifter } from './shift-date';
-import { GeneralizationSchema, TransformSpecSchema, type Generalization, type TransformSpec } from './spec';
+import { TransformSpecSchema, type TransformSpec } from './spec';
 
 /** One input column and the transform the grant names for it. */
 export interface PipelineColumn {
@@ -25,15 +26,17 @@ export interface PipelineColumn {
 
 /**
  * Fixed-level k-anonymity, resolved by the caller (quasi-identifiers are the keys of `levels`).
- * A QI's level 0 is its column transform's output; level i ≥ 1 applies `hierarchies[qi][i-1]` to
- * the raw value; level `hierarchy.length + 1` is `*`. A QI with a non-empty hierarchy must be kept
- * (`keep`), so that its level, not another transform, decides what is released.
+ * A QI's level 0 is its column transform's output; level i ≥ 1 is level i of its hierarchy
+ * (a list of generalizations: `hierarchies[qi][i-1]` applied to the raw value, then `*` at
+ * `length + 1`; or a value table, see spec.ts). A QI with a hierarchy (a non-empty list or a
+ * table) must be kept (`keep`), so that its level, not another transform, decides what is
+ * released. The top level `*` is always allowed, with or without a hierarchy.
  */
 export interface ResolvedKAnonymity {
   k: number;
   suppressionLimit: number;
   levels: Record<string, number>;
-  hierarchies?: Record<string, Generalization[]>;
+  hierarchies?: Record<string, HierarchyInput>;
 }
 
 /** What compilePipeline needs. */
@@ -207,23 +210,15 @@ function resolveKAnonymity(
         `The quasi-identifier "${qi}" is not a column of the dataset.`,
       );
     }
-    const hierarchy = (settings.hierarchies?.[qi] ?? []).map((g) => {
-      const parsed = GeneralizationSchema.safeParse(g);
-      if (!parsed.success)
-        throw deidError(
-          DeidErrorCode.INVALID_SPEC,
-          `Quasi-identifier "${qi}": a hierarchy level is not valid.`,
-        );
-      return parsed.data;
-    });
-    if (!Number.isInteger(level) || level < 0 || level > hierarchy.length + 1) {
+    const hierarchy = parseHierarchy(settings.hierarchies?.[qi] ?? [], qi);
+    if (!Number.isInteger(level) || level < 0 || level >= hierarchyHeight(hierarchy)) {
       throw deidError(
         DeidErrorCode.INVALID_SPEC,
         `Quasi-identifier "${qi}": the level lies outside its hierarchy.`,
       );
     }
     if (spec.kind === 'drop') continue; // not released, so not part of any class
-    if (hierarchy.length > 0 && spec.kind !== 'keep') {
+    if ((!Array.isArray(hierarchy) || hierarchy.length > 0) && spec.kind !== 'keep') {
       throw deidError(
         DeidErrorCode.INVALID_SPEC,
         `Quasi-identifier "${qi}": a column with a hierarchy must be kept, its level decides.`,
@@ -232,7 +227,7 @@ function resolveKAnonymity(
     released.push(qi);
     if (level === 0) continue;
     const column = compiled.find((c) => c.name === qi)!;
-    const g = compileHierarchy(hierarchy, types[qi], qi)[level];
+    const g = compileLevels(hierarchy, types[qi], qi)[level];
     column.type = 'string';
     column.reads = [qi];
     column.cell = (value) => {

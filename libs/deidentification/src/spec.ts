@@ -35,6 +35,43 @@ export const GeneralizationSchema = z.discriminatedUnion('method', [
 ]);
 export type Generalization = z.infer<typeof GeneralizationSchema>;
 
+/** Most levels a hierarchy may add above the raw value (the top `*` included when written out). */
+export const MAX_HIERARCHY_LEVELS = 8;
+/** Most rows of a value-table hierarchy (one per raw value). */
+export const MAX_HIERARCHY_TABLE_ROWS = 10_000;
+
+/**
+ * A hierarchy written out value by value, the shape of ARX's CSV hierarchies: each row is a raw
+ * value (compared by its canonical string, see canonical.ts) followed by its label at level 1,
+ * 2, …; all rows have the same length. When the last column holds only `*` it is the top level;
+ * otherwise a `*` level is added above it, as for a list of generalizations. A table of one
+ * column (raw values only) therefore has the levels raw and `*`.
+ */
+export const ValueTableHierarchySchema = z.strictObject({
+  method: z.literal('table'),
+  rows: z
+    .array(
+      z
+        .array(z.string().max(200))
+        .min(1)
+        .max(MAX_HIERARCHY_LEVELS + 1),
+    )
+    .min(1)
+    .max(MAX_HIERARCHY_TABLE_ROWS),
+});
+export type ValueTableHierarchy = z.infer<typeof ValueTableHierarchySchema>;
+
+/**
+ * A generalization hierarchy of one quasi-identifier: either the levels above the raw value as
+ * generalizations (level i applies the i-th; an implicit `*` level ends it; an empty list is an
+ * attribute whose only generalization is `*`), or an explicit value table.
+ */
+export const HierarchySpecSchema = z.union([
+  z.array(GeneralizationSchema).max(MAX_HIERARCHY_LEVELS),
+  ValueTableHierarchySchema,
+]);
+export type HierarchySpec = z.infer<typeof HierarchySpecSchema>;
+
 /** A per-column transform named by a grant. Columns the grant does not name are dropped. */
 export const TransformSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('drop') }),
@@ -105,9 +142,74 @@ export const KAnonymitySpecSchema = z.strictObject({
   quasiIdentifiers: z.array(z.string().min(1).max(128)).max(16).optional(),
   /** Fraction of rows that may be suppressed, 0..0.5 (e.g. 0.04). */
   suppressionLimit: z.number().min(0).max(0.5).default(0),
-  /** Per QI, the ordered generalization hierarchy (level 0 = raw); only for the lattice search. */
-  hierarchies: z.record(z.string(), z.array(GeneralizationSchema).min(1).max(8)).optional(),
-  /** Per QI, the chosen level into its hierarchy (fixed by the search at draft time, then signed). */
-  levels: z.record(z.string(), z.number().int().min(0).max(8)).optional(),
+  /**
+   * Per QI, the ordered generalization hierarchy (level 0 = raw, then these, then `*`); only for
+   * the lattice search. An empty list is a QI whose only generalization is `*` (as ARX writes it).
+   */
+  hierarchies: z.record(z.string(), z.array(GeneralizationSchema).max(MAX_HIERARCHY_LEVELS)).optional(),
+  /**
+   * Per QI, the chosen level into its hierarchy (fixed by the search at draft time, then signed);
+   * `hierarchy.length + 1` is the top level `*`.
+   */
+  levels: z
+    .record(
+      z.string(),
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_HIERARCHY_LEVELS + 1),
+    )
+    .optional(),
 });
 export type KAnonymitySpec = z.infer<typeof KAnonymitySpecSchema>;
+
+/** Information-loss metrics the risk review can minimize. */
+export const RISK_METRICS = ['DM_STAR', 'DM'] as const;
+/**
+ * - `DM_STAR`: ARX's DM* (MetricSDDiscernability), Σ |E|² over every equivalence class, suppressed
+ *   classes counted as themselves. The default.
+ * - `DM`: discernibility with the suppression penalty, Σ |E|² over released classes + |D| · |E|
+ *   for each suppressed class (|D| = rows of the table).
+ */
+export type RiskMetric = (typeof RISK_METRICS)[number];
+
+const columnName = z.string().min(1).max(128);
+
+/**
+ * ℓ-diversity of a SENSITIVE column: `distinct` asks each released class to hold at least ℓ
+ * distinct values (ℓ whole), `entropy` asks its value entropy (natural log) to reach ln ℓ.
+ */
+export const LDiversitySpecSchema = z
+  .strictObject({
+    column: columnName,
+    variant: z.enum(['distinct', 'entropy']),
+    l: z.number().min(1).max(1000),
+  })
+  .refine((m) => m.variant !== 'distinct' || Number.isInteger(m.l), {
+    message: 'distinct ℓ-diversity needs a whole ℓ',
+    path: ['l'],
+  });
+export type LDiversitySpec = z.infer<typeof LDiversitySpecSchema>;
+
+/**
+ * t-closeness of a SENSITIVE column: the earth mover's distance between a released class's
+ * value distribution and the whole table's may not exceed t. `equal`: every two values are at
+ * distance 1 (EMD = ½ Σ |p − q|); `ordered`: values in their natural order (numbers by value,
+ * strings by code units), neighbours at distance 1/(m − 1).
+ */
+export const TClosenessSpecSchema = z.strictObject({
+  column: columnName,
+  measure: z.enum(['equal', 'ordered']),
+  t: z.number().gt(0).max(1),
+});
+export type TClosenessSpec = z.infer<typeof TClosenessSpecSchema>;
+
+/** The privacy models a released class must satisfy; a class that violates one is suppressed. */
+export const PrivacyModelsSchema = z.strictObject({
+  /** Least rows per released class (1: no k-anonymity requirement). */
+  k: z.number().int().min(1).max(1_000_000).default(1),
+  lDiversity: z.array(LDiversitySpecSchema).max(16).default([]),
+  tCloseness: z.array(TClosenessSpecSchema).max(16).default([]),
+});
+export type PrivacyModels = z.infer<typeof PrivacyModelsSchema>;
