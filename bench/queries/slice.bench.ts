@@ -142,9 +142,17 @@ export async function run(opts: SliceBenchOptions = {}): Promise<BenchRecord[]> 
       rows,
     ]);
     out.push({ bench: 'slice.generate-upload', rows, bytes: size, seconds: (performance.now() - g0) / 1000 });
-    const grant = await views.newActiveGrant(ctx, f, { rowsPerQuery: 1000, queriesPerDay: 1_000_000 }, [
-      { datasetId: dataset.datasetId, version: dataset.version, ...BENCH_GRANT },
-    ]);
+    const grant = await views.newActiveGrant(
+      ctx,
+      f,
+      {
+        rowsPerQuery: 1000,
+        queriesPerDay: 1_000_000,
+        // The benchmark exports whole views of millions of rows, many times.
+        exports: { allowed: true, maxRowsPerExport: 100_000_000, perDay: 1000 },
+      },
+      [{ datasetId: dataset.datasetId, version: dataset.version, ...BENCH_GRANT }],
+    );
     const t0 = performance.now();
     await views.materializeViews(ctx);
     out.push({

@@ -84,7 +84,7 @@ export async function newQueryFixture(ctx: TestContext, rows = 600): Promise<Que
 export async function newActiveGrant(
   ctx: TestContext,
   f: QueryFixture,
-  limits: { rowsPerQuery?: number; queriesPerDay?: number } = {},
+  limits: Parameters<typeof weldGrantTerms>[1] = {},
   /** The grant's datasets (default: the fixture's weld dataset under {@link weldGrantTerms}). */
   datasets?: unknown[],
 ): Promise<{ grantId: string; sha256: string }> {

@@ -78,7 +78,11 @@ export function weldCsv(rows: number): { csv: Buffer; operators: string[] } {
 /** The grant terms the query tests use (pseudonymized ids, a row filter, k = 5). */
 export function weldGrantTerms(
   ds: TestDatasetVersion,
-  extra: { rowsPerQuery?: number; queriesPerDay?: number } = {},
+  extra: {
+    rowsPerQuery?: number;
+    queriesPerDay?: number;
+    exports?: { allowed: boolean; maxRowsPerExport: number; perDay: number };
+  } = {},
 ) {
   return {
     datasets: [
@@ -100,6 +104,10 @@ export function weldGrantTerms(
         kAnonymity: { k: 5, quasiIdentifiers: ['line', 'welded_at'], suppressionLimit: 0.1 },
       },
     ],
-    limits: { rowsPerQuery: extra.rowsPerQuery ?? 500, queriesPerDay: extra.queriesPerDay ?? 1000 },
+    limits: {
+      rowsPerQuery: extra.rowsPerQuery ?? 500,
+      queriesPerDay: extra.queriesPerDay ?? 1000,
+      ...(extra.exports ? { exports: extra.exports } : {}),
+    },
   };
 }

@@ -16,6 +16,12 @@ export enum QueriesErrorCode {
   EXPORT_NOT_FOUND = 'EXPORT_NOT_FOUND',
   /** The export stopped because the grant stopped being open. */
   EXPORT_STOPPED = 'EXPORT_STOPPED',
+  /** The grant document does not allow whole-view exports. */
+  EXPORT_NOT_ALLOWED = 'EXPORT_NOT_ALLOWED',
+  /** The view holds more rows than the grant allows in one export (a v1 grant: its rows per query). */
+  EXPORT_TOO_MANY_ROWS = 'EXPORT_TOO_MANY_ROWS',
+  /** The grant's exports for today (UTC) are used up. */
+  EXPORT_DAILY_LIMIT_REACHED = 'EXPORT_DAILY_LIMIT_REACHED',
 }
 
 declare module '@maxhub/core' {

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -36,6 +36,7 @@ import {
 } from '../grants/grant-gate.service';
 import { QUERIES_GRANT } from '../grants/grant-rules';
 import { GrantErrorCode } from '../grants/grants.errors';
+import { assertExportAllowed, ExportTickets, exportTermsOf, exportsUsedUp } from './export-terms';
 import { QueriesErrorCode as E } from './queries.errors';
 import { ExportFormat, SliceExport, SlicePage, SlicePredicateInput, SliceOrderInput } from './queries.models';
 
@@ -125,7 +126,7 @@ export class QueriesService {
   private readonly cache: ReturnType<typeof createChunkCache>;
   /** Parsed manifests of READY views, by view id (bounded; re-verified against the row's hash). */
   private readonly readers = new Map<string, { sha: string; reader: ViewReader }>();
-  private readonly ticketKey: Buffer;
+  private readonly tickets: ExportTickets;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -135,10 +136,7 @@ export class QueriesService {
     private readonly views: ViewsService,
     private readonly audit: AuditService,
   ) {
-    this.ticketKey = createHash('sha256')
-      .update(config.secrets.master)
-      .update('maxhub/export-ticket/v1')
-      .digest();
+    this.tickets = new ExportTickets(config.secrets.master);
     this.cache = createChunkCache(config.queries.viewCacheBytes);
   }
 
@@ -211,13 +209,11 @@ export class QueriesService {
       workingGroupId: null,
     };
     try {
-      const { reader } = await this.authorize(actor, ctx);
+      const { reader, open } = await this.authorize(actor, ctx);
+      assertExportAllowed(exportTermsOf(open.document), grantId, reader.rowCount);
       const expires = Math.floor(Date.now() / 1000) + this.config.queries.exportLinkTtlSeconds;
-      const payload = Buffer.from(
-        JSON.stringify({ g: grantId, d: datasetId, f: format, u: actor.userId, e: expires }),
-      ).toString('base64url');
       return {
-        path: `/exports/${payload}.${this.mac(payload)}`,
+        path: this.tickets.issue({ g: grantId, d: datasetId, f: format, u: actor.userId, e: expires }),
         format,
         expiresAt: new Date(expires * 1000),
         rowCount: reader.rowCount,
@@ -237,7 +233,7 @@ export class QueriesService {
     actor: Actor,
     ticket: string,
   ): Promise<{ stream: Readable; contentType: string; filename: string }> {
-    const t = this.readTicket(ticket, actor);
+    const t = this.tickets.read(ticket, actor);
     const ctx: QueryContext = {
       action: 'query.export',
       grantId: t.g,
@@ -249,6 +245,7 @@ export class QueriesService {
     try {
       opened = await this.authorize(actor, ctx);
       this.assertQuota(opened);
+      assertExportAllowed(exportTermsOf(opened.open.document), t.g, opened.reader.rowCount);
       ctx.queryHash = createHash('sha256')
         .update(`export\n${t.g}\n${t.d}\n${opened.view.datasetVersionId}\n${t.f}`)
         .digest('hex');
@@ -470,6 +467,9 @@ export class QueriesService {
     rowsSuppressed: number,
     extra: Record<string, string | number>,
   ): Promise<void> {
+    const day = utcDay(new Date());
+    // A whole-view export also counts against the day's exports when the document limits them.
+    const exportsPerDay = ctx.action === 'query.export' ? exportTermsOf(open.document).perDay : null;
     let counted: boolean;
     try {
       ({ counted } = await this.audit.recordAccess({
@@ -490,9 +490,10 @@ export class QueriesService {
         },
         usage: {
           grantId: open.grant.id,
-          day: utcDay(new Date()),
+          day,
           rowsReturned,
           queriesPerDay: open.document.limits.queriesPerDay,
+          ...(exportsPerDay === null ? {} : { exportsPerDay }),
         },
       }));
     } catch (err) {
@@ -506,7 +507,16 @@ export class QueriesService {
         err,
       );
     }
-    if (!counted) throw this.quotaError(open);
+    if (counted) return;
+    if (exportsPerDay !== null) {
+      // Which limit held it back: the day's exports, or its queries.
+      const [u] = await this.dataSource.query<Array<{ exports: number }>>(
+        'SELECT exports FROM grant_query_usage WHERE grant_id = $1 AND day = $2::date',
+        [open.grant.id, day],
+      );
+      if ((u?.exports ?? 0) >= exportsPerDay) throw exportsUsedUp(open.grant.id, exportsPerDay);
+    }
+    throw this.quotaError(open);
   }
 
   /** Audits a refusal with its reason (best effort: the refusal stands either way). */
@@ -546,35 +556,6 @@ export class QueriesService {
     } catch (err) {
       throw err instanceof ViewError ? fromViewError(err, grantId) : err;
     }
-  }
-
-  // ---- export tickets ----
-
-  private mac(payload: string): string {
-    return createHmac('sha256', this.ticketKey).update(payload).digest('base64url');
-  }
-
-  private readTicket(
-    ticket: string,
-    actor: Actor,
-  ): { g: string; d: string; f: ExportFormat; u: string; e: number } {
-    const bad = () =>
-      notFound(E.EXPORT_NOT_FOUND, 'no such export (it may have expired): call exportSlice again');
-    const m = /^([A-Za-z0-9_-]{1,600})\.([A-Za-z0-9_-]{43})$/.exec(ticket);
-    if (!m) throw bad();
-    const want = Buffer.from(this.mac(m[1]));
-    const got = Buffer.from(m[2]);
-    if (want.length !== got.length || !timingSafeEqual(want, got)) throw bad();
-    const t = JSON.parse(Buffer.from(m[1], 'base64url').toString('utf8')) as {
-      g: string;
-      d: string;
-      f: ExportFormat;
-      u: string;
-      e: number;
-    };
-    if (t.u !== actor.userId || t.e * 1000 < Date.now() || !Object.values(ExportFormat).includes(t.f))
-      throw bad();
-    return t;
   }
 }
 

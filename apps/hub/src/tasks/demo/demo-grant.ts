@@ -49,6 +49,8 @@ const TRANSFORMS: Record<string, Record<string, unknown>> = {
   timestamp: { kind: 'generalize', generalization: { method: 'time', level: 'hour' } },
   operator_id: { kind: 'pseudonymize', bits: 128 },
   machine_serial: { kind: 'drop' },
+  // The plant's name restates the plant code, which k-anonymity counts: not released.
+  plant_name: { kind: 'drop' },
   weld_current_a: { kind: 'noise', magnitude: 0.02, relative: true, digits: 2 },
   voltage_v: { kind: 'noise', magnitude: 0.02, relative: true, digits: 2 },
   wire_feed_m_min: { kind: 'noise', magnitude: 0.02, relative: true, digits: 2 },
@@ -132,6 +134,13 @@ export async function seedDemoGrant(config: HubConfig): Promise<DemoGrantOutcome
                 .map((c) => c.name),
               suppressionLimit: 0.05,
             },
+            quasiIdentifierExclusions: version.columns
+              .filter((c) => c.name === 'timestamp')
+              .map((c) => ({
+                column: c.name,
+                reason:
+                  'Generalized to the hour; the defect model needs the time series, and no operator is identifiable (operator ids are pseudonymized).',
+              })),
           },
         ],
         limits: { rowsPerQuery: 10_000, queriesPerDay: 1_000 },
