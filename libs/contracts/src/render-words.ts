@@ -210,7 +210,7 @@ const KO: Words = {
     noiseRelative: (p) => `값의 ±${p}`,
     noiseAbsolute: (m) => `±${m}`,
     noiseDigits: (d) => `, 그 후 소수점 ${d}자리로 반올림`,
-    noise: (size, digits) => `최대 ${size}의 무작위 잡음 추가${digits}`,
+    noise: (size, digits) => `무작위 잡음 추가(최대 ${size})${digits}`,
   },
   generalize: {
     time: (level) => `${level} 단위로 일반화`,
