@@ -258,10 +258,30 @@ describe('validateGrantAgainstSchemas', () => {
         k: 5,
         suppressionLimit: 0,
         hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
-        levels: { plant: 2 },
+        levels: { plant: 3 },
       };
     });
     expect(codes(g)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
+  });
+
+  it('accepts ARX shapes: the top level `*` of a hierarchy, and a QI whose only generalization is `*`', () => {
+    const top = withDataset((ds) => {
+      ds.kAnonymity = {
+        k: 5,
+        suppressionLimit: 0,
+        hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
+        levels: { plant: 2 },
+      };
+    });
+    expect(codes(top)).toEqual([]);
+    const starOnly = withDataset((ds) => {
+      ds.kAnonymity = { k: 5, suppressionLimit: 0, hierarchies: { plant: [] }, levels: { plant: 1 } };
+    });
+    expect(codes(starOnly)).toEqual([]);
+    const beyond = withDataset((ds) => {
+      ds.kAnonymity = { k: 5, suppressionLimit: 0, hierarchies: { plant: [] }, levels: { plant: 2 } };
+    });
+    expect(codes(beyond)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
   });
 
   it('reports a reversed term on a document built without the parser', () => {

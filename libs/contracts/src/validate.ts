@@ -4,7 +4,7 @@
  * k-anonymity name real columns. Problems carry a code and a path, never a value.
  */
 import type { ColumnSchema as PublishedColumn, ColumnType } from '@maxhub/formats';
-import type { Predicate, TransformSpec } from '@maxhub/deidentification';
+import { hierarchyHeight, type Predicate, type TransformSpec } from '@maxhub/deidentification';
 import { ContractError, ContractErrorCode } from './contract.errors';
 import { GRANT_SCHEMA_V2, type GrantDataset, type GrantDocument } from './grant';
 
@@ -314,8 +314,10 @@ function checkKAnonymity(ds: GrantDataset, byName: Map<string, ColumnSchema>, pa
       problems.push(unknownQi(`${path}.levels`, q));
       continue;
     }
-    const hierarchy = spec.hierarchies?.[q];
-    if (level > 0 && (hierarchy === undefined || level > hierarchy.length)) {
+    // ARX's shapes: a QI without a hierarchy (or with an empty one) may still be suppressed
+    // whole at its top level `*`, which is level hierarchy.length + 1.
+    const top = hierarchyHeight(spec.hierarchies?.[q] ?? []) - 1;
+    if (level > top) {
       problems.push({
         code: ContractErrorCode.CONTRACT_KANONYMITY_INVALID,
         path: `${path}.levels`,
