@@ -254,8 +254,10 @@ describe('validateGrantAgainstSchemas', () => {
 
   it('reports a k-anonymity level outside its hierarchy', () => {
     const g = withDataset((ds) => {
+      ds.columns.find((c) => c.name === 'plant')!.transform = { kind: 'keep' };
       ds.kAnonymity = {
         k: 5,
+        quasiIdentifiers: ['plant'],
         suppressionLimit: 0,
         hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
         levels: { plant: 3 },
@@ -264,10 +266,27 @@ describe('validateGrantAgainstSchemas', () => {
     expect(codes(g)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
   });
 
-  it('accepts ARX shapes: the top level `*` of a hierarchy, and a QI whose only generalization is `*`', () => {
-    const top = withDataset((ds) => {
+  it('refuses a hierarchy on a quasi-identifier that another transform than keep releases', () => {
+    const g = withDataset((ds) => {
       ds.kAnonymity = {
         k: 5,
+        quasiIdentifiers: ['plant'],
+        suppressionLimit: 0,
+        hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
+      };
+    });
+    expect(codes(g)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
+  });
+
+  it('accepts ARX shapes: the top level `*` of a hierarchy, and a QI whose only generalization is `*`', () => {
+    const keepPlant = (ds: GrantDocument['datasets'][number]) => {
+      ds.columns.find((c) => c.name === 'plant')!.transform = { kind: 'keep' };
+    };
+    const top = withDataset((ds) => {
+      keepPlant(ds);
+      ds.kAnonymity = {
+        k: 5,
+        quasiIdentifiers: ['plant'],
         suppressionLimit: 0,
         hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
         levels: { plant: 2 },
@@ -275,11 +294,25 @@ describe('validateGrantAgainstSchemas', () => {
     });
     expect(codes(top)).toEqual([]);
     const starOnly = withDataset((ds) => {
-      ds.kAnonymity = { k: 5, suppressionLimit: 0, hierarchies: { plant: [] }, levels: { plant: 1 } };
+      keepPlant(ds);
+      ds.kAnonymity = {
+        k: 5,
+        quasiIdentifiers: ['plant'],
+        suppressionLimit: 0,
+        hierarchies: { plant: [] },
+        levels: { plant: 1 },
+      };
     });
     expect(codes(starOnly)).toEqual([]);
     const beyond = withDataset((ds) => {
-      ds.kAnonymity = { k: 5, suppressionLimit: 0, hierarchies: { plant: [] }, levels: { plant: 2 } };
+      keepPlant(ds);
+      ds.kAnonymity = {
+        k: 5,
+        quasiIdentifiers: ['plant'],
+        suppressionLimit: 0,
+        hierarchies: { plant: [] },
+        levels: { plant: 2 },
+      };
     });
     expect(codes(beyond)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
   });

@@ -309,6 +309,24 @@ function checkKAnonymity(ds: GrantDataset, byName: Map<string, ColumnSchema>, pa
   for (const q of Object.keys(spec.hierarchies ?? {})) {
     if (!qiSet.has(q)) problems.push(unknownQi(`${path}.hierarchies`, q));
   }
+  if (Object.keys(spec.hierarchies ?? {}).length > 0) {
+    // With hierarchies the level decides what is released, and the risk review counts the
+    // values as released: a quasi-identifier is kept (or pseudonymized: one pseudonym per value,
+    // and then it has no hierarchy but `*`), never transformed otherwise.
+    const kindOf = new Map(ds.columns.map((c) => [c.name, c.transform.kind]));
+    for (const q of qis) {
+      const kind = kindOf.get(q);
+      const hierarchy = spec.hierarchies?.[q];
+      if (kind === undefined || kind === 'drop' || kind === 'keep') continue;
+      if (kind !== 'pseudonymize' || (hierarchy !== undefined && hierarchy.length > 0)) {
+        problems.push({
+          code: ContractErrorCode.CONTRACT_KANONYMITY_INVALID,
+          path: `${path}.hierarchies`,
+          message: `quasi-identifier "${q}" must be kept (transform keep) when the grant gives hierarchies: its level decides what is released`,
+        });
+      }
+    }
+  }
   for (const [q, level] of Object.entries(spec.levels ?? {})) {
     if (!qiSet.has(q)) {
       problems.push(unknownQi(`${path}.levels`, q));
