@@ -43,8 +43,13 @@ export class ReviewGrantProcessor implements OnApplicationBootstrap, OnModuleDes
     if (this.reconciling) return;
     this.reconciling = true;
     try {
-      for (const versionId of await this.reviews.pending()) {
-        await this.jobs.enqueue(JOB_QUEUES.REVIEW_GRANT, { versionId }, { singletonKey: versionId });
+      for (const { versionId, bytes } of await this.reviews.pending()) {
+        await this.jobs.enqueue(
+          JOB_QUEUES.REVIEW_GRANT,
+          { versionId },
+          // A review streams whole objects: its expiry grows with what it reads.
+          { singletonKey: versionId, expireInSeconds: this.jobs.expiryFor(bytes) },
+        );
       }
     } catch (err) {
       this.logger.error({ msg: 'grant review reconcile failed', err: { message: (err as Error).message } });

@@ -77,12 +77,27 @@ export class GrantReviewService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Ids of the grant versions whose review is pending. */
-  async pending(): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM grant_versions WHERE review_status = 'PENDING' ORDER BY created_at LIMIT 100`,
+  /**
+   * The grant versions whose review is pending, each with the bytes its review reads (the sum of
+   * its granted versions' objects, for the job's expiry).
+   */
+  async pending(): Promise<Array<{ versionId: string; bytes: number }>> {
+    const rows: Array<{ id: string; document: Buffer }> = await this.dataSource.query(
+      `SELECT id, document FROM grant_versions WHERE review_status = 'PENDING' ORDER BY created_at LIMIT 100`,
     );
-    return rows.map((r) => r.id);
+    const out: Array<{ versionId: string; bytes: number }> = [];
+    for (const r of rows) {
+      const doc = parseCanonicalGrant(r.document);
+      let bytes = 0;
+      for (const ds of doc.datasets) {
+        const dv = await this.dataSource
+          .getRepository(DatasetVersionEntity)
+          .findOne({ where: { datasetId: ds.datasetId, version: ds.version } });
+        bytes += Number(dv?.sizeBytes ?? 0);
+      }
+      out.push({ versionId: r.id, bytes });
+    }
+    return out;
   }
 
   /**
