@@ -99,6 +99,7 @@ describe('the risk review of a drafted grant (e2e, worker, real PostgreSQL and M
     const lineMap = { L1: 'North', L2: 'North', L3: 'South', L4: 'South' };
     const drafted = (await draft(lineMap)).data!.draftGrant;
     expect(drafted.riskReview).toMatchObject({ status: 'PENDING', datasets: [] });
+    expect(drafted.text).toContain('The levels of line, welded_at are not chosen yet');
     const early = await ctx.gql(
       ATTACH,
       { g: drafted.grantId, s: sign(f.grantor, drafted.canonicalDocument) },

@@ -238,6 +238,18 @@ describe('the risk review written into a v2 grant', () => {
     expect(ko).toContain('모든 행에서 값을 제공하지 않음(*)');
   });
 
+  it('says, before the review, that the levels are not chosen and the version cannot be signed yet', () => {
+    const doc = reviewed();
+    delete doc.datasets[0].riskReview;
+    delete doc.datasets[0].kAnonymity!.levels;
+    const parsed = parseGrantDocument(doc);
+    const sha = sha256Hex(canonicalBytes(parsed));
+    expect(renderGrantText(parsed, { sha256: sha })).toContain(
+      'The levels of plant, shift_start are not chosen yet',
+    );
+    expect(renderGrantText(parsed, { sha256: sha, lang: 'ko' })).toContain('아직 선택되지 않았습니다');
+  });
+
   it('refuses figures that are not whole or decimal text, and the review in a v1 grant', () => {
     const bad = reviewed();
     (bad.datasets[0].riskReview as Record<string, unknown>).highestRisk = 0.2;

@@ -38,6 +38,7 @@ export interface Words {
   notGeneralized: string;
   suppressedEntirely: string;
   kLevelsChosen: (qis: string) => string;
+  kLevelsPending: (qis: string) => string;
   metrics: Record<'DM_STAR' | 'DM', string>;
   riskReview: (metric: string, rows: number, suppressed: number) => string;
   riskClasses: (classes: number, smallest: number) => string;
@@ -114,6 +115,8 @@ const EN: Words = {
   suppressedEntirely: 'withheld in every row (*)',
   kLevelsChosen: (qis) =>
     `       The levels of ${qis} were chosen by the hub's risk review of the pinned version's values.`,
+  kLevelsPending: (qis) =>
+    `       The levels of ${qis} are not chosen yet: the hub's risk review has not run, and this version cannot be signed until it has.`,
   metrics: {
     DM_STAR: 'DM* (sum of squared class sizes)',
     DM: 'discernibility with the |D| penalty per suppressed row',
@@ -207,6 +210,8 @@ const KO: Words = {
   suppressedEntirely: '모든 행에서 값을 제공하지 않음(*)',
   kLevelsChosen: (qis) =>
     `       ${qis}의 수준은 허브가 고정된 버전의 값으로 수행한 위험 검토가 선택했습니다.`,
+  kLevelsPending: (qis) =>
+    `       ${qis}의 수준은 아직 선택되지 않았습니다: 허브의 위험 검토가 끝나기 전에는 이 버전에 서명할 수 없습니다.`,
   metrics: {
     DM_STAR: 'DM*(클래스 크기 제곱의 합)',
     DM: '삭제된 행마다 |D| 벌점을 더한 식별력(discernibility)',

@@ -75,8 +75,10 @@ export function renderGrantText(
               : generalizationWords(h[level - 1], w);
         out.push(w.kLevel(shown(qi), what, level));
       }
-      if (k.hierarchies !== undefined && Object.keys(k.hierarchies).length > 0)
-        out.push(w.kLevelsChosen(Object.keys(k.hierarchies).map(shown).join(', ')));
+      if (k.hierarchies !== undefined && Object.keys(k.hierarchies).length > 0) {
+        const qis = Object.keys(k.hierarchies).map(shown).join(', ');
+        out.push(ds.riskReview === undefined ? w.kLevelsPending(qis) : w.kLevelsChosen(qis));
+      }
     }
     const r = ds.riskReview;
     if (r !== undefined) {
