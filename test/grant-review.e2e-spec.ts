@@ -30,14 +30,14 @@ interface ReviewedVersion {
 const reasonOf = (r: GqlResult) => r.errors?.[0]?.extensions?.reason;
 
 /** The weld terms with hierarchies (and no levels): the worker's review must choose them. */
-function reviewedTerms(f: QueryFixture, lineMap: Record<string, string>, keepTime = true) {
+function reviewedTerms(f: QueryFixture, lineMap: Record<string, string>, keepTime = true, k = 15) {
   const terms = weldGrantTerms(f.dataset);
   // With hierarchies a quasi-identifier is kept: its level, not a transform, decides what is released.
   const time = terms.datasets[0].columns.find((c) => c.name === 'welded_at')!;
   if (keepTime) time.transform = { kind: 'keep' };
   terms.datasets[0].kAnonymity = {
     // Each raw timestamp holds 10 rows (row i's second and hour follow i mod 60): k = 15 needs the hour.
-    k: 15,
+    k,
     quasiIdentifiers: ['line', 'welded_at'],
     suppressionLimit: 0.1,
     hierarchies: {
@@ -61,7 +61,7 @@ describe('the risk review of a drafted grant (e2e, worker, real PostgreSQL and M
   }, 180_000);
   afterAll(async () => ctx?.close());
 
-  async function draft(lineMap: Record<string, string>, keepTime = true) {
+  async function draft(lineMap: Record<string, string>, keepTime = true, k?: number) {
     const now = Date.now();
     return ctx.gql<{ draftGrant: ReviewedVersion }>(
       DRAFT,
@@ -72,7 +72,7 @@ describe('the risk review of a drafted grant (e2e, worker, real PostgreSQL and M
           purpose: 'Weld-defect analysis (risk review tests).',
           termFrom: new Date(now - 3600_000).toISOString(),
           termUntil: new Date(now + 30 * 86_400_000).toISOString(),
-          ...reviewedTerms(f, lineMap, keepTime),
+          ...reviewedTerms(f, lineMap, keepTime, k),
         },
       },
       f.grantor.token,
@@ -199,5 +199,19 @@ describe('the risk review of a drafted grant (e2e, worker, real PostgreSQL and M
     );
     expect(reasonOf(r)).toBe('GRANT_REVIEW_FAILED');
     expect(JSON.stringify(r)).not.toContain('L3');
+  }, 120_000);
+
+  it('fails the review when no generalization reaches k within the suppression limit (DEID_PRIVACY_MODELS_UNSATISFIABLE)', async () => {
+    const lineMap = { L1: 'North', L2: 'North', L3: 'South', L4: 'South' };
+    const drafted = (await draft(lineMap, true, 1000)).data!.draftGrant;
+    const v = await reviewed(drafted.grantId);
+    expect(v.riskReview).toMatchObject({ status: 'FAILED', errorCode: 'DEID_PRIVACY_MODELS_UNSATISFIABLE' });
+    const r = await ctx.gql(
+      ATTACH,
+      { g: v.grantId, s: sign(f.grantor, v.canonicalDocument) },
+      f.grantor.token,
+    );
+    expect(reasonOf(r)).toBe('GRANT_REVIEW_FAILED');
+    expect(r.errors?.[0]?.message).toContain('DEID_PRIVACY_MODELS_UNSATISFIABLE');
   }, 120_000);
 });
