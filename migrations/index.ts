@@ -6,6 +6,7 @@ import { ViewsQueries1764300000000 } from './1764300000000-views-queries';
 import { AuditedAccesses1764400000000 } from './1764400000000-audited-accesses';
 import { RejectedUploadDeletion1764500000000 } from './1764500000000-rejected-upload-deletion';
 import { ExportUsage1764700000000 } from './1764700000000-export-usage';
+import { GrantRiskReview1764800000000 } from './1764800000000-grant-risk-review';
 
 /** Every migration, in order. Never edit a merged one: add a new file. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AuditedAccesses1764400000000,
   RejectedUploadDeletion1764500000000,
   ExportUsage1764700000000,
+  GrantRiskReview1764800000000,
 ];

@@ -186,3 +186,77 @@ describe('renderGrantText in English and Korean', () => {
     );
   });
 });
+
+describe('the risk review written into a v2 grant', () => {
+  const review = {
+    schema: 'maxhub.risk-review/v1' as const,
+    reportSha256: 'ab'.repeat(32),
+    metric: 'DM_STAR' as const,
+    rows: 1200,
+    rowsSuppressed: 7,
+    classes: 31,
+    smallestClass: 5,
+    uniqueRowsBefore: 640,
+    uniqueRowsAfter: 0,
+    highestRisk: '0.2',
+    averageRisk: '0.026587',
+    informationLoss: '0.031246',
+  };
+  function reviewed(): GrantDocument {
+    const doc = v2();
+    for (const c of doc.datasets[0].columns)
+      if (['plant', 'shift_start', 'birth_date'].includes(c.name)) c.transform = { kind: 'keep' };
+    doc.datasets[0].kAnonymity = {
+      k: 5,
+      quasiIdentifiers: ['plant', 'shift_start', 'birth_date'],
+      suppressionLimit: 0.04,
+      hierarchies: { plant: [], shift_start: [{ method: 'time', level: 'day' }] },
+      levels: { plant: 1, shift_start: 1, birth_date: 0 },
+    };
+    doc.datasets[0].riskReview = { ...review };
+    return doc;
+  }
+
+  it('round-trips and renders its figures, its report hash and the chosen levels in both languages', () => {
+    const doc = parseGrantDocument(reviewed());
+    expect(parseCanonicalGrant(canonicalBytes(doc))).toEqual(doc);
+    expect(codes(doc)).toEqual([]);
+    const sha = sha256Hex(canonicalBytes(doc));
+    const en = renderGrantText(doc, { sha256: sha });
+    expect(en).toContain('of 1200 rows, 7 are suppressed');
+    expect(en).toContain('31 classes are released, the smallest of 5 rows');
+    expect(en).toContain('highest 0.2, average 0.026587');
+    expect(en).toContain('640 in the raw data, 0 released');
+    expect(en).toContain('information loss (normalized, 0 to 1): 0.031246');
+    expect(en).toContain(`SHA-256: ${'ab'.repeat(32)}`);
+    expect(en).toContain('plant: withheld in every row (*) for k-anonymity (level 1)');
+    expect(en).toContain('DM* (sum of squared class sizes)');
+    const ko = renderGrantText(doc, { sha256: sha, lang: 'ko' });
+    expect(ko).toContain('전체 1200행 중 7행이 삭제됩니다');
+    expect(ko).toContain('31개 동등 클래스');
+    expect(ko).toContain(`SHA-256: ${'ab'.repeat(32)}`);
+    expect(ko).toContain('모든 행에서 값을 제공하지 않음(*)');
+  });
+
+  it('says, before the review, that the levels are not chosen and the version cannot be signed yet', () => {
+    const doc = reviewed();
+    delete doc.datasets[0].riskReview;
+    delete doc.datasets[0].kAnonymity!.levels;
+    const parsed = parseGrantDocument(doc);
+    const sha = sha256Hex(canonicalBytes(parsed));
+    expect(renderGrantText(parsed, { sha256: sha })).toContain(
+      'The levels of plant, shift_start are not chosen yet',
+    );
+    expect(renderGrantText(parsed, { sha256: sha, lang: 'ko' })).toContain('아직 선택되지 않았습니다');
+  });
+
+  it('refuses figures that are not whole or decimal text, and the review in a v1 grant', () => {
+    const bad = reviewed();
+    (bad.datasets[0].riskReview as Record<string, unknown>).highestRisk = 0.2;
+    expect(() => parseGrantDocument(bad)).toThrow(
+      expect.objectContaining({ code: ContractErrorCode.CONTRACT_MALFORMED }),
+    );
+    const v1 = { ...reviewed(), schema: 'maxhub.grant/v1' as const };
+    expect(() => parseGrantDocument(v1)).toThrow(/exists only in v2 grants/);
+  });
+});

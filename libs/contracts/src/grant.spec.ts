@@ -254,14 +254,67 @@ describe('validateGrantAgainstSchemas', () => {
 
   it('reports a k-anonymity level outside its hierarchy', () => {
     const g = withDataset((ds) => {
+      ds.columns.find((c) => c.name === 'plant')!.transform = { kind: 'keep' };
       ds.kAnonymity = {
         k: 5,
+        quasiIdentifiers: ['plant'],
+        suppressionLimit: 0,
+        hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
+        levels: { plant: 3 },
+      };
+    });
+    expect(codes(g)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
+  });
+
+  it('refuses a hierarchy on a quasi-identifier that another transform than keep releases', () => {
+    const g = withDataset((ds) => {
+      ds.kAnonymity = {
+        k: 5,
+        quasiIdentifiers: ['plant'],
+        suppressionLimit: 0,
+        hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
+      };
+    });
+    expect(codes(g)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
+  });
+
+  it('accepts ARX shapes: the top level `*` of a hierarchy, and a QI whose only generalization is `*`', () => {
+    const keepPlant = (ds: GrantDocument['datasets'][number]) => {
+      ds.columns.find((c) => c.name === 'plant')!.transform = { kind: 'keep' };
+    };
+    const top = withDataset((ds) => {
+      keepPlant(ds);
+      ds.kAnonymity = {
+        k: 5,
+        quasiIdentifiers: ['plant'],
         suppressionLimit: 0,
         hierarchies: { plant: [{ method: 'prefix', keep: 1 }] },
         levels: { plant: 2 },
       };
     });
-    expect(codes(g)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
+    expect(codes(top)).toEqual([]);
+    const starOnly = withDataset((ds) => {
+      keepPlant(ds);
+      ds.kAnonymity = {
+        k: 5,
+        quasiIdentifiers: ['plant'],
+        suppressionLimit: 0,
+        hierarchies: { plant: [] },
+        levels: { plant: 1 },
+      };
+    });
+    expect(codes(starOnly)).toEqual([]);
+    const beyond = withDataset((ds) => {
+      keepPlant(ds);
+      ds.kAnonymity = {
+        k: 5,
+        quasiIdentifiers: ['plant'],
+        suppressionLimit: 0,
+        hierarchies: { plant: [] },
+        levels: { plant: 2 },
+      };
+    });
+    expect(codes(beyond)).toEqual([ContractErrorCode.CONTRACT_KANONYMITY_INVALID]);
   });
 
   it('reports a reversed term on a document built without the parser', () => {

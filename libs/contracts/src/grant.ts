@@ -7,6 +7,8 @@ import {
   KAnonymitySpecSchema,
   MAX_PREDICATES,
   PredicateSchema,
+  RISK_METRICS,
+  RISK_REVIEW_SCHEMA,
   TransformSpecSchema,
 } from '@maxhub/deidentification';
 import { COLUMN_CLASSES } from '@maxhub/formats';
@@ -79,6 +81,44 @@ const ReleaseSchema = z.strictObject({
   rowOrder: z.literal('PERMUTED_PER_GRANT'),
 });
 
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A non-negative decimal written as text (figures that are not whole: risks, loss). */
+const decimalText = z
+  .string()
+  .max(40)
+  .regex(/^\d+(\.\d+)?$/);
+
+/**
+ * v2: the figures of the risk review the hub ran on the pinned version's values before anyone
+ * could sign (the k-anonymity levels of the dataset are the ones it chose), and the SHA-256 of
+ * the review's full canonical report (maxhub.risk-review/v1), which GrantVersion.riskReview
+ * serves. Ratios are decimal strings of 6 places, rounded to nearest.
+ */
+export const GrantRiskReviewSchema = z.strictObject({
+  /** The report's schema tag. */
+  schema: z.literal(RISK_REVIEW_SCHEMA),
+  /** SHA-256 (hex) of the report's RFC 8785 canonical JSON. */
+  reportSha256: sha256Hex,
+  /** The information-loss metric the search minimized. */
+  metric: z.enum(RISK_METRICS),
+  /** Rows of the pinned version the review counted (after the row filter). */
+  rows: count,
+  /** Rows in classes smaller than k, withheld from the view. */
+  rowsSuppressed: count,
+  /** Released equivalence classes, and the rows of the smallest (0 when nothing is released). */
+  classes: count,
+  smallestClass: count,
+  /** Rows alone in their class: in the raw data, and in the release. */
+  uniqueRowsBefore: count,
+  uniqueRowsAfter: count,
+  /** Prosecutor re-identification risk of the release: highest (1 / smallest class) and average. */
+  highestRisk: decimalText,
+  averageRisk: decimalText,
+  /** The metric normalized to 0..1 (0: nothing lost). */
+  informationLoss: decimalText,
+});
+export type GrantRiskReview = z.infer<typeof GrantRiskReviewSchema>;
+
 const GrantDatasetSchema = z
   .strictObject({
     datasetId: z.uuid(),
@@ -92,6 +132,8 @@ const GrantDatasetSchema = z
     kAnonymity: KAnonymitySpecSchema.optional(),
     /** v2: released quasi-identifiers left out of the k-anonymity set, each with its reason. */
     quasiIdentifierExclusions: z.array(QuasiIdentifierExclusionSchema).max(500).optional(),
+    /** v2: the risk review of the k-anonymity hierarchies (present when the grant gives hierarchies). */
+    riskReview: GrantRiskReviewSchema.optional(),
   })
   .superRefine((ds, ctx) => {
     const seen = new Set<string>();
@@ -149,6 +191,7 @@ export const GrantDocumentSchema = z
       v2Only(doc.release !== undefined, ['release']);
       doc.datasets.forEach((d, i) => {
         v2Only(d.quasiIdentifierExclusions !== undefined, ['datasets', i, 'quasiIdentifierExclusions']);
+        v2Only(d.riskReview !== undefined, ['datasets', i, 'riskReview']);
         d.columns.forEach((c, j) => {
           v2Only(c.class !== undefined, ['datasets', i, 'columns', j, 'class']);
           v2Only(c.personalDataOverride !== undefined, ['datasets', i, 'columns', j, 'personalDataOverride']);
@@ -339,6 +382,8 @@ const KNOWN_KEYS = new Set([
     'detectedKind',
     'quasiIdentifierExclusions',
     'reason',
+    'riskReview',
+    ...Object.keys(GrantRiskReviewSchema.shape),
   ],
   ...['datasetId', 'name', 'version', 'objectSha256', 'columns', 'rowFilter', 'kAnonymity', 'transform'],
   ...[

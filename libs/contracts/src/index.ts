@@ -23,6 +23,8 @@ export {
   parseTerminationDocument,
   type GrantColumn,
   type GrantDataset,
+  GrantRiskReviewSchema,
+  type GrantRiskReview,
   type GrantDocument,
   type GrantParty,
   type TerminationDocument,

@@ -36,6 +36,16 @@ export interface Words {
   suppression: (percent: string) => string;
   kLevel: (qi: string, what: string, level: number) => string;
   notGeneralized: string;
+  suppressedEntirely: string;
+  kLevelsChosen: (qis: string) => string;
+  kLevelsPending: (qis: string) => string;
+  metrics: Record<'DM_STAR' | 'DM', string>;
+  riskReview: (metric: string, rows: number, suppressed: number) => string;
+  riskClasses: (classes: number, smallest: number) => string;
+  riskProsecutor: (highest: string, average: string) => string;
+  riskUniques: (before: number, after: number) => string;
+  riskLoss: (loss: string) => string;
+  riskReport: (schema: string, sha: string) => string;
   exclusion: (column: string, reason: string) => string;
   limits: string;
   limitsLine: (rows: number, queries: number) => string;
@@ -102,6 +112,25 @@ const EN: Words = {
   suppression: (p) => `       rows in smaller groups are suppressed (at most ${p} of rows).`,
   kLevel: (qi, what, level) => `       ${qi}: ${what} for k-anonymity (level ${level})`,
   notGeneralized: 'not generalized',
+  suppressedEntirely: 'withheld in every row (*)',
+  kLevelsChosen: (qis) =>
+    `       The levels of ${qis} were chosen by the hub's risk review of the pinned version's values.`,
+  kLevelsPending: (qis) =>
+    `       The levels of ${qis} are not chosen yet: the hub's risk review has not run, and this version cannot be signed until it has.`,
+  metrics: {
+    DM_STAR: 'DM* (sum of squared class sizes)',
+    DM: 'discernibility with the |D| penalty per suppressed row',
+  },
+  riskReview: (metric, rows, suppressed) =>
+    `     Risk review (information loss measured by ${metric}): of ${rows} rows, ${suppressed} are suppressed;`,
+  riskClasses: (classes, smallest) =>
+    `       ${classes} classes are released, the smallest of ${smallest} rows;`,
+  riskProsecutor: (highest, average) =>
+    `       prosecutor re-identification risk: highest ${highest}, average ${average};`,
+  riskUniques: (before, after) =>
+    `       rows unique in their class: ${before} in the raw data, ${after} released;`,
+  riskLoss: (loss) => `       information loss (normalized, 0 to 1): ${loss}.`,
+  riskReport: (schema, sha) => `       Full review report (${schema}) SHA-256: ${sha}`,
   exclusion: (c, r) => `     Quasi-identifier ${c} is released outside k-anonymity. Reason: ${r}`,
   limits: 'LIMITS',
   limitsLine: (rows, q) => `  At most ${rows} rows per query and ${q} queries per day.`,
@@ -178,6 +207,25 @@ const KO: Words = {
   suppression: (p) => `       더 작은 그룹의 행은 삭제됩니다(최대 전체 행의 ${p}).`,
   kLevel: (qi, what, level) => `       ${qi}: k-익명성을 위해 ${what}(수준 ${level})`,
   notGeneralized: '일반화하지 않음',
+  suppressedEntirely: '모든 행에서 값을 제공하지 않음(*)',
+  kLevelsChosen: (qis) =>
+    `       ${qis}의 수준은 허브가 고정된 버전의 값으로 수행한 위험 검토가 선택했습니다.`,
+  kLevelsPending: (qis) =>
+    `       ${qis}의 수준은 아직 선택되지 않았습니다: 허브의 위험 검토가 끝나기 전에는 이 버전에 서명할 수 없습니다.`,
+  metrics: {
+    DM_STAR: 'DM*(클래스 크기 제곱의 합)',
+    DM: '삭제된 행마다 |D| 벌점을 더한 식별력(discernibility)',
+  },
+  riskReview: (metric, rows, suppressed) =>
+    `     위험 검토(정보 손실 척도: ${metric}): 전체 ${rows}행 중 ${suppressed}행이 삭제됩니다;`,
+  riskClasses: (classes, smallest) =>
+    `       ${classes}개 동등 클래스가 제공되며, 가장 작은 클래스는 ${smallest}행입니다;`,
+  riskProsecutor: (highest, average) =>
+    `       검사자(prosecutor) 재식별 위험: 최대 ${highest}, 평균 ${average};`,
+  riskUniques: (before, after) =>
+    `       클래스에서 유일한 행: 원본 데이터 ${before}행, 제공 데이터 ${after}행;`,
+  riskLoss: (loss) => `       정보 손실(0~1로 정규화): ${loss}.`,
+  riskReport: (schema, sha) => `       전체 검토 보고서(${schema})의 SHA-256: ${sha}`,
   exclusion: (c, r) => `     준식별자 ${c}은(는) k-익명성 밖에서 제공됩니다. 사유: ${r}`,
   limits: '제한',
   limitsLine: (rows, q) => `  조회당 최대 ${rows}행, 하루 최대 ${q}회 조회.`,

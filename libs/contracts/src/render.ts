@@ -65,10 +65,29 @@ export function renderGrantText(
       out.push(w.kAnonymity(k.quasiIdentifiers?.map(shown).join(', ') ?? w.datasetQis, k.k));
       out.push(w.suppression(formatPercent(k.suppressionLimit)));
       for (const [qi, level] of Object.entries(k.levels ?? {})) {
-        const h = k.hierarchies?.[qi];
-        const g = level > 0 && h !== undefined ? h[level - 1] : undefined;
-        out.push(w.kLevel(shown(qi), g === undefined ? w.notGeneralized : generalizationWords(g, w), level));
+        const h = k.hierarchies?.[qi] ?? [];
+        // Level hierarchy.length + 1 is the top `*`: the column's value is withheld in every row.
+        const what =
+          level === 0
+            ? w.notGeneralized
+            : level > h.length
+              ? w.suppressedEntirely
+              : generalizationWords(h[level - 1], w);
+        out.push(w.kLevel(shown(qi), what, level));
       }
+      if (k.hierarchies !== undefined && Object.keys(k.hierarchies).length > 0) {
+        const qis = Object.keys(k.hierarchies).map(shown).join(', ');
+        out.push(ds.riskReview === undefined ? w.kLevelsPending(qis) : w.kLevelsChosen(qis));
+      }
+    }
+    const r = ds.riskReview;
+    if (r !== undefined) {
+      out.push(w.riskReview(w.metrics[r.metric], r.rows, r.rowsSuppressed));
+      out.push(w.riskClasses(r.classes, r.smallestClass));
+      out.push(w.riskProsecutor(r.highestRisk, r.averageRisk));
+      out.push(w.riskUniques(r.uniqueRowsBefore, r.uniqueRowsAfter));
+      out.push(w.riskLoss(r.informationLoss));
+      out.push(w.riskReport(r.schema, r.reportSha256));
     }
     for (const e of ds.quasiIdentifierExclusions ?? [])
       out.push(w.exclusion(shown(e.column), shown(e.reason)));

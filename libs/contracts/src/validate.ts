@@ -4,7 +4,7 @@
  * k-anonymity name real columns. Problems carry a code and a path, never a value.
  */
 import type { ColumnSchema as PublishedColumn, ColumnType } from '@maxhub/formats';
-import type { Predicate, TransformSpec } from '@maxhub/deidentification';
+import { hierarchyHeight, type Predicate, type TransformSpec } from '@maxhub/deidentification';
 import { ContractError, ContractErrorCode } from './contract.errors';
 import { GRANT_SCHEMA_V2, type GrantDataset, type GrantDocument } from './grant';
 
@@ -309,13 +309,33 @@ function checkKAnonymity(ds: GrantDataset, byName: Map<string, ColumnSchema>, pa
   for (const q of Object.keys(spec.hierarchies ?? {})) {
     if (!qiSet.has(q)) problems.push(unknownQi(`${path}.hierarchies`, q));
   }
+  if (Object.keys(spec.hierarchies ?? {}).length > 0) {
+    // With hierarchies the level decides what is released, and the risk review counts the
+    // values as released: a quasi-identifier is kept (or pseudonymized: one pseudonym per value,
+    // and then it has no hierarchy but `*`), never transformed otherwise.
+    const kindOf = new Map(ds.columns.map((c) => [c.name, c.transform.kind]));
+    for (const q of qis) {
+      const kind = kindOf.get(q);
+      const hierarchy = spec.hierarchies?.[q];
+      if (kind === undefined || kind === 'drop' || kind === 'keep') continue;
+      if (kind !== 'pseudonymize' || (hierarchy !== undefined && hierarchy.length > 0)) {
+        problems.push({
+          code: ContractErrorCode.CONTRACT_KANONYMITY_INVALID,
+          path: `${path}.hierarchies`,
+          message: `quasi-identifier "${q}" must be kept (transform keep) when the grant gives hierarchies: its level decides what is released`,
+        });
+      }
+    }
+  }
   for (const [q, level] of Object.entries(spec.levels ?? {})) {
     if (!qiSet.has(q)) {
       problems.push(unknownQi(`${path}.levels`, q));
       continue;
     }
-    const hierarchy = spec.hierarchies?.[q];
-    if (level > 0 && (hierarchy === undefined || level > hierarchy.length)) {
+    // ARX's shapes: a QI without a hierarchy (or with an empty one) may still be suppressed
+    // whole at its top level `*`, which is level hierarchy.length + 1.
+    const top = hierarchyHeight(spec.hierarchies?.[q] ?? []) - 1;
+    if (level > top) {
       problems.push({
         code: ContractErrorCode.CONTRACT_KANONYMITY_INVALID,
         path: `${path}.levels`,

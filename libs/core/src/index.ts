@@ -22,6 +22,9 @@ export { ViewsModule } from './views/views.module';
 export { ViewsService } from './views/views.service';
 export type { MaterializeOutcome } from './views/views.service';
 export { ViewsErrorCode } from './views/views.errors';
+export { GrantReviewModule } from './grant-review/grant-review.module';
+export { GrantReviewService, needsRiskReview } from './grant-review/grant-review.service';
+export { GrantReviewErrorCode } from './grant-review/grant-review.errors';
 export { DatasetsErrorCode } from './datasets/datasets.errors';
 export {
   classifyColumns,

@@ -38,7 +38,7 @@ export {
   GRANT_STATES,
   GRANT_PARTIES,
 } from './entities/grant.entity';
-export type { GrantState, GrantPartyName } from './entities/grant.entity';
+export type { GrantState, GrantPartyName, GrantReviewStatus } from './entities/grant.entity';
 export { GrantViewEntity, GrantQueryUsageEntity, GRANT_VIEW_STATUSES } from './entities/grant-view.entity';
 export type { GrantViewStatus, GrantViewManifestSummary } from './entities/grant-view.entity';
 export { preparedQuery } from './prepared';

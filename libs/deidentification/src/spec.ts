@@ -131,6 +131,16 @@ export const PredicateSchema = z.discriminatedUnion('op', [
 ]);
 export type Predicate = z.infer<typeof PredicateSchema>;
 
+/** Information-loss metrics the risk review can minimize. */
+export const RISK_METRICS = ['DM_STAR', 'DM'] as const;
+/**
+ * - `DM_STAR`: ARX's DM* (MetricSDDiscernability), Σ |E|² over every equivalence class, suppressed
+ *   classes counted as themselves. The default.
+ * - `DM`: discernibility with the suppression penalty, Σ |E|² over released classes + |D| · |E|
+ *   for each suppressed class (|D| = rows of the table).
+ */
+export type RiskMetric = (typeof RISK_METRICS)[number];
+
 /**
  * k-anonymity settings of a granted dataset. Either `levels` fixes each quasi-identifier's
  * generalization (rows in classes smaller than k are suppressed), or `hierarchies` lets the
@@ -142,6 +152,8 @@ export const KAnonymitySpecSchema = z.strictObject({
   quasiIdentifiers: z.array(z.string().min(1).max(128)).max(16).optional(),
   /** Fraction of rows that may be suppressed, 0..0.5 (e.g. 0.04). */
   suppressionLimit: z.number().min(0).max(0.5).default(0),
+  /** The information-loss metric the lattice search minimizes (default DM_STAR). */
+  metric: z.enum(RISK_METRICS).optional(),
   /**
    * Per QI, the ordered generalization hierarchy (level 0 = raw, then these, then `*`); only for
    * the lattice search. An empty list is a QI whose only generalization is `*` (as ARX writes it).
@@ -163,16 +175,6 @@ export const KAnonymitySpecSchema = z.strictObject({
     .optional(),
 });
 export type KAnonymitySpec = z.infer<typeof KAnonymitySpecSchema>;
-
-/** Information-loss metrics the risk review can minimize. */
-export const RISK_METRICS = ['DM_STAR', 'DM'] as const;
-/**
- * - `DM_STAR`: ARX's DM* (MetricSDDiscernability), Σ |E|² over every equivalence class, suppressed
- *   classes counted as themselves. The default.
- * - `DM`: discernibility with the suppression penalty, Σ |E|² over released classes + |D| · |E|
- *   for each suppressed class (|D| = rows of the table).
- */
-export type RiskMetric = (typeof RISK_METRICS)[number];
 
 const columnName = z.string().min(1).max(128);
 

@@ -11,6 +11,8 @@ export const JOB_QUEUES = {
   MATERIALIZE_VIEW: 'view-materialize',
   /** Delete every view of an ended grant. */
   DELETE_VIEWS: 'view-delete',
+  /** Run the risk review of a drafted grant version (grant_versions row id). */
+  REVIEW_GRANT: 'grant-review',
 } as const;
 export type JobQueue = (typeof JOB_QUEUES)[keyof typeof JOB_QUEUES];
 

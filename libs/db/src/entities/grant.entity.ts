@@ -74,6 +74,10 @@ export class GrantEntity {
   'ck_grant_versions_state',
   `"state" IN ('DRAFT', 'AWAITING_SIGNATURES', 'ACTIVE', 'SUSPENDED', 'TERMINATED', 'EXPIRED', 'SUPERSEDED')`,
 )
+@Check(
+  'ck_grant_versions_review_status',
+  `"review_status" IS NULL OR "review_status" IN ('PENDING', 'READY', 'FAILED')`,
+)
 @Index('uq_grant_versions_live', ['grantId'], { unique: true, where: `"state" IN ('ACTIVE', 'SUSPENDED')` })
 @Index('ix_grant_versions_state_until', ['state', 'termUntil'])
 export class GrantVersionEntity {
@@ -126,7 +130,29 @@ export class GrantVersionEntity {
   /** Why the version left ACTIVE/SUSPENDED for good, or why it is suspended: a code, never prose from users. */
   @Column({ name: 'state_reason', type: 'text', nullable: true })
   stateReason!: string | null;
+
+  /**
+   * The risk review of k-anonymity hierarchies: PENDING while the worker runs it (the document
+   * is then the unreviewed draft, and cannot be signed), READY once its figures and levels are in
+   * `document`, FAILED (never signable) with the code and sentence why. NULL: nothing to review.
+   */
+  @Column({ name: 'review_status', type: 'text', nullable: true })
+  reviewStatus!: GrantReviewStatus | null;
+
+  /** Per reviewed dataset id, its full canonical risk-review report (the document prints each one's SHA-256). */
+  @Column({ name: 'review_reports', type: 'jsonb', nullable: true })
+  reviewReports!: Record<string, string> | null;
+
+  /** Why the review failed: a code (DEID_…, GRANT_…) and a sentence that names no data value. */
+  @Column({ name: 'review_error_code', type: 'text', nullable: true })
+  reviewErrorCode!: string | null;
+
+  @Column({ name: 'review_error_message', type: 'text', nullable: true })
+  reviewErrorMessage!: string | null;
 }
+
+/** Status of a grant version's risk review (see GrantVersionEntity.reviewStatus). */
+export type GrantReviewStatus = 'PENDING' | 'READY' | 'FAILED';
 
 /**
  * A verified detached CMS signature over a grant version's document. A party re-signing (after

@@ -121,6 +121,26 @@ describe('assertSignable', () => {
     }
   });
 
+  it('refuses a version whose risk review is running (GRANT_REVIEW_PENDING) or failed (GRANT_REVIEW_FAILED)', () => {
+    expect(
+      refusal(() => assertSignable({ state: 'DRAFT', version: 1, reviewStatus: 'PENDING' })),
+    ).toMatchObject({
+      category: 'CONFLICT',
+      code: E.GRANT_REVIEW_PENDING,
+    });
+    expect(
+      refusal(() =>
+        assertSignable({
+          state: 'DRAFT',
+          version: 1,
+          reviewStatus: 'FAILED',
+          reviewErrorCode: 'DEID_HIERARCHY_INCOMPLETE',
+        }),
+      ),
+    ).toMatchObject({ category: 'CONFLICT', code: E.GRANT_REVIEW_FAILED });
+    expect(() => assertSignable({ state: 'DRAFT', version: 1, reviewStatus: 'READY' })).not.toThrow();
+  });
+
   it('refuses a terminated version with GRANT_TERMINATED', () => {
     expect(refusal(() => assertSignable({ state: 'TERMINATED', version: 2 }))).toMatchObject({
       category: 'CONFLICT',

@@ -60,7 +60,23 @@ export function effectiveState(
 }
 
 /** A version can be signed while it is drafted, awaiting signatures or live; CONFLICT otherwise. */
-export function assertSignable(v: Pick<GrantVersionEntity, 'state' | 'version'>): void {
+export function assertSignable(
+  v: Pick<GrantVersionEntity, 'state' | 'version'> &
+    Partial<Pick<GrantVersionEntity, 'reviewStatus' | 'reviewErrorCode'>>,
+): void {
+  // The document a signer reads must carry the review's levels and figures (invariant 8).
+  if (v.reviewStatus === 'PENDING') {
+    throw conflict(
+      E.GRANT_REVIEW_PENDING,
+      `the risk review of version ${v.version} is still running; its document is final (and can be signed) once the review is READY`,
+    );
+  }
+  if (v.reviewStatus === 'FAILED') {
+    throw conflict(
+      E.GRANT_REVIEW_FAILED,
+      `the risk review of version ${v.version} failed (${v.reviewErrorCode ?? 'unknown'}); this version can never be signed: draft a corrected one`,
+    );
+  }
   if (v.state === 'TERMINATED') {
     throw conflict(
       E.GRANT_TERMINATED,

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { GrantRiskReview } from './grant-review.models';
 
 export enum GrantStateEnum {
   DRAFT = 'DRAFT',
@@ -119,6 +120,13 @@ export class GrantVersion {
 
   @Field(() => [GrantSignature], { description: 'Signatures attached, oldest first.' })
   signatures!: GrantSignature[];
+
+  @Field(() => GrantRiskReview, {
+    nullable: true,
+    description:
+      'The risk review of the k-anonymity hierarchies (null when the grant gives none). While PENDING the version cannot be signed.',
+  })
+  riskReview!: GrantRiskReview | null;
 }
 
 @ObjectType({

@@ -11,6 +11,10 @@ export enum GrantErrorCode {
   GRANT_NOT_FOUND = 'GRANT_NOT_FOUND',
   /** No such version of the grant. */
   GRANT_VERSION_NOT_FOUND = 'GRANT_VERSION_NOT_FOUND',
+  /** The version's risk review is still running: its document is not final, so it cannot be signed yet. */
+  GRANT_REVIEW_PENDING = 'GRANT_REVIEW_PENDING',
+  /** The version's risk review failed (GrantVersion.riskReview says why): the version can never be signed. */
+  GRANT_REVIEW_FAILED = 'GRANT_REVIEW_FAILED',
   /** Drafting, signing or terminating needs the LEGAL role in the grantor company or the grantee working group (or the operator). */
   GRANT_LEGAL_ROLE_REQUIRED = 'GRANT_LEGAL_ROLE_REQUIRED',
   /** A granted dataset (or its version) does not exist among the grantor company's datasets. */

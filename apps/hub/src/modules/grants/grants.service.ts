@@ -33,6 +33,7 @@ import {
   AuditService,
   badInput,
   conflict,
+  needsRiskReview,
   CoreErrorCode,
   forbidden,
   isUniqueViolation,
@@ -77,6 +78,7 @@ import {
   sha256Hex,
 } from './grant-rules';
 import { GrantErrorCode as E } from './grants.errors';
+import { riskReviewModel } from './grant-review.models';
 import { Grant, GrantPartyEnum, GrantSignature, GrantStateEnum, GrantVersion } from './grant.models';
 
 /** ISO 8601 UTC without milliseconds when they are zero (the document's time format). */
@@ -289,6 +291,9 @@ export class GrantsService {
             sha256: sha256Hex(bytes),
             supersedesSha256: supersedes ?? null,
             state: 'DRAFT',
+            // Hierarchies: the worker's risk review chooses the levels and writes its figures
+            // into the document; until then nobody can sign it.
+            reviewStatus: doc.datasets.some(needsRiskReview) ? 'PENDING' : null,
             termFrom: input.termFrom,
             termUntil: input.termUntil,
             createdBy: actor.userId,
@@ -439,6 +444,7 @@ export class GrantsService {
       createdAt: v.createdAt,
       activatedAt: v.activatedAt,
       endedAt: v.endedAt,
+      riskReview: riskReviewModel(v, doc),
       signatures: sigs.map((s): GrantSignature => ({
         id: s.id,
         party: s.party as GrantPartyEnum,
