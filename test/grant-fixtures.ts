@@ -11,7 +11,7 @@ export const COLUMNS = [
 ];
 
 export const DRAFT = `mutation($input: DraftGrantInput!) {
-  draftGrant(input: $input) { id grantId version state sha256 canonicalDocument text supersedesSha256 }
+  draftGrant(input: $input) { id grantId version state sha256 canonicalDocument text textKo supersedesSha256 }
 }`;
 export const ATTACH = `mutation($g: ID!, $v: Int!, $s: String!, $p: GrantParty) {
   attachGrantSignature(grantId: $g, version: $v, signature: $s, party: $p) { version state signatures { party current } }

@@ -41,6 +41,10 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
     expect(v).toMatchObject({ version: 1, state: 'DRAFT', supersedesSha256: null });
     expect(v.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(v.text).toContain(v.sha256);
+    // The Korean rendering over GraphQL: the same bytes, the same terms, line for line.
+    expect(v.textKo).toContain('M.AX 데이터 허브 — 데이터 접근 허가서');
+    expect(v.textKo).toContain(`정규(RFC 8785) 문서의 SHA-256: ${v.sha256}`);
+    expect(v.textKo.split('\n')).toHaveLength(v.text.split('\n').length);
     expect(JSON.parse(v.canonicalDocument)).toMatchObject({ grantId: v.grantId, version: 1 });
 
     // The grantee's lawyer fetches the canonical bytes over HTTP and signs them with the CLI.

@@ -100,8 +100,14 @@ export class GrantVersion {
   })
   canonicalDocument!: string;
 
-  @Field({ description: 'The terms rendered as text for people to read and print.' })
+  @Field({ description: 'The terms rendered as text for people to read and print (English).' })
   text!: string;
+
+  @Field({
+    description:
+      'The same terms rendered in Korean, from the same canonical bytes, line for line with `text` (also `maxhub contract show --lang ko`).',
+  })
+  textKo!: string;
 
   @Field({ description: 'Start of the term.' })
   termFrom!: Date;

@@ -439,6 +439,7 @@ export class GrantsService {
       supersedesSha256: v.supersedesSha256,
       canonicalDocument: v.document.toString('utf8'),
       text: renderGrantText(doc, { sha256: v.sha256 }),
+      textKo: renderGrantText(doc, { sha256: v.sha256, lang: 'ko' }),
       termFrom: v.termFrom,
       termUntil: v.termUntil,
       createdAt: v.createdAt,
