@@ -173,8 +173,13 @@ function compileColumn(
       }
       // Keyed by the entity column, not the date column: all dates of one entity move together.
       const key = deriveKey(options.masterSecret, options.grantId, 'shift-date', entity);
-      const shift = createDateShifter(key, spec.maxDays, type, name);
-      return { name, type, reads: [name, entity], fn: (row) => shift(row[name], row[entity]) };
+      const shift = createDateShifter(key, spec.maxDays, type, name, spec.timeOfDay);
+      return {
+        name,
+        type,
+        reads: [name, entity],
+        fn: (row, rowIndex) => shift(row[name], row[entity], rowIndex),
+      };
     }
     case 'noise': {
       const key = deriveKey(options.masterSecret, options.grantId, 'noise', name);
