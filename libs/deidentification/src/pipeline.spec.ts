@@ -278,6 +278,35 @@ describe('columnar entry points (applyBatch, countBatch)', () => {
     expect(got).toEqual(want);
   });
 
+  it('hands emit each row’s index, which a jittered date shift reads (applyBatch and apply agree)', () => {
+    const jittered = columns.map((c) =>
+      c.name === 'welded_at'
+        ? {
+            ...c,
+            transform: {
+              kind: 'shiftDate',
+              maxDays: 10,
+              entityColumn: 'operator',
+              timeOfDay: { mode: 'jitter', minutes: 20 },
+            },
+          }
+        : c,
+    );
+    const p = compilePipeline(options({ columns: jittered, rowFilter: filter }));
+    const got: unknown[][] = [];
+    const indexes: number[] = [];
+    p.applyBatch(byColumn(rows), rows.length, 500, (v, rowIndex) => {
+      got.push([...v]);
+      indexes.push(rowIndex);
+    });
+    const kept = rows.map((r, i) => [r, 500 + i] as const).filter(([r]) => r.line !== 'L2');
+    expect(indexes).toEqual(kept.map(([, i]) => i));
+    expect(got).toEqual(kept.map(([r, i]) => p.outputSchema.map((c) => p.apply(r, i)![c.name])));
+    // Rows sharing a raw time get times of their own.
+    const at = p.outputSchema.findIndex((c) => c.name === 'welded_at');
+    expect(new Set(got.map((v) => v[at])).size).toBeGreaterThan(new Set(kept.map(([r]) => r.welded_at)).size);
+  });
+
   it('names the columns it reads: pass 1 only the QIs and filter columns', () => {
     const p = compilePipeline(options({ rowFilter: filter, kAnonymity: ka }));
     expect([...p.classKeyColumns].sort()).toEqual(['line', 'welded_at']);

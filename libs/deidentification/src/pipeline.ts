@@ -80,15 +80,16 @@ export interface CompiledPipeline extends ClassifyingPipeline {
   /**
    * Columnar {@link apply}: for each of `length` rows given by column (`columns[name][i]`, at
    * least {@link inputColumns}) that passes the row filter, calls `emit` with its output values
-   * in {@link outputSchema} order. `emit` gets ONE reused array: copy what it keeps. Row i has
-   * row index `firstRowIndex + i` (noise depends on it). Returns the number of rows emitted.
+   * in {@link outputSchema} order and its row index. `emit` gets ONE reused array: copy what it
+   * keeps. Row i has row index `firstRowIndex + i` (noise depends on it, and so does the view's
+   * row order). Returns the number of rows emitted.
    * `passed`, when given, is this pipeline's {@link filterMask} of the same rows (not recomputed).
    */
   applyBatch(
     columns: Readonly<Record<string, readonly CellValue[]>>,
     length: number,
     firstRowIndex: number,
-    emit: (values: readonly CellValue[]) => void,
+    emit: (values: readonly CellValue[], rowIndex: number) => void,
     passed?: Uint8Array,
   ): number;
   /** Columnar {@link classKey}: adds the class key of every row passing the filter to `counter`. */
@@ -172,8 +173,13 @@ function compileColumn(
       }
       // Keyed by the entity column, not the date column: all dates of one entity move together.
       const key = deriveKey(options.masterSecret, options.grantId, 'shift-date', entity);
-      const shift = createDateShifter(key, spec.maxDays, type, name);
-      return { name, type, reads: [name, entity], fn: (row) => shift(row[name], row[entity]) };
+      const shift = createDateShifter(key, spec.maxDays, type, name, spec.timeOfDay);
+      return {
+        name,
+        type,
+        reads: [name, entity],
+        fn: (row, rowIndex) => shift(row[name], row[entity], rowIndex),
+      };
     }
     case 'noise': {
       const key = deriveKey(options.masterSecret, options.grantId, 'noise', name);
@@ -359,7 +365,7 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
           if (passed[r] === 0) continue;
           const rowIndex = firstRowIndex + r;
           for (let i = 0; i < n; i++) values[i] = cellFns[i](sources[i][r] ?? null, rowIndex);
-          emit(values);
+          emit(values, rowIndex);
           out++;
         }
         return out;
@@ -377,7 +383,7 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
           }
           const rowIndex = firstRowIndex + r;
           for (let i = 0; i < n; i++) values[i] = cellFns[i](sources[i][r] ?? null, rowIndex);
-          emit(values);
+          emit(values, rowIndex);
           out++;
         }
         return out;
@@ -389,7 +395,7 @@ export function compilePipeline(options: PipelineOptions): CompiledPipeline {
         if (filter !== null && !filter(row)) continue;
         const rowIndex = firstRowIndex + r;
         for (let i = 0; i < n; i++) values[i] = fns[i](row, rowIndex);
-        emit(values);
+        emit(values, rowIndex);
         emitted++;
       }
       return emitted;

@@ -3,6 +3,7 @@ import { DeidErrorCode, DeidentificationError } from './errors';
 import { deriveKey } from './keys';
 import { createNoiser, createRowUniform } from './noise';
 import { createDateShifter, createEntityShift } from './shift-date';
+import { NEW_DRAFT_TIME_OF_DAY, TransformSpecSchema } from './spec';
 import { daysFromCivil } from './time';
 
 const SECRET = Buffer.alloc(32, 9);
@@ -65,6 +66,108 @@ describe('date shifting', () => {
   it('refuses a malformed date', () => {
     const shift = createDateShifter(key('g1', 'shift-date', 'operator'), 10, 'date');
     expect(() => shift('13/02/2025', 'OP-1')).toThrow(DeidentificationError);
+  });
+});
+
+describe('the time of day of a date shift', () => {
+  const k = key('g1', 'shift-date', 'operator');
+  const ms = (iso: string) => Date.parse(iso);
+  const DAY = 86_400_000;
+  /** The whole days a timestamp moved by (the entity's shift), from the day-only shifter. */
+  const daysOf = (entity: string) => {
+    const out = createDateShifter(k, 30, 'date')('2025-02-13', entity) as string;
+    return dayNumber(out) - dayNumber('2025-02-13');
+  };
+
+  it('reads a shiftDate without timeOfDay as keep, adding nothing to the document', () => {
+    const spec = { kind: 'shiftDate', maxDays: 30, entityColumn: 'operator' };
+    const parsed = TransformSpecSchema.parse(spec);
+    expect(parsed).toEqual(spec);
+    const shift = createDateShifter(k, 30, 'timestamp');
+    expect((shift('2025-02-13T08:15:42.123Z', 'OP-1') as string).slice(10)).toBe('T08:15:42.123Z');
+  });
+
+  it('accepts only the three modes with their own parameters', () => {
+    const ok = (timeOfDay: unknown) =>
+      TransformSpecSchema.safeParse({ kind: 'shiftDate', maxDays: 5, entityColumn: 'op', timeOfDay }).success;
+    expect(ok({ mode: 'keep' })).toBe(true);
+    expect(ok({ mode: 'truncate', to: 'hour' })).toBe(true);
+    expect(ok({ mode: 'truncate', to: 'day' })).toBe(true);
+    expect(ok({ mode: 'jitter', minutes: 1 })).toBe(true);
+    expect(ok({ mode: 'jitter', minutes: 720 })).toBe(true);
+    expect(ok({ mode: 'truncate' })).toBe(false);
+    expect(ok({ mode: 'truncate', to: 'minute' })).toBe(false);
+    expect(ok({ mode: 'jitter', minutes: 0 })).toBe(false);
+    expect(ok({ mode: 'jitter', minutes: 721 })).toBe(false);
+    expect(ok({ mode: 'jitter', minutes: 1.5 })).toBe(false);
+    expect(ok({ mode: 'keep', to: 'hour' })).toBe(false);
+    expect(ok({ mode: 'round' })).toBe(false);
+    expect(ok('keep')).toBe(false);
+  });
+
+  it('drafts do not keep exact times of day', () => {
+    expect(NEW_DRAFT_TIME_OF_DAY.mode).not.toBe('keep');
+    expect(
+      TransformSpecSchema.safeParse({
+        kind: 'shiftDate',
+        maxDays: 5,
+        entityColumn: 'op',
+        timeOfDay: NEW_DRAFT_TIME_OF_DAY,
+      }).success,
+    ).toBe(true);
+  });
+
+  it('truncates to the UTC hour or day after moving the date by the entity’s days', () => {
+    const hour = createDateShifter(k, 30, 'timestamp', 'at', { mode: 'truncate', to: 'hour' });
+    const day = createDateShifter(k, 30, 'timestamp', 'at', { mode: 'truncate', to: 'day' });
+    const days = daysOf('OP-1');
+    const raw = '2025-02-13T08:15:42.123Z';
+    expect(hour(raw, 'OP-1')).toBe(new Date(ms('2025-02-13T08:00:00.000Z') + days * DAY).toISOString());
+    expect(day(raw, 'OP-1')).toBe(new Date(ms('2025-02-13T00:00:00.000Z') + days * DAY).toISOString());
+    // An offset is normalized first: 08:15 at +09:00 is 23:15 UTC the day before.
+    expect(hour('2025-02-13T08:15:42+09:00', 'OP-1')).toBe(
+      new Date(ms('2025-02-12T23:00:00.000Z') + days * DAY).toISOString(),
+    );
+    expect(hour(raw, null)).toBeNull();
+    expect(hour(null, 'OP-1')).toBeNull();
+    expect(() => hour('13/02/2025 08:15', 'OP-1')).toThrow(DeidentificationError);
+  });
+
+  it('jitters each row within ±minutes, the same for the same row, differently under another grant', () => {
+    const minutes = 30;
+    const jitter = createDateShifter(k, 30, 'timestamp', 'at', { mode: 'jitter', minutes });
+    const again = createDateShifter(k, 30, 'timestamp', 'at', { mode: 'jitter', minutes });
+    const other = createDateShifter(key('g2', 'shift-date', 'operator'), 30, 'timestamp', 'at', {
+      mode: 'jitter',
+      minutes,
+    });
+    const raw = '2025-02-13T08:15:42.123Z';
+    const centre = ms(raw) + daysOf('OP-1') * DAY;
+    const offsets = Array.from({ length: 4000 }, (_, r) => ms(jitter(raw, 'OP-1', r) as string) - centre);
+    for (const o of offsets) expect(Math.abs(o)).toBeLessThanOrEqual(minutes * 60_000);
+    expect(Array.from({ length: 50 }, (_, r) => again(raw, 'OP-1', r))).toEqual(
+      offsets.slice(0, 50).map((o) => new Date(centre + o).toISOString()),
+    );
+    const elsewhere = Array.from({ length: 50 }, (_, r) => other(raw, 'OP-1', r));
+    expect(elsewhere.filter((v, r) => v === jitter(raw, 'OP-1', r))).toHaveLength(0);
+    // Uniform over ±30 minutes: mean ~0 (sd of the mean 17 s), both ends reached, ms resolution.
+    const mean = offsets.reduce((a, b) => a + b, 0) / offsets.length;
+    expect(Math.abs(mean)).toBeLessThan(90_000);
+    expect(Math.min(...offsets)).toBeLessThan(-0.95 * minutes * 60_000);
+    expect(Math.max(...offsets)).toBeGreaterThan(0.95 * minutes * 60_000);
+    expect(new Set(offsets.map((o) => ((o % 1000) + 1000) % 1000)).size).toBeGreaterThan(900);
+    expect(() => jitter(raw, 'OP-1')).toThrow(DeidentificationError);
+    expect(jitter(raw, null, 1)).toBeNull();
+  });
+
+  it('leaves a date column a date shifted by whole days, whatever the mode', () => {
+    const plain = createDateShifter(k, 30, 'date')('2025-02-13', 'OP-1');
+    for (const t of [
+      { mode: 'truncate', to: 'day' },
+      { mode: 'jitter', minutes: 600 },
+    ] as const) {
+      expect(createDateShifter(k, 30, 'date', 'd', t)('2025-02-13', 'OP-1', 3)).toBe(plain);
+    }
   });
 });
 

@@ -85,6 +85,27 @@ export const TransformSpecSchema = z.discriminatedUnion('kind', [
     kind: z.literal('shiftDate'),
     maxDays: z.number().int().min(1).max(3650),
     entityColumn: z.string().min(1).max(128),
+    /**
+     * What happens to a timestamp's time of day (a `date` column has none: every mode leaves it
+     * a date, shifted by whole days). Absent means `keep`: grants signed before this option keep
+     * their meaning; the hub's drafts write it down (see {@link NEW_DRAFT_TIME_OF_DAY}).
+     * - `keep`: kept to the millisecond, as written. The same in every grant, so exact times of
+     *   day (with other released columns) can join two grants' rows.
+     * - `truncate`: cut to the start of the UTC hour (`to: 'hour'`: minutes, seconds and
+     *   milliseconds become 0) or of the UTC day (`to: 'day'`: 00:00:00.000).
+     * - `jitter`: moved by a secret offset drawn for each row, uniform within ±`minutes` minutes at
+     *   millisecond resolution, under the grant's key for the entity column (fixed per row: the
+     *   same row always gets the same time). Intervals between an entity's events are then kept
+     *   only to within 2 × `minutes`, and a time may cross midnight.
+     * `truncate` and `jitter` write the canonical UTC form `YYYY-MM-DDTHH:MM:SS.sssZ`.
+     */
+    timeOfDay: z
+      .discriminatedUnion('mode', [
+        z.strictObject({ mode: z.literal('keep') }),
+        z.strictObject({ mode: z.literal('truncate'), to: z.enum(['hour', 'day']) }),
+        z.strictObject({ mode: z.literal('jitter'), minutes: z.number().int().min(1).max(720) }),
+      ])
+      .optional(),
   }),
   /** Add bounded noise to a number: uniform in [-magnitude, magnitude], or relative (fraction of |value|). */
   z.strictObject({
@@ -96,6 +117,15 @@ export const TransformSpecSchema = z.discriminatedUnion('kind', [
 ]);
 export type TransformSpec = z.infer<typeof TransformSpecSchema>;
 export type TransformKind = TransformSpec['kind'];
+
+/** The time-of-day treatment of a date shift (`shiftDate.timeOfDay`). */
+export type TimeOfDay = NonNullable<Extract<TransformSpec, { kind: 'shiftDate' }>['timeOfDay']>;
+
+/**
+ * The time-of-day treatment the hub's drafts write into every `shiftDate`: the hour is kept; the
+ * minutes, seconds and milliseconds, which could join two grants' rows, are not.
+ */
+export const NEW_DRAFT_TIME_OF_DAY: TimeOfDay = { mode: 'truncate', to: 'hour' };
 
 /**
  * Most predicates one list may hold (a grant's row filter; an analyst's `where` allows fewer).

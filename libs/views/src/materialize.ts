@@ -1,20 +1,24 @@
 /**
  * Materialization of one granted dataset version: raw rows → the grant's row filter →
- * transforms → k-anonymity → chunks in the owner's bucket, the manifest written last.
+ * transforms → k-anonymity → the view's row order → chunks in the owner's bucket, the manifest
+ * written last.
  *
- * Fixed-level k-anonymity needs the class sizes before the view can be released. The raw object
- * is read ONCE: its rows are transformed, counted by class and written as chunks in the same
- * pass, staged under the view's prefix in the owner's bucket (nothing is served before the
- * manifest exists, and the manifest is written last). When some classes turn out smaller than
- * k, the staged chunks from the first one holding such a row are read back, those rows dropped
- * and the tail re-chunked (suppression is rare and clustered, and re-reading compressed chunks
- * is far cheaper than parsing the raw object again). The older two-pass path (pass 1 counts,
- * pass 2 emits only released rows) stays available (`passes: 2`) and yields the same view.
+ * The raw object is read ONCE: its rows are transformed, counted by class (fixed-level
+ * k-anonymity needs every class size before anything may be released) and handed to the row
+ * shuffler (row-order.ts), which puts them in the view's order — a permutation keyed per grant,
+ * so that row positions do not link two grants' views (invariant 7). The shuffler holds a
+ * bounded number of rows; a large view's rows wait, compressed, in spool objects under the
+ * view's prefix in the owner's bucket. The chunks are then written in the view's order, leaving
+ * out the rows of classes smaller than k (known only once the whole object was read). The older
+ * two-pass path (`passes: 2`: pass 1 counts classes, pass 2 hands over only released rows) stays
+ * available and yields the same view: the order depends only on the grant, the view and which
+ * rows are released.
  *
- * Memory is one batch, one chunk in flight per upload slot and the class counts — never the
- * object. A retry starts from scratch: every object under the prefix is deleted first, so a
- * crash never leaves a view that looks complete; a refused or failed materialization removes
- * what it staged.
+ * Memory is one batch, the shuffler's bounded rows and spool budget, one chunk in flight per
+ * upload slot and the class counts — never the object. Nothing is served before the manifest
+ * exists, and it is written last, after the spool objects are removed. A retry starts from
+ * scratch: every object under the prefix is deleted first, so a crash never leaves a view that
+ * looks complete; a refused or failed materialization removes what it staged.
  */
 import {
   type CellValue,
@@ -24,7 +28,6 @@ import {
   ChunkedViewWriter,
   chunkObjectName,
   type ColumnType,
-  decodeChunkColumns,
   type EncodedChunk,
   type Row,
   type RowPrefilter,
@@ -34,6 +37,7 @@ import {
   type CompiledPipeline,
   compilePipeline,
   createSuppressor,
+  encodeClassKey,
   KAnonymitySpecSchema,
   type PipelineColumn,
   releaseReport,
@@ -42,7 +46,11 @@ import {
 } from '@maxhub/deidentification';
 import { ViewError, ViewErrorCode } from './errors';
 import { manifestKey, type ViewManifest, type ViewSummary } from './manifest';
+import { RowShuffler, RowTagger, rowOrderKey } from './row-order';
 import type { ViewStore } from './store';
+
+/** Where the row shuffler spools under a view's prefix (removed before the manifest is written). */
+const SPOOL_DIR = 'spool/';
 
 /** A column of the raw dataset version (from its validated schema). */
 export interface RawColumn {
@@ -84,13 +92,21 @@ export interface MaterializeInput {
   uploadConcurrency?: number;
   /** gzip level of the chunks; default 1 (measured in bench/formats and bench/queries). */
   gzipLevel?: number;
+  /**
+   * Rows of the raw object, when known (a published version's validated row count): sizes the
+   * row shuffler's groups so that a large view is spooled once. Unknown or wrong costs time
+   * (a group is split again), never memory.
+   */
+  expectedRows?: number;
+  /** Tuning of the row shuffler (tests and benchmarks); see row-order.ts for the defaults. */
+  rowOrder?: { groupRows?: number; memoryBytes?: number };
   /** Called after each batch of the emitting pass with rows read so far. */
   onProgress?: (rowsRead: number) => void;
   /**
-   * 1 (default): one read of the raw object, chunks staged while counting classes, the chunks
-   * holding suppressed rows rewritten afterwards. 2: pass 1 counts classes, pass 2 emits only
-   * released rows (the raw object is read twice). Both write the same view; without
-   * k-anonymity there is only one pass either way.
+   * 1 (default): one read of the raw object, rows shuffled while classes are counted, rows of
+   * classes smaller than k left out as the chunks are written. 2: pass 1 counts classes, pass 2
+   * shuffles only released rows (the raw object is read twice). Both write the same view;
+   * without k-anonymity there is only one pass either way.
    */
   passes?: 1 | 2;
 }
@@ -168,29 +184,27 @@ function columnSource(
   };
 }
 
-/** Uploads chunks with at most `limit` PUTs in flight; the first failure is rethrown. */
-class ChunkUploader {
+/** Uploads objects with at most `limit` PUTs in flight; the first failure is rethrown. */
+class Uploader {
   private readonly inFlight = new Set<Promise<void>>();
   private failure: Error | undefined;
 
   constructor(
     private readonly store: ViewStore,
-    private readonly prefix: string,
     private readonly limit: number,
   ) {}
 
-  async upload(chunks: readonly EncodedChunk[]): Promise<void> {
-    for (const c of chunks) {
-      while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
-      if (this.failure !== undefined) throw this.failure;
-      const p: Promise<void> = this.store
-        .put(`${this.prefix}${chunkObjectName(c.info.index)}`, c.bytes)
-        .catch((err: unknown) => {
-          this.failure ??= err instanceof Error ? err : new Error('a chunk upload failed');
-        })
-        .finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
-    }
+  /** Starts the PUT once a slot is free (resolves when it has started, not when it is done). */
+  async put(key: string, bytes: Buffer): Promise<void> {
+    while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+    const p: Promise<void> = this.store
+      .put(key, bytes)
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error('an upload failed');
+      })
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
   /** Waits for every upload; throws the first failure. */
@@ -200,47 +214,34 @@ class ChunkUploader {
   }
 }
 
-/** What one emitting pass produced. */
-interface Written {
+/** What the read of the raw object produced. */
+interface ReadPass {
   rowsIn: number;
+  /** Rows handed to the shuffler. */
   rowsOut: number;
-  chunks: ChunkInfo[];
 }
 
 /**
- * Reads the object once (the `inputColumns`), applies `applyBatch` and writes the emitted rows
- * as chunks; `onRow` sees each emitted row's values and the chunk it goes to.
+ * Reads the object once (the pipeline's input columns), applies the pipeline and hands every
+ * row it emits, with its row index, to the shuffler (when `accept` does not refuse it); `onRow`
+ * sees each handed row's values.
  */
-async function writePass(
+async function readPass(
   input: MaterializeInput,
   pipeline: CompiledPipeline,
-  applyBatch: CompiledPipeline['applyBatch'],
-  uploader: ChunkUploader,
-  onRow?: (values: readonly CellValue[], chunk: number) => void,
-): Promise<Written> {
-  const chunkRows = input.chunkRows ?? 10_000;
-  const writer = new ChunkedViewWriter(pipeline.outputSchema, {
-    chunkRows,
-    gzipLevel: input.gzipLevel ?? 1,
-    dictionary: true,
-  });
+  shuffler: RowShuffler,
+  accept?: (values: readonly CellValue[]) => boolean,
+  onRow?: (values: readonly CellValue[]) => void,
+): Promise<ReadPass> {
   let rowsIn = 0;
   let rowsOut = 0;
-  const done: EncodedChunk[] = [];
-  const emit =
-    onRow === undefined
-      ? (values: readonly CellValue[]): void => {
-          const c = writer.pushValues(values);
-          if (c !== undefined) done.push(c);
-        }
-      : (values: readonly CellValue[]): void => {
-          onRow(values, Math.floor(rowsOut / chunkRows));
-          rowsOut++;
-          const c = writer.pushValues(values);
-          if (c !== undefined) done.push(c);
-        };
+  const emit = (values: readonly CellValue[], rowIndex: number): void => {
+    if (accept !== undefined && !accept(values)) return;
+    onRow?.(values);
+    shuffler.push(rowIndex, values);
+    rowsOut++;
+  };
   const open = columnSource(input);
-  let emitted = 0;
   // Rows the grant's filter drops need only the filter's columns typed, and the filter's verdict
   // is not computed twice — but only a mask this very filter made is trusted.
   const masks = new WeakSet<Uint8Array>();
@@ -257,70 +258,48 @@ async function writePass(
         };
   for await (const batch of open(pipeline.inputColumns, prefilter)) {
     const passed = batch.kept !== undefined && masks.has(batch.kept) ? batch.kept : undefined;
-    emitted += applyBatch(batch.columns, batch.length, rowsIn, emit, passed);
+    shuffler.beginRange(rowsIn, batch.length);
+    pipeline.applyBatch(batch.columns, batch.length, rowsIn, emit, passed);
     rowsIn += batch.length;
-    if (done.length > 0) await uploader.upload(done.splice(0));
+    await shuffler.settle();
     input.onProgress?.(rowsIn);
   }
-  const end = writer.finish();
-  await uploader.upload(end.chunks);
-  await uploader.drain();
-  return { rowsIn, rowsOut: emitted, chunks: end.index.chunks };
+  return { rowsIn, rowsOut };
 }
 
 /**
- * Drops the rows of classes smaller than k from the staged chunks `from` onwards and re-chunks
- * them in place (every chunk but the last keeps `chunkRows` rows, row numbers stay contiguous).
- * A rewritten chunk j is uploaded only after staged chunk j was read, so nothing is overwritten
- * before it is consumed. Returns the view's chunks.
+ * Writes the view's chunks: the shuffler's rows in the view's order, minus those `keep` refuses
+ * (rows of classes smaller than k, known only once the whole object was read). Every chunk but
+ * the last holds `chunkRows` rows. Returns the chunks.
  */
-async function rewriteTail(
+async function writeChunks(
   input: MaterializeInput,
   pipeline: CompiledPipeline,
-  counter: TupleClassCounter,
-  k: number,
-  staged: readonly ChunkInfo[],
-  from: number,
-  uploader: ChunkUploader,
+  shuffler: RowShuffler,
+  uploader: Uploader,
+  keep?: (values: readonly CellValue[]) => boolean,
 ): Promise<ChunkInfo[]> {
-  const { store, prefix } = input;
-  const kept = staged.slice(0, from);
-  if (from >= staged.length) return kept;
   const writer = new ChunkedViewWriter(pipeline.outputSchema, {
     chunkRows: input.chunkRows ?? 10_000,
     gzipLevel: input.gzipLevel ?? 1,
     dictionary: true,
-    start: { index: from, row: staged[from].firstRow },
   });
-  const positions = pipeline.quasiIdentifierPositions;
-  const width = pipeline.outputSchema.length;
-  const values = new Array<CellValue>(width).fill(null);
-  const read = (info: ChunkInfo): Promise<Buffer | undefined> =>
-    store.get(`${prefix}${chunkObjectName(info.index)}`);
-  let next = read(staged[from]);
   const done: EncodedChunk[] = [];
-  for (let i = from; i < staged.length; i++) {
-    const bytes = await next;
-    if (i + 1 < staged.length) next = read(staged[i + 1]);
-    if (bytes === undefined)
-      throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'a staged chunk of the view is missing');
-    const chunk = decodeChunkColumns(bytes, staged[i].sha256);
-    const data = chunk.data;
-    for (let r = 0; r < chunk.rowCount; r++) {
-      for (let j = 0; j < width; j++) values[j] = data[j][r];
-      if (counter.countOf(values, positions) < k) continue;
+  const upload = async (chunks: readonly EncodedChunk[]) => {
+    for (const c of chunks) await uploader.put(`${input.prefix}${chunkObjectName(c.info.index)}`, c.bytes);
+  };
+  await shuffler.drain(
+    (values) => {
+      if (keep !== undefined && !keep(values)) return;
       const c = writer.pushValues(values);
       if (c !== undefined) done.push(c);
-    }
-    if (done.length > 0) await uploader.upload(done.splice(0));
-  }
+    },
+    () => upload(done.splice(0)),
+  );
   const end = writer.finish();
-  await uploader.upload(end.chunks);
+  await upload(end.chunks);
   await uploader.drain();
-  const chunks = [...kept, ...end.index.chunks];
-  // Staged chunks past the new end would otherwise lie beside the view.
-  await store.remove(staged.slice(chunks.length).map((c) => `${prefix}${chunkObjectName(c.index)}`));
-  return chunks;
+  return end.index.chunks;
 }
 
 /**
@@ -342,17 +321,29 @@ export async function materializeView(input: MaterializeInput): Promise<ViewMani
     rowFilter: input.granted.rowFilter,
     kAnonymity,
   });
-  const uploader = new ChunkUploader(store, prefix, Math.max(1, input.uploadConcurrency ?? 2));
+  const uploader = new Uploader(store, Math.max(1, input.uploadConcurrency ?? 2));
+  const shuffler = new RowShuffler({
+    store,
+    spoolPrefix: `${prefix}${SPOOL_DIR}`,
+    tagger: new RowTagger(rowOrderKey(input.masterSecret, input.grantId, prefix)),
+    columns: pipeline.outputSchema,
+    put: (key, bytes) => uploader.put(key, bytes),
+    uploaded: () => uploader.drain(),
+    expectedRows: input.expectedRows,
+    groupRows: input.rowOrder?.groupRows,
+    memoryBytes: input.rowOrder?.memoryBytes,
+    gzipLevel: input.gzipLevel,
+  });
 
-  let written: Written;
+  let read: ReadPass;
   let chunks: ChunkInfo[];
   let risk: ViewSummary['risk'] = null;
   let passedFilter: number;
   try {
     if (kAnonymity === undefined) {
-      written = await writePass(input, pipeline, pipeline.applyBatch.bind(pipeline), uploader);
-      chunks = written.chunks;
-      passedFilter = written.rowsOut;
+      read = await readPass(input, pipeline, shuffler);
+      passedFilter = read.rowsOut;
+      chunks = await writeChunks(input, pipeline, shuffler, uploader);
     } else if (input.passes === 2) {
       // Pass 1 types only the columns the class keys and the row filter read.
       const counter = new ClassCounter();
@@ -361,30 +352,38 @@ export async function materializeView(input: MaterializeInput): Promise<ViewMani
         pipeline.countBatch(batch.columns, batch.length, i, counter);
         i += batch.length;
       }
-      const suppressor = createSuppressor(pipeline, counter);
-      risk = suppressor.report;
-      written = await writePass(input, pipeline, suppressor.applyBatch.bind(suppressor), uploader);
-      chunks = written.chunks;
+      // The report and the refusal (DEID_SUPPRESSION_LIMIT_EXCEEDED) of pass 2.
+      risk = createSuppressor(pipeline, counter).report;
       passedFilter = counter.rows;
+      const { k } = kAnonymity;
+      const positions = pipeline.quasiIdentifierPositions;
+      const qi = new Array<CellValue>(positions.length).fill(null);
+      const released = (values: readonly CellValue[]): boolean => {
+        for (let q = 0; q < positions.length; q++) qi[q] = values[positions[q]];
+        return counter.countOf(encodeClassKey(qi)) >= k;
+      };
+      read = await readPass(input, pipeline, shuffler, risk.suppressedRows > 0 ? released : undefined);
+      chunks = await writeChunks(input, pipeline, shuffler, uploader);
     } else {
       const positions = pipeline.quasiIdentifierPositions;
       const counter = new TupleClassCounter(positions.length);
-      written = await writePass(
-        input,
-        pipeline,
-        pipeline.applyBatch.bind(pipeline),
-        uploader,
-        (values, chunk) => counter.add(values, positions, chunk),
+      read = await readPass(input, pipeline, shuffler, undefined, (values) =>
+        counter.add(values, positions, 0),
       );
       // The same report and the same refusal (DEID_SUPPRESSION_LIMIT_EXCEEDED) as two passes.
       risk = releaseReport(counter.sizes(), kAnonymity);
       passedFilter = counter.rows;
-      const first = risk.suppressedRows > 0 ? counter.firstTagBelow(kAnonymity.k) : undefined;
-      chunks =
-        first === undefined
-          ? written.chunks
-          : await rewriteTail(input, pipeline, counter, kAnonymity.k, written.chunks, first, uploader);
+      const { k } = kAnonymity;
+      // Rows of classes smaller than k are known only now: they are left out as the view is written.
+      const released =
+        risk.suppressedRows > 0
+          ? (values: readonly CellValue[]) => counter.countOf(values, positions) >= k
+          : undefined;
+      chunks = await writeChunks(input, pipeline, shuffler, uploader, released);
     }
+    // Spool objects are removed group by group; a split group's leave nothing either.
+    const left = await store.list(`${prefix}${SPOOL_DIR}`);
+    if (left.length > 0) await store.remove(left);
   } catch (err) {
     // No manifest was written; do not leave staged rows (perhaps of a refused release) behind.
     await deleteView(store, prefix).catch(() => undefined);
@@ -393,8 +392,8 @@ export async function materializeView(input: MaterializeInput): Promise<ViewMani
 
   const rowsOut = chunks.reduce((n, c) => n + c.rowCount, 0);
   const summary: ViewSummary = {
-    rowsIn: written.rowsIn,
-    rowsFiltered: written.rowsIn - passedFilter,
+    rowsIn: read.rowsIn,
+    rowsFiltered: read.rowsIn - passedFilter,
     rowsSuppressed: passedFilter - rowsOut,
     rowsOut,
     quasiIdentifiers: [...pipeline.quasiIdentifiers],

@@ -286,6 +286,8 @@ export class ViewsService {
       datasetColumns: columns,
       granted,
       chunkRows: 10_000,
+      // The validated row count sizes the row shuffler's groups (a view is spooled at most once).
+      expectedRows: dv.rowCount === null ? undefined : Number(dv.rowCount),
       // CSV/JSONL: one streaming GET per pass; Parquet: range reads. Only needed columns are typed.
       openColumns: datasetColumns({
         bucket,
