@@ -204,4 +204,30 @@ describe('NDA grants: draft, sign, activate, terminate (e2e, real PostgreSQL)', 
       ['grant.activated', 'grant.drafted', 'grant.signed', 'grant.signed', 'grant.terminated'].sort(),
     );
   });
+
+  it('writes every term it will enforce into the v2 document: classes, export rights, retention, row order, a shifted date’s time of day', async () => {
+    const input = draftInput(company.slug, group, ds);
+    input.datasets[0].columns[2] = {
+      name: 'welded_at',
+      transform: { kind: 'shiftDate', maxDays: 10, entityColumn: 'operator_id' } as never,
+    };
+    const v = (await ctx.gqlOk(DRAFT, { input }, grantor.token)).draftGrant;
+    const doc = JSON.parse(v.canonicalDocument as string);
+    expect(doc.schema).toBe('maxhub.grant/v2');
+    expect(doc.datasets[0].columns[2]).toEqual({
+      name: 'welded_at',
+      class: 'QUASI_IDENTIFIER',
+      transform: {
+        kind: 'shiftDate',
+        maxDays: 10,
+        entityColumn: 'operator_id',
+        timeOfDay: { mode: 'truncate', to: 'hour' },
+      },
+    });
+    expect(doc.limits.exports).toEqual({ allowed: true, maxRowsPerExport: 1_000_000, perDay: 10 });
+    expect(doc.retention).toEqual({ viewsDeletedWithinHours: 24 });
+    expect(doc.release).toEqual({ rowOrder: 'PERMUTED_PER_GRANT' });
+    expect(v.text).toContain('the time of day is cut to the hour (minutes and seconds are not released)');
+    expect(v.textKo).toContain('시각은 시 단위로 절삭');
+  });
 });

@@ -260,3 +260,37 @@ describe('the risk review written into a v2 grant', () => {
     expect(() => parseGrantDocument(v1)).toThrow(/exists only in v2 grants/);
   });
 });
+
+describe('a shifted date’s time of day, in words', () => {
+  const shifted = (timeOfDay?: unknown) => {
+    const doc = v2();
+    doc.datasets[0].columns[2] = {
+      name: 'shift_start',
+      class: 'QUASI_IDENTIFIER',
+      transform: {
+        kind: 'shiftDate',
+        maxDays: 30,
+        entityColumn: 'operator_id',
+        ...(timeOfDay === undefined ? {} : { timeOfDay }),
+      } as never,
+    };
+    const parsed = parseGrantDocument(doc);
+    return [renderGrantText(parsed, { sha256: 'x' }), renderGrantText(parsed, { sha256: 'x', lang: 'ko' })];
+  };
+
+  it('says plainly what each treatment keeps, in both languages', () => {
+    const [keepEn, keepKo] = shifted();
+    expect(keepEn).toContain(
+      'the time of day is kept exactly (it is the same in every grant and can match rows across grants)',
+    );
+    expect(keepKo).toContain('시각은 그대로 유지');
+    const [hourEn, hourKo] = shifted({ mode: 'truncate', to: 'hour' });
+    expect(hourEn).toContain('the time of day is cut to the hour (minutes and seconds are not released)');
+    expect(hourKo).toContain('시각은 시 단위로 절삭');
+    const [dayEn] = shifted({ mode: 'truncate', to: 'day' });
+    expect(dayEn).toContain('the time of day is not released');
+    const [jitterEn, jitterKo] = shifted({ mode: 'jitter', minutes: 45 });
+    expect(jitterEn).toContain('moved by a secret random offset of up to ±45 minutes for each row');
+    expect(jitterKo).toContain('최대 ±45분');
+  });
+});

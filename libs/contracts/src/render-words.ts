@@ -65,6 +65,9 @@ export interface Words {
     keep: string;
     pseudonymize: (bits: number) => string;
     shiftDate: (days: number, entity: string) => string;
+    timeKept: string;
+    timeTruncated: (to: 'hour' | 'day') => string;
+    timeJittered: (minutes: number) => string;
     noiseRelative: (percent: string) => string;
     noiseAbsolute: (magnitude: number) => string;
     noiseDigits: (digits: number) => string;
@@ -160,6 +163,14 @@ const EN: Words = {
     pseudonymize: (bits) => `replaced by a keyed pseudonym (${bits} bits), unlinkable across grants`,
     shiftDate: (days, entity) =>
       `shifted by a secret offset of up to ±${days} days, the same for all rows of one "${entity}"`,
+    timeKept:
+      '; the time of day is kept exactly (it is the same in every grant and can match rows across grants)',
+    timeTruncated: (to) =>
+      to === 'hour'
+        ? '; the time of day is cut to the hour (minutes and seconds are not released)'
+        : '; the time of day is not released (cut to the start of the day)',
+    timeJittered: (m) =>
+      `; the time of day is moved by a secret random offset of up to ±${m} minutes for each row`,
     noiseRelative: (p) => `±${p} of the value`,
     noiseAbsolute: (m) => `±${m}`,
     noiseDigits: (d) => `, then rounded to ${d} decimal digits`,
@@ -255,6 +266,10 @@ const KO: Words = {
     pseudonymize: (bits) => `키 기반 가명(${bits}비트)으로 대체, 허가 간 연결 불가`,
     shiftDate: (days, entity) =>
       `비밀 오프셋(최대 ±${days}일)만큼 이동, 같은 "${entity}"의 모든 행에 같은 오프셋`,
+    timeKept: '; 시각은 그대로 유지(모든 허가에서 같으므로 허가 간 행을 연결할 수 있음)',
+    timeTruncated: (to) =>
+      to === 'hour' ? '; 시각은 시 단위로 절삭(분과 초는 제공하지 않음)' : '; 시각은 제공하지 않음(하루의 시작으로 절삭)',
+    timeJittered: (m) => `; 시각은 행마다 최대 ±${m}분의 비밀 무작위 오프셋만큼 이동`,
     noiseRelative: (p) => `값의 ±${p}`,
     noiseAbsolute: (m) => `±${m}`,
     noiseDigits: (d) => `, 그 후 소수점 ${d}자리로 반올림`,

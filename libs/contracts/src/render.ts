@@ -135,8 +135,16 @@ function transformWords(t: TransformSpec, w: Words): string {
       return w.transform.pseudonymize(t.bits);
     case 'generalize':
       return generalizationWords(t.generalization, w);
-    case 'shiftDate':
-      return w.transform.shiftDate(t.maxDays, shown(t.entityColumn));
+    case 'shiftDate': {
+      const tod = t.timeOfDay ?? { mode: 'keep' as const };
+      const time =
+        tod.mode === 'keep'
+          ? w.transform.timeKept
+          : tod.mode === 'truncate'
+            ? w.transform.timeTruncated(tod.to)
+            : w.transform.timeJittered(tod.minutes);
+      return w.transform.shiftDate(t.maxDays, shown(t.entityColumn)) + time;
+    }
     case 'noise': {
       const size = t.relative
         ? w.transform.noiseRelative(formatPercent(t.magnitude))

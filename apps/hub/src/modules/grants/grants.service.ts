@@ -25,6 +25,7 @@ import {
   GrantVersionEntity,
   WorkingGroupEntity,
 } from '@maxhub/db';
+import { NEW_DRAFT_TIME_OF_DAY } from '@maxhub/deidentification';
 import { describeCertificate } from '@maxhub/pki';
 import { DataSource, In } from 'typeorm';
 import {
@@ -57,6 +58,15 @@ function grantableColumn(c: DatasetColumnRecord): GrantableColumn {
       ? { personalDataOverride: { detectedKind: c.personalData.kind } }
       : {}),
   };
+}
+
+/**
+ * A shiftDate transform with its time-of-day treatment written down: the drafter's, or the
+ * hub's default for new drafts (cut to the hour), so the document says what it keeps.
+ */
+function withTimeOfDay(transform: Record<string, unknown>): Record<string, unknown> {
+  if (transform.kind !== 'shiftDate' || transform.timeOfDay !== undefined) return transform;
+  return { ...transform, timeOfDay: { ...NEW_DRAFT_TIME_OF_DAY } };
 }
 
 /** Hours within which the views of an ended grant are deleted (written into every v2 grant). */
@@ -194,7 +204,7 @@ export class GrantsService {
           const override = col ? grantableColumn(col).personalDataOverride : undefined;
           return {
             name: c.name,
-            transform: c.transform,
+            transform: withTimeOfDay(c.transform),
             ...(col ? { class: col.class } : {}),
             ...(override ? { personalDataOverride: override } : {}),
           };
