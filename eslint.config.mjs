@@ -49,6 +49,7 @@ export default tseslint.config(
       '*.js',
       '*.mjs',
       'scripts/*.js',
+      'scripts/*.mjs',
       '.minio/**',
       '.run/**',
     ],
