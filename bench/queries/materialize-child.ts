@@ -4,7 +4,7 @@
  * streaming GET for CSV/JSONL) and prints the view's summary as one JSON line. It does nothing
  * else, so the parent's /proc sampling of its RSS measures the materialization alone.
  *
- * argv[2]: JSON { endpoint, accessKey, secretKey, bucket, key, size, prefix }.
+ * argv[2]: JSON { endpoint, accessKey, secretKey, bucket, key, size, prefix, expectedRows? }.
  */
 import { randomBytes } from 'node:crypto';
 import { CompanyBucket, createClient } from '@maxhub/storage';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     uploadConcurrency?: number;
     gzipLevel?: number;
     batchSize?: number;
+    expectedRows?: number;
   };
   const client = createClient({
     url: a.endpoint,
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     chunkRows: 10_000,
     uploadConcurrency: a.uploadConcurrency,
     gzipLevel: a.gzipLevel,
+    // As the worker does: the published version's row count sizes the row shuffler's groups.
+    expectedRows: a.expectedRows,
     openColumns: datasetColumns({
       bucket,
       key: a.key,

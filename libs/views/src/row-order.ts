@@ -14,31 +14,41 @@
  * Computing it with bounded memory is an external bucket sort ({@link RowShuffler}): rows are
  * routed by the top bits of their tag into 2^b groups (b chosen from the expected row count, so
  * that a group is ~{@link DEFAULT_GROUP_ROWS} rows), each group's rows are packed into small
- * compressed blocks (the chunk format of @maxhub/formats), and when the blocks held in memory pass
- * a byte budget the largest group's blocks are uploaded as one spool object under the view's
- * prefix. Groups are then read back in tag order, one at a time, sorted by tag in memory and
+ * blocks (the chunk format of @maxhub/formats, uncompressed), and when the blocks held in memory
+ * pass a byte budget the largest group's blocks are gzipped and uploaded as one spool object
+ * under the view's prefix. Groups are then read back in tag order, one at a time, sorted by tag in memory and
  * emitted. A group larger than expected (the row count was unknown or wrong) is split again by
  * the next bits of the tag, through a spool of its own: memory stays bounded whatever the hint,
  * only time grows. A view that fits in one group never touches the store for this.
  */
-import { createCipheriv, hkdfSync, type Cipher } from 'node:crypto';
-import {
-  type CellValue,
-  ChunkedViewWriter,
-  type ColumnDeclaration,
-  decodeChunkColumns,
-  type EncodedChunk,
-} from '@maxhub/formats';
+import { createCipheriv, createHash, hkdfSync, type Cipher } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { CellValue, ColumnDeclaration } from '@maxhub/formats';
 import { assertMasterSecret } from '@maxhub/deidentification';
 import { ViewError, ViewErrorCode } from './errors';
+import {
+  BlockBuilder,
+  blockBytes,
+  cellOf,
+  type CellKind,
+  Interner,
+  kindOf,
+  packBlocks,
+  type SpoolBlock,
+  unpackBlocks,
+} from './spool';
 import type { ViewStore } from './store';
 
 /** Rows a group is sized for when the row count is known (one group is sorted in memory at a time). */
-export const DEFAULT_GROUP_ROWS = 65_536;
-/** Encoded spool bytes held in memory before the largest group's blocks are uploaded. */
+export const DEFAULT_GROUP_ROWS = 131_072;
+/** Bytes of packed blocks held in memory before the largest group's blocks are spooled. */
 export const DEFAULT_SPOOL_MEMORY_BYTES = 16 * 1024 * 1024;
-/** Rows waiting, over all groups, to be packed into blocks. */
-const PENDING_ROWS = 65_536;
+/** Rows a group's block holds, spread over the groups (blocks are typed arrays: cheap to hold). */
+const PENDING_ROWS = 262_144;
+/** The fewest rows in a block. */
+const MIN_BLOCK_ROWS = 256;
+/** Spent blocks kept for their arrays. */
+const POOL_BLOCKS = 64;
 /** Most groups one level routes to (2^10). */
 const MAX_GROUP_BITS = 10;
 /** A group is sorted by packing its 32-bit sort key and its position into one double: < 2^20 rows. */
@@ -78,6 +88,7 @@ export function rowOrderKey(
 export class RowTagger {
   private readonly cipher: Cipher;
   private blocks = Buffer.alloc(0);
+  private view = new DataView(this.blocks.buffer);
 
   constructor(key: Buffer) {
     if (key.length !== 32) throw new TypeError('a row-order key is 32 bytes');
@@ -90,22 +101,24 @@ export class RowTagger {
    * tag's upper and lower 32 bits). Indexes are whole numbers below 2^53.
    */
   tags(count: number, index: (j: number) => number, hi: Uint32Array, lo: Uint32Array): void {
-    if (this.blocks.length < count * 16)
+    if (this.blocks.length < count * 16) {
+      // Each block: "row1", 0, then the index as two big-endian 32-bit words (no two indexes
+      // share a block); the first two words never change.
       this.blocks = Buffer.alloc(Math.max(count * 16, 2 * this.blocks.length));
-    const b = this.blocks;
+      this.view = new DataView(this.blocks.buffer, this.blocks.byteOffset, this.blocks.byteLength);
+      for (let at = 0; at < this.blocks.length; at += 16) this.view.setUint32(at, 0x726f7731);
+    }
+    const v = this.view;
     for (let j = 0; j < count; j++) {
       const i = index(j);
-      const at = j * 16;
-      // "row1", 0, then the index as two 32-bit words: no two indexes share a block.
-      b.writeUInt32BE(0x726f7731, at);
-      b.writeUInt32BE(0, at + 4);
-      b.writeUInt32BE(Math.floor(i / 0x1_0000_0000), at + 8);
-      b.writeUInt32BE(i >>> 0, at + 12);
+      v.setUint32(j * 16 + 8, Math.floor(i / 0x1_0000_0000));
+      v.setUint32(j * 16 + 12, i >>> 0);
     }
-    const out = this.cipher.update(b.subarray(0, count * 16));
+    const out = this.cipher.update(this.blocks.subarray(0, count * 16));
+    const o = new DataView(out.buffer, out.byteOffset, out.byteLength);
     for (let j = 0; j < count; j++) {
-      hi[j] = out.readUInt32BE(j * 16);
-      lo[j] = out.readUInt32BE(j * 16 + 4);
+      hi[j] = o.getUint32(j * 16);
+      lo[j] = o.getUint32(j * 16 + 4);
     }
   }
 }
@@ -127,22 +140,17 @@ function bitsAt(hi: number, lo: number, offset: number, count: number): number {
 
 /**
  * The order of `n` rows (< 2^20) by tag: positions sorted by the 32 tag bits from `offset` (the
- * bits before it are the same for all of them), ties by the whole tag, then by row index.
+ * bits before it are the same for all of them), ties by the whole tag, then by position (rows
+ * enter a group in raw order, so a tie of whole tags — 2^-64 — is broken by the row index).
  */
-export function tagOrder(
-  hi: Uint32Array,
-  lo: Uint32Array,
-  index: ArrayLike<number>,
-  n: number,
-  offset: number,
-): Uint32Array {
+export function tagOrder(hi: Uint32Array, lo: Uint32Array, n: number, offset: number): Uint32Array {
   if (n > POSITION_SPAN) throw new RangeError('a group sorted in memory holds fewer than 2^20 rows');
   const packed = new Float64Array(n);
   for (let p = 0; p < n; p++) packed[p] = key32At(hi[p], lo[p], offset) * POSITION_SPAN + p;
   packed.sort();
   const order = new Uint32Array(n);
   for (let p = 0; p < n; p++) order[p] = packed[p] % POSITION_SPAN;
-  // Equal 32-bit keys (about n² / 2^33 pairs): order those runs by the whole tag and the index.
+  // Equal 32-bit keys (about n² / 2^33 pairs): order those runs by the whole tag and the position.
   let start = 0;
   while (start < n) {
     const key = Math.floor(packed[start] / POSITION_SPAN);
@@ -150,7 +158,7 @@ export function tagOrder(
     while (end < n && Math.floor(packed[end] / POSITION_SPAN) === key) end++;
     if (end - start > 1) {
       const run = Array.from(order.subarray(start, end));
-      run.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || index[a] - index[b]);
+      run.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || a - b);
       order.set(run, start);
     }
     start = end;
@@ -174,37 +182,29 @@ export interface RowShufflerOptions {
   expectedRows?: number;
   /** Rows a group is sized for; default {@link DEFAULT_GROUP_ROWS}. */
   groupRows?: number;
-  /** Encoded bytes held in memory before spooling; default {@link DEFAULT_SPOOL_MEMORY_BYTES}. */
+  /** Packed bytes held in memory before spooling; default {@link DEFAULT_SPOOL_MEMORY_BYTES}. */
   memoryBytes?: number;
-  /** gzip level of the spool blocks; default 1. */
+  /** gzip level of the spool objects; default 1. */
   gzipLevel?: number;
   /** Tag bits already used by the groups above this one (splitting an oversized group). */
   bitOffset?: number;
+  /** The string table of the shuffler that split a group (its blocks' ids refer to it). */
+  interner?: Interner;
 }
 
-/** A spool object: blocks one after the other, their lengths and SHA-256 known to the shuffler. */
+/** A spool object and the SHA-256 of its bytes as uploaded. */
 interface Piece {
   key: string;
-  lengths: number[];
-  shas: string[];
+  sha256: string;
 }
 
-/** One group of rows: its pending block, its encoded blocks in memory and its spooled pieces. */
+/** One group of rows: the block being filled, its packed blocks in memory and its spooled pieces. */
 interface Group {
   rows: number;
-  writer: ChunkedViewWriter | undefined;
-  /** Index of the last row added to the pending block (row indexes are delta-coded per block). */
-  last: number;
-  blocks: Buffer[];
-  shas: string[];
+  builder: BlockBuilder | undefined;
+  blocks: SpoolBlock[];
   bytes: number;
   pieces: Piece[];
-}
-
-/** A decoded block: row indexes and the rows' values by column. */
-interface Block {
-  index: number[];
-  data: CellValue[][];
 }
 
 /**
@@ -214,7 +214,8 @@ interface Block {
  */
 export class RowShuffler {
   private readonly width: number;
-  private readonly spoolColumns: ColumnDeclaration[];
+  private readonly kinds: CellKind[];
+  private readonly interner: Interner;
   private readonly bits: number;
   private readonly bitOffset: number;
   private readonly blockRows: number;
@@ -222,9 +223,11 @@ export class RowShuffler {
   private readonly maxGroupRows: number;
   private readonly memoryBytes: number;
   private readonly groups: Group[];
-  private readonly scratch: CellValue[];
   private memory = 0;
   private pieces = 0;
+  /** Spent blocks whose arrays the builders fill again, and the buffer pieces are packed in. */
+  private readonly pool: SpoolBlock[] = [];
+  private scratch: Buffer = Buffer.alloc(0);
   private readonly ready: Array<{ key: string; bytes: Buffer }> = [];
   private rangeFirst = 0;
   private rangeHi = new Uint32Array(0);
@@ -233,31 +236,23 @@ export class RowShuffler {
 
   constructor(private readonly o: RowShufflerOptions) {
     this.width = o.columns.length;
-    // Column 0 of a spool block: the row index, delta-coded (small numbers, cheap to write and gzip).
-    this.spoolColumns = [{ name: '#', type: 'integer' }, ...o.columns.map((c) => ({ ...c }))];
+    this.kinds = o.columns.map((c) => kindOf(c.type));
+    this.interner = o.interner ?? new Interner();
     this.groupRows = Math.max(1, o.groupRows ?? DEFAULT_GROUP_ROWS);
-    this.maxGroupRows = Math.min(POSITION_SPAN, 4 * this.groupRows);
+    this.maxGroupRows = Math.min(POSITION_SPAN, 2 * this.groupRows);
     this.bitOffset = o.bitOffset ?? 0;
     const wanted = Math.ceil(Math.log2(Math.max(1, (o.expectedRows ?? 0) / this.groupRows)));
     this.bits = Math.max(0, Math.min(MAX_GROUP_BITS, wanted, 64 - this.bitOffset));
     const groups = 2 ** this.bits;
-    this.blockRows = Math.max(128, Math.ceil(Math.min(PENDING_ROWS, this.groupRows) / groups));
+    this.blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(Math.min(PENDING_ROWS, this.groupRows) / groups));
     this.memoryBytes = o.memoryBytes ?? DEFAULT_SPOOL_MEMORY_BYTES;
     this.groups = Array.from({ length: groups }, () => ({
       rows: 0,
-      writer: undefined,
-      last: 0,
+      builder: undefined,
       blocks: [],
-      shas: [],
       bytes: 0,
       pieces: [],
     }));
-    this.scratch = new Array<CellValue>(this.width + 1).fill(null);
-  }
-
-  /** Rows pushed so far. */
-  get rows(): number {
-    return this.groups.reduce((n, g) => n + g.rows, 0);
   }
 
   /** Computes the tags of raw rows `first … first + length - 1` (the next {@link push} calls' rows). */
@@ -279,40 +274,35 @@ export class RowShuffler {
   private pushTagged(index: number, hi: number, lo: number, values: readonly CellValue[]): void {
     if (this.finished) throw new Error('RowShuffler is finished');
     const g = this.groups[bitsAt(hi, lo, this.bitOffset, this.bits)];
-    g.writer ??= new ChunkedViewWriter(this.spoolColumns, {
-      chunkRows: this.blockRows,
-      gzipLevel: this.o.gzipLevel ?? 1,
-      dictionary: true,
-    });
-    const s = this.scratch;
-    s[0] = index - g.last;
-    g.last = index;
-    for (let j = 0; j < this.width; j++) s[j + 1] = values[j];
+    g.builder ??= new BlockBuilder(this.kinds, this.blockRows, this.interner, this.pool);
     g.rows++;
-    const block = g.writer.pushValues(s);
-    if (block !== undefined) {
-      g.last = 0;
-      this.keep(g, block);
-    }
+    if (g.builder.add(index, values)) this.keep(g, g.builder.take());
   }
 
-  /** Holds an encoded block in memory; past the byte budget, spools the largest group's blocks. */
-  private keep(g: Group, block: EncodedChunk): void {
-    g.blocks.push(block.bytes);
-    g.shas.push(block.info.sha256);
-    g.bytes += block.bytes.length;
-    this.memory += block.bytes.length;
+  /** Holds a packed block in memory; past the byte budget, spools the largest group's blocks. */
+  private keep(g: Group, block: SpoolBlock): void {
+    const bytes = blockBytes(block, this.kinds);
+    g.blocks.push(block);
+    g.bytes += bytes;
+    this.memory += bytes;
     while (this.memory > this.memoryBytes) {
-      let largest = this.groups[0];
-      for (const x of this.groups) if (x.bytes > largest.bytes) largest = x;
-      if (largest.bytes === 0) break;
-      const key = `${this.o.spoolPrefix}${this.groups.indexOf(largest)}-${this.pieces++}.gz`;
-      largest.pieces.push({ key, lengths: largest.blocks.map((b) => b.length), shas: largest.shas });
-      this.ready.push({ key, bytes: Buffer.concat(largest.blocks) });
-      this.memory -= largest.bytes;
-      largest.blocks = [];
-      largest.shas = [];
-      largest.bytes = 0;
+      let largest = 0;
+      for (let i = 1; i < this.groups.length; i++)
+        if (this.groups[i].bytes > this.groups[largest].bytes) largest = i;
+      const l = this.groups[largest];
+      if (l.bytes === 0) break;
+      const key = `${this.o.spoolPrefix}${largest}-${this.pieces++}.gz`;
+      const bytes = packBlocks(l.blocks, this.scratch);
+      if (bytes.length > this.scratch.length) this.scratch = bytes;
+      const packed = gzipSync(bytes, { level: this.o.gzipLevel ?? 1 });
+      // The spooled blocks' arrays are filled again by the builders.
+      for (const b of l.blocks)
+        if (b.rows === this.blockRows && this.pool.length < POOL_BLOCKS) this.pool.push(b);
+      l.pieces.push({ key, sha256: createHash('sha256').update(packed).digest('hex') });
+      this.ready.push({ key, bytes: packed });
+      this.memory -= l.bytes;
+      l.blocks = [];
+      l.bytes = 0;
     }
   }
 
@@ -324,13 +314,12 @@ export class RowShuffler {
     }
   }
 
-  /** Ends the input: the pending blocks are packed, what waits to be spooled is uploaded. */
+  /** Ends the input: the blocks being filled are kept, what waits to be spooled is uploaded. */
   private async finish(): Promise<void> {
     if (this.finished) return;
     for (const g of this.groups) {
-      if (g.writer === undefined) continue;
-      for (const block of g.writer.finish().chunks) this.keep(g, block);
-      g.writer = undefined;
+      if (g.builder !== undefined && g.builder.rows > 0) this.keep(g, g.builder.take());
+      g.builder = undefined;
     }
     this.finished = true;
     await this.settle();
@@ -345,34 +334,40 @@ export class RowShuffler {
     await this.finish();
     await this.o.uploaded();
     const values = new Array<CellValue>(this.width).fill(null);
+    const { kinds, width } = this;
+    const strings = this.interner.strings;
     for (let gi = 0; gi < this.groups.length; gi++) {
       const g = this.groups[gi];
       if (g.rows === 0) continue;
       if (g.rows > this.maxGroupRows && this.bitOffset + this.bits < 64) {
         await this.split(gi, emit, afterGroup);
       } else {
+        // The group's blocks stay as they are; a row is found by its block and its place there.
         const n = g.rows;
-        const index = new Array<number>(n);
-        const data: CellValue[][] = Array.from({ length: this.width }, () => new Array<CellValue>(n));
+        const index = new Float64Array(n);
+        const blockOf = new Uint32Array(n);
+        const rowOf = new Uint32Array(n);
+        const blocks: SpoolBlock[] = [];
         let at = 0;
         for await (const block of this.blocksOf(g)) {
-          const m = block.index.length;
-          for (let r = 0; r < m; r++) index[at + r] = block.index[r];
-          for (let j = 0; j < this.width; j++) {
-            const from = block.data[j];
-            const to = data[j];
-            for (let r = 0; r < m; r++) to[at + r] = from[r];
-          }
+          const m = block.rows;
+          if (at + m > n) throw corrupt();
+          index.set(block.index, at);
+          blockOf.fill(blocks.length, at, at + m);
+          for (let r = 0; r < m; r++) rowOf[at + r] = r;
+          blocks.push(block);
           at += m;
         }
         if (at !== n) throw corrupt();
         const hi = new Uint32Array(n);
         const lo = new Uint32Array(n);
         this.o.tagger.tags(n, (j) => index[j], hi, lo);
-        const order = tagOrder(hi, lo, index, n, this.bitOffset + this.bits);
+        const order = tagOrder(hi, lo, n, this.bitOffset + this.bits);
         for (let p = 0; p < n; p++) {
           const r = order[p];
-          for (let j = 0; j < this.width; j++) values[j] = data[j][r];
+          const block = blocks[blockOf[r]];
+          const k = rowOf[r];
+          for (let j = 0; j < width; j++) values[j] = cellOf(block, kinds, strings, k, j);
           emit(values);
         }
       }
@@ -386,7 +381,7 @@ export class RowShuffler {
     const keys = g.pieces.map((p) => p.key);
     g.pieces = [];
     g.blocks = [];
-    g.shas = [];
+    g.bytes = 0;
     if (keys.length > 0) await this.o.store.remove(keys);
   }
 
@@ -402,19 +397,22 @@ export class RowShuffler {
       spoolPrefix: `${this.o.spoolPrefix}${gi}/`,
       expectedRows: g.rows,
       bitOffset: this.bitOffset + this.bits,
+      interner: this.interner,
     });
+    const values = new Array<CellValue>(this.width).fill(null);
+    const { kinds, width } = this;
+    const strings = this.interner.strings;
     let hi = new Uint32Array(0);
     let lo = new Uint32Array(0);
-    const values = new Array<CellValue>(this.width).fill(null);
     for await (const block of this.blocksOf(g)) {
-      const m = block.index.length;
+      const m = block.rows;
       if (hi.length < m) {
         hi = new Uint32Array(m);
         lo = new Uint32Array(m);
       }
       this.o.tagger.tags(m, (j) => block.index[j], hi, lo);
       for (let r = 0; r < m; r++) {
-        for (let j = 0; j < this.width; j++) values[j] = block.data[j][r];
+        for (let j = 0; j < width; j++) values[j] = cellOf(block, kinds, strings, r, j);
         sub.pushTagged(block.index[r], hi[r], lo[r], values);
       }
       await sub.settle();
@@ -424,48 +422,26 @@ export class RowShuffler {
     await sub.drain(emit, afterGroup);
   }
 
-  /** The group's blocks in the order they were written: spooled pieces first, then those in memory. */
-  private async *blocksOf(g: Group): AsyncGenerator<Block> {
+  /** The group's blocks in the order they were packed: spooled pieces first, then those in memory. */
+  private async *blocksOf(g: Group): AsyncGenerator<SpoolBlock> {
     for (const piece of g.pieces) {
-      const bytes = await this.o.store.get(piece.key);
-      if (bytes === undefined)
+      const stored = await this.o.store.get(piece.key);
+      if (stored === undefined)
         throw new ViewError(ViewErrorCode.VIEW_STORAGE_FAILED, 'a spooled part of the view is missing');
-      let at = 0;
-      for (let b = 0; b < piece.lengths.length; b++) {
-        yield decodeBlock(bytes.subarray(at, at + piece.lengths[b]), piece.shas[b]);
-        at += piece.lengths[b];
+      if (createHash('sha256').update(stored).digest('hex') !== piece.sha256) throw corrupt();
+      let blocks: SpoolBlock[];
+      try {
+        blocks = unpackBlocks(gunzipSync(stored), this.kinds);
+      } catch (cause) {
+        throw new ViewError(ViewErrorCode.VIEW_CORRUPT, 'a spooled part of the view cannot be read', {
+          cause,
+        });
       }
-      if (at !== bytes.length) throw corrupt();
+      yield* blocks;
     }
-    const blocks = g.blocks;
-    const shas = g.shas;
-    for (let b = 0; b < blocks.length; b++) yield decodeBlock(blocks[b], shas[b]);
+    yield* g.blocks;
   }
 }
 
 const corrupt = () =>
   new ViewError(ViewErrorCode.VIEW_CORRUPT, 'a spooled part of the view does not match what was written');
-
-/** Decodes a spool block (verified against its SHA-256) into row indexes and values. */
-function decodeBlock(bytes: Buffer, sha256: string): Block {
-  let data: CellValue[][];
-  try {
-    data = decodeChunkColumns(bytes, sha256).data;
-  } catch (cause) {
-    throw new ViewError(
-      ViewErrorCode.VIEW_CORRUPT,
-      'a spooled part of the view does not match what was written',
-      {
-        cause,
-      },
-    );
-  }
-  const deltas = data[0];
-  const index = new Array<number>(deltas.length);
-  let last = 0;
-  for (let r = 0; r < deltas.length; r++) {
-    last += deltas[r] as number;
-    index[r] = last;
-  }
-  return { index, data: data.slice(1) };
-}
