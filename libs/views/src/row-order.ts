@@ -13,13 +13,13 @@
  *
  * Computing it with bounded memory is an external bucket sort ({@link RowShuffler}): rows are
  * routed by the top bits of their tag into 2^b groups (b chosen from the expected row count, so
- * that a group is ~{@link DEFAULT_GROUP_ROWS} rows), each group's rows are packed into small
- * blocks (the chunk format of @maxhub/formats, uncompressed), and when the blocks held in memory
- * pass a byte budget the largest group's blocks are gzipped and uploaded as one spool object
- * under the view's prefix. Groups are then read back in tag order, one at a time, sorted by tag in memory and
- * emitted. A group larger than expected (the row count was unknown or wrong) is split again by
- * the next bits of the tag, through a spool of its own: memory stays bounded whatever the hint,
- * only time grows. A view that fits in one group never touches the store for this.
+ * that a group is ~{@link DEFAULT_GROUP_ROWS} rows), each group's rows are packed into blocks of
+ * typed arrays (spool.ts), and when the blocks held in memory pass a byte budget the largest
+ * group's blocks are gzipped and uploaded as one spool object under the view's prefix. Groups are
+ * then read back in tag order, one at a time, sorted by tag in memory and emitted. A group larger
+ * than expected (the row count was unknown or wrong) is split again by the next bits of the tag,
+ * through a spool of its own: memory stays bounded whatever the hint, only time grows. A view
+ * whose blocks fit the budget never touches the store for this.
  */
 import { createCipheriv, createHash, hkdfSync, type Cipher } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -292,9 +292,9 @@ export class RowShuffler {
       const l = this.groups[largest];
       if (l.bytes === 0) break;
       const key = `${this.o.spoolPrefix}${largest}-${this.pieces++}.gz`;
-      const bytes = packBlocks(l.blocks, this.scratch);
-      if (bytes.length > this.scratch.length) this.scratch = bytes;
-      const packed = gzipSync(bytes, { level: this.o.gzipLevel ?? 1 });
+      const plain = packBlocks(l.blocks, this.scratch);
+      if (plain.length > this.scratch.length) this.scratch = plain;
+      const packed = gzipSync(plain, { level: this.o.gzipLevel ?? 1 });
       // The spooled blocks' arrays are filled again by the builders.
       for (const b of l.blocks)
         if (b.rows === this.blockRows && this.pool.length < POOL_BLOCKS) this.pool.push(b);
