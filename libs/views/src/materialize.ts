@@ -99,7 +99,7 @@ export interface MaterializeInput {
    */
   expectedRows?: number;
   /** Tuning of the row shuffler (tests and benchmarks); see row-order.ts for the defaults. */
-  rowOrder?: { groupRows?: number; memoryBytes?: number };
+  rowOrder?: { groupRows?: number; memoryBytes?: number; minPieceBytes?: number };
   /** Called after each batch of the emitting pass with rows read so far. */
   onProgress?: (rowsRead: number) => void;
   /**
@@ -332,6 +332,7 @@ export async function materializeView(input: MaterializeInput): Promise<ViewMani
     expectedRows: input.expectedRows,
     groupRows: input.rowOrder?.groupRows,
     memoryBytes: input.rowOrder?.memoryBytes,
+    minPieceBytes: input.rowOrder?.minPieceBytes,
     gzipLevel: input.gzipLevel,
   });
 

@@ -51,6 +51,8 @@ const MIN_BLOCK_ROWS = 256;
 const POOL_BLOCKS = 64;
 /** Most groups one level routes to (2^10). */
 const MAX_GROUP_BITS = 10;
+/** The least a spool object should hold on average: the group count is capped by the budget / this. */
+const MIN_PIECE_BYTES = 128 * 1024;
 /** A group is sorted by packing its 32-bit sort key and its position into one double: < 2^20 rows. */
 const POSITION_BITS = 20;
 const POSITION_SPAN = 2 ** POSITION_BITS;
@@ -184,6 +186,8 @@ export interface RowShufflerOptions {
   groupRows?: number;
   /** Packed bytes held in memory before spooling; default {@link DEFAULT_SPOOL_MEMORY_BYTES}. */
   memoryBytes?: number;
+  /** The least a spool object should hold on average; default 128 KiB (caps the group count). */
+  minPieceBytes?: number;
   /** gzip level of the spool objects; default 1. */
   gzipLevel?: number;
   /** Tag bits already used by the groups above this one (splitting an oversized group). */
@@ -238,14 +242,20 @@ export class RowShuffler {
     this.width = o.columns.length;
     this.kinds = o.columns.map((c) => kindOf(c.type));
     this.interner = o.interner ?? new Interner();
-    this.groupRows = Math.max(1, o.groupRows ?? DEFAULT_GROUP_ROWS);
-    this.maxGroupRows = Math.min(POSITION_SPAN, 2 * this.groupRows);
-    this.bitOffset = o.bitOffset ?? 0;
-    const wanted = Math.ceil(Math.log2(Math.max(1, (o.expectedRows ?? 0) / this.groupRows)));
-    this.bits = Math.max(0, Math.min(MAX_GROUP_BITS, wanted, 64 - this.bitOffset));
-    const groups = 2 ** this.bits;
-    this.blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(Math.min(PENDING_ROWS, this.groupRows) / groups));
     this.memoryBytes = o.memoryBytes ?? DEFAULT_SPOOL_MEMORY_BYTES;
+    this.bitOffset = o.bitOffset ?? 0;
+    const expected = o.expectedRows ?? 0;
+    const target = Math.max(1, o.groupRows ?? DEFAULT_GROUP_ROWS);
+    // Enough groups for ~target rows each, but no more than keep a spool object near
+    // MIN_PIECE_BYTES (the budget is shared by the groups): larger groups, fewer and larger PUTs.
+    const wanted = Math.ceil(Math.log2(Math.max(1, expected / target)));
+    const minPiece = Math.max(1, o.minPieceBytes ?? MIN_PIECE_BYTES);
+    const byBudget = Math.max(0, Math.floor(Math.log2(Math.max(1, this.memoryBytes / minPiece))));
+    this.bits = Math.max(0, Math.min(MAX_GROUP_BITS, wanted, byBudget, 64 - this.bitOffset));
+    const groups = 2 ** this.bits;
+    this.groupRows = Math.max(target, Math.ceil(expected / groups));
+    this.maxGroupRows = Math.min(POSITION_SPAN, 2 * this.groupRows);
+    this.blockRows = Math.max(MIN_BLOCK_ROWS, Math.ceil(Math.min(PENDING_ROWS, this.groupRows) / groups));
     this.groups = Array.from({ length: groups }, () => ({
       rows: 0,
       builder: undefined,
