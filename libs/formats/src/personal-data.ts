@@ -304,8 +304,7 @@ function identifierKind(
 export function normalizeCell(raw: string): string | null {
   let v = raw.trim();
   if (v.length === 0) return null;
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(v)) v = v.normalize('NFKC');
+  if (/\P{ASCII}/u.test(v)) v = v.normalize('NFKC');
   return PLACEHOLDERS.has(v.toLowerCase()) ? null : v;
 }
 
